@@ -1,0 +1,89 @@
+"""Configuration read from ``KB_*`` environment variables (see ../shared/INTERFACES.md §2)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class BaseConfig:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+    TESTING = False
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    KB_LANGUAGES = ("de", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    JSON_SORT_KEYS = False
+    KB_SEED_DIR = str(BASE_DIR / "seed_data")
+    KB_SITE_NAME = "Praxisatlas"
+    KB_PER_PAGE = 10
+    KB_MAP_TILE_URL = None
+    KB_LOGIN_MAX_FAILURES = 5
+    KB_LOGIN_LOCK_MINUTES = 15
+    KB_API_RATE_LIMIT = "300/minute"
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+
+
+class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    KB_API_RATE_LIMIT = "10000/minute"
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)}
+
+
+def build_config(environ: Mapping[str, str] | None = None) -> dict:
+    """Return the settings for ``KB_ENV`` with the ``KB_*`` variables applied."""
+    environ = os.environ if environ is None else environ
+    env_name = environ.get("KB_ENV", "development")
+    if env_name not in CONFIGS:
+        raise RuntimeError(f"KB_ENV={env_name!r} ist unbekannt; erlaubt: {', '.join(CONFIGS)}")
+    cls = CONFIGS[env_name]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    data_dir = Path(environ.get("KB_DATA_DIR") or BASE_DIR / "instance").resolve()
+    settings["KB_DATA_DIR"] = str(data_dir)
+    settings["SQLALCHEMY_DATABASE_URI"] = (
+        environ.get("KB_DATABASE_URL") or f"sqlite:///{data_dir / 'kb.sqlite3'}"
+    )
+    settings["KB_SEARCH_BACKEND"] = environ.get("KB_SEARCH_BACKEND", "whoosh")
+    settings["SECRET_KEY"] = environ.get("KB_SECRET_KEY") or None
+    if environ.get("KB_MAP_TILE_URL"):
+        settings["KB_MAP_TILE_URL"] = environ["KB_MAP_TILE_URL"]
+    settings.update(_mail_settings(environ))
+    return settings
+
+
+def _mail_settings(environ: Mapping[str, str]) -> dict:
+    """Read the ``KB_MAIL_*`` variables; without a server, mail goes to the outbox."""
+    return {
+        "KB_MAIL_SERVER": environ.get("KB_MAIL_SERVER") or None,
+        "KB_MAIL_PORT": int(environ.get("KB_MAIL_PORT") or 587),
+        "KB_MAIL_USERNAME": environ.get("KB_MAIL_USERNAME") or None,
+        "KB_MAIL_PASSWORD": environ.get("KB_MAIL_PASSWORD") or None,
+        "KB_MAIL_USE_TLS": (environ.get("KB_MAIL_USE_TLS") or "1") not in ("0", "false", "no"),
+        "KB_MAIL_SENDER": environ.get("KB_MAIL_SENDER") or "Praxisatlas <noreply@praxisatlas.invalid>",
+    }

@@ -1,0 +1,93 @@
+"""Praxisatlas: proven municipal solutions, findable, trustworthy and easy to copy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import BASE_DIR, build_config
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and wire the application."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_relative_config=False,
+    )
+    app.config.from_mapping(build_config())
+    if test_config:
+        app.config.from_mapping(test_config)
+    prepare_instance(app)
+    register_extensions(app)
+    register_subsystems(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def prepare_instance(app: Flask) -> None:
+    """Create the data directory and make sure a secret key is set."""
+    from kb.instance import ensure_data_dir, ensure_secret_key
+
+    ensure_data_dir(app)
+    ensure_secret_key(app)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension objects to the app."""
+    from kb import i18n
+    from kb.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(BASE_DIR) / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+
+
+def register_subsystems(app: Flask) -> None:
+    """Set up database tuning, search sync, templates, security headers and logging."""
+    from kb import database, logging_setup, search_sync, security, templating
+    from kb.auth import login_setup
+
+    database.init_app(app)
+    logging_setup.init_app(app)
+    search_sync.init_app(app)
+    templating.init_app(app)
+    security.init_app(app)
+    login_setup.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount every area of the site."""
+    from kb.adoption import bp as adoption_bp
+    from kb.api import bp as api_bp
+    from kb.auth import bp as auth_bp
+    from kb.catalog import bp as catalog_bp
+    from kb.moderation import bp as moderation_bp
+
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(adoption_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer errors with pages in the site's layout, or JSON under /api."""
+    from kb import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the ``flask`` CLI commands."""
+    from kb import cli
+
+    cli.init_app(app)

@@ -1,0 +1,5 @@
+"""The adoption blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("adoption", __name__)

@@ -1,0 +1,5 @@
+"""The catalogue blueprint object."""
+
+from flask import Blueprint
+
+bp = Blueprint("catalog", __name__)

@@ -1,0 +1,142 @@
+"""Flask CLI commands (INTERFACES §3): ``flask --app wsgi <command>``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from kb.extensions import db
+from kb.models import AdoptionSource, Role
+from kb.services import accounts, exporting, importing, setup
+
+
+def init_app(app: Flask) -> None:
+    """Register every command."""
+    for command in (init_db, seed, import_cases, export_cases, create_user):
+        app.cli.add_command(command)
+    from kb import cli_ops
+
+    cli_ops.register(app)
+
+
+def fail(message: str) -> None:
+    """Print a message to stderr and exit non-zero."""
+    click.secho(message, fg="red", err=True)
+    sys.exit(1)
+
+
+def progress_bar(length: int, label: str):
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or migrate the schema and load the municipality registry."""
+    from flask_migrate import upgrade
+
+    started = time.perf_counter()
+    upgrade()
+    with progress_bar(11_421, "Gemeindeverzeichnis") as bar:
+        counts = setup.load_reference_data(db.session, progress=bar.update)
+    click.echo(
+        f"Datenbank bereit: {counts['laender']} Länder, {counts['kreise']} Kreise, "
+        f"{counts['gemeinden'] or counts['skipped']} Gemeinden"
+        f"{' (bereits geladen)' if counts['skipped'] else ''}, "
+        f"{counts['topics_added']} neue Themen – {time.perf_counter() - started:.1f} s."
+    )
+
+
+@click.command("seed")
+@click.option("--first-start", is_flag=True, help="Nur laden, wenn noch nie Startdaten geladen wurden.")
+@with_appcontext
+def seed(first_start: bool) -> None:
+    """Load seed_data/ (idempotent: existing cases are left alone)."""
+    if first_start and setup.has_been_seeded(db.session):
+        click.echo("Startdaten wurden bereits geladen – übersprungen.")
+        return
+    try:
+        total = sum(len(importing.read_source(p)) for p in setup.seed_files())
+        with progress_bar(total, "Startdaten") as bar:
+            report = setup.load_seed(db.session, progress=bar.update)
+    except importing.ImportRejected as exc:
+        fail(f"Startdaten abgelehnt, nichts wurde geschrieben:\n{exc}")
+    click.echo(
+        f"Startdaten: {report.created} neu, {report.skipped} bereits vorhanden (übersprungen), "
+        f"{report.adoptions_added} Nachnutzungen – {report.seconds:.1f} s."
+    )
+
+
+@click.command("import-cases")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Nur prüfen, nichts schreiben.")
+@with_appcontext
+def import_cases(files: tuple[Path, ...], dry_run: bool) -> None:
+    """Import use cases from .jsonl, .json or publiccode.yml files (all or nothing)."""
+    started = time.perf_counter()
+    try:
+        sources = [record for path in files for record in importing.read_source(path)]
+        parsed = importing.validate(db.session, sources)
+        with progress_bar(len(parsed), "Import") as bar:
+            report = importing.write_validated(db.session, parsed, source=AdoptionSource.IMPORTED,
+                                               dry_run=dry_run, progress=bar.update)
+    except importing.ImportRejected as exc:
+        count = len(exc.problems)
+        fail(f"Import abgelehnt – nichts wurde geschrieben ({count} Fehler):\n{exc}")
+    for warning in report.warnings[:20]:
+        click.secho(f"Hinweis: {warning}", fg="yellow", err=True)
+    verb = "würde anlegen" if dry_run else "angelegt"
+    click.echo(
+        f"{'Probelauf: ' if dry_run else ''}{report.records} Datensätze – {report.created} {verb}, "
+        f"{report.updated} aktualisiert, {report.unchanged} unverändert; "
+        f"{report.adoptions_added} Nachnutzungen neu, {report.adoptions_removed} entfernt; "
+        f"{len(report.warnings)} Hinweise – {time.perf_counter() - started:.1f} s."
+    )
+
+
+@click.command("export-cases")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "publiccode"]), default="jsonl",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Zieldatei (Standard: Ausgabe).")
+@with_appcontext
+def export_cases(fmt: str, output: Path | None) -> None:
+    """Export published cases."""
+    started = time.perf_counter()
+    if fmt == "publiccode":
+        from kb.services import publiccode
+
+        writer = publiccode.write_documents
+    else:
+        writer = exporting.write_jsonl if fmt == "jsonl" else exporting.write_csv
+    cases = exporting.published_cases(db.session)
+    if output is None:
+        count = writer(cases, sys.stdout)
+    else:
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            count = writer(cases, fh)
+    click.echo(f"{count} Fälle exportiert ({fmt}) – {time.perf_counter() - started:.1f} s.", err=True)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="reader", show_default=True)
+@click.option("--municipality", "municipality", help="AGS, Kreisschlüssel oder Name der Kommune")
+@click.option("--organisation", help="Name einer Organisation außerhalb des Gemeindeverzeichnisses")
+@with_appcontext
+def create_user(email: str, password: str, role: str, municipality: str | None,
+                organisation: str | None) -> None:
+    """Create an account without the web form (confirmed and verified)."""
+    try:
+        user = accounts.create_user(db.session, email=email, password=password, role=Role(role),
+                                    municipality=municipality, organisation=organisation,
+                                    confirmed=True)
+    except accounts.AccountError as exc:
+        fail(f"Konto nicht angelegt, Feld „{exc.field}“: {exc}")
+    where = f" für {user.organisation.name}" if user.organisation else ""
+    click.echo(f"Konto {user.email} ({user.role.value}){where} angelegt.")

@@ -1,0 +1,39 @@
+"""All models, importable from one place."""
+
+from kb.models.accounts import ApiToken, AppSetting, AuditEvent, CaseRevision, LoginAttempt, User
+from kb.models.cases import Adoption, ExperienceReport, Topic, UseCase, case_topic
+from kb.models.enums import (
+    AdoptionSource,
+    AdoptionStatus,
+    CaseStatus,
+    ModerationState,
+    OrganisationKind,
+    RevisionState,
+    Role,
+)
+from kb.models.registry import Kreis, Land, Municipality, Organisation
+
+__all__ = [
+    "Adoption",
+    "AdoptionSource",
+    "AdoptionStatus",
+    "ApiToken",
+    "AppSetting",
+    "AuditEvent",
+    "CaseRevision",
+    "CaseStatus",
+    "ExperienceReport",
+    "Kreis",
+    "Land",
+    "LoginAttempt",
+    "ModerationState",
+    "Municipality",
+    "Organisation",
+    "OrganisationKind",
+    "RevisionState",
+    "Role",
+    "Topic",
+    "UseCase",
+    "User",
+    "case_topic",
+]

@@ -1,0 +1,83 @@
+"""Enumerations stored in the database (by value, with CHECK constraints)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class CaseStatus(enum.StrEnum):
+    """How far a solution has come in its owner's municipality."""
+
+    PLANUNG = "planung"
+    PILOT = "pilot"
+    IN_BETRIEB = "in_betrieb"
+    EINGESTELLT = "eingestellt"
+
+
+class ModerationState(enum.StrEnum):
+    """Where a case stands in moderation; only PUBLISHED is public."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+
+
+class AdoptionStatus(enum.StrEnum):
+    """How far an adopter has come with a solution."""
+
+    INTERESSIERT = "interessiert"
+    PILOT = "pilot"
+    IN_BETRIEB = "in_betrieb"
+    EINGESTELLT = "eingestellt"
+
+
+class AdoptionSource(enum.StrEnum):
+    """Where an adoption record came from; only DECLARED can be verified."""
+
+    DECLARED = "declared"
+    IMPORTED = "imported"
+    SEED = "seed"
+    PUBLICCODE = "publiccode"
+    API = "api"
+    MODERATOR = "moderator"
+
+
+class OrganisationKind(enum.StrEnum):
+    """What kind of body an owner or adopter is."""
+
+    GEMEINDE = "gemeinde"
+    KREIS = "kreis"
+    LAND = "land"
+    BUND = "bund"
+    VERBAND = "verband"
+    UNTERNEHMEN = "unternehmen"
+    FORSCHUNG = "forschung"
+    AUSLAND = "ausland"
+    SONSTIGE = "sonstige"
+
+
+class Role(enum.StrEnum):
+    """Account roles, each including the rights of the ones before it."""
+
+    READER = "reader"
+    CONTRIBUTOR = "contributor"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+class RevisionState(enum.StrEnum):
+    """State of a stored revision of a case."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"

@@ -1,0 +1,55 @@
+"""The one place that sanitises HTML (bleach today; swap for nh3 here alone).
+
+Everything user-written that is shown as HTML passes through ``clean_html``; search
+highlights pass through ``clean_highlight``.
+"""
+
+from __future__ import annotations
+
+import bleach
+from bleach.linkifier import Linker
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4",
+    "h5", "h6", "hr", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td",
+    "th", "thead", "tr", "ul",
+})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "th": ["scope"], "td": [], "code": []}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+HIGHLIGHT_TAGS = frozenset({"mark"})
+
+
+def _link_attributes(attrs: dict, new: bool = False) -> dict:
+    """Give every link rel="nofollow noopener" and drop links without a safe target."""
+    href_key = (None, "href")
+    href = attrs.get(href_key, "")
+    if not href or href.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
+        return None
+    attrs[(None, "rel")] = "nofollow noopener noreferrer"
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+)
+_linker = Linker(callbacks=[_link_attributes], skip_tags={"pre", "code"}, parse_email=False)
+_highlight_cleaner = bleach.Cleaner(tags=HIGHLIGHT_TAGS, attributes={}, protocols=set(), strip=True)
+
+
+def clean_html(html: str) -> str:
+    """Return HTML with only allowed tags, attributes and URL schemes; links get rel=nofollow."""
+    return _linker.linkify(_cleaner.clean(html or ""))
+
+
+def clean_highlight(snippet: str) -> str:
+    """Return a search snippet that may contain nothing but text and <mark>."""
+    return _highlight_cleaner.clean(snippet or "")
+
+
+def strip_tags(html: str) -> str:
+    """Return plain text (all tags removed, entities kept escaped)."""
+    return bleach.clean(html or "", tags=set(), strip=True)

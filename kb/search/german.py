@@ -1,0 +1,935 @@
+"""German text analysis shared by every search backend.
+
+Pure Python (PyStemmer for the Snowball stemmer), no search-engine imports.
+Every backend indexes and queries with the *terms* produced here, so a
+PostgreSQL backend can store exactly these terms in a ``tsvector``
+(``array_to_tsvector``/``setweight``, ``simple`` configuration) and get the
+same matching behaviour as the Whoosh backend.
+
+Term design
+-----------
+A *term* is a lowercase ASCII string ``[a-z0-9_]+``:
+
+* **folding** – ``fold("Straße") == "strasse"``: NFKC, lowercase, ä→ae, ö→oe,
+  ü→ue, ß→ss, other diacritics stripped.  Folding makes "Buergerbeteiligung"
+  and "Bürgerbeteiligung" identical.
+* **stemming** – German Snowball (PyStemmer) on the folded word.  Snowball
+  treats ae/oe/ue like ä/ö/ü and strips the umlaut, so
+  ``stem("Parkplätze") == stem("Parkplatz") == "parkplatz"`` and
+  ``stem("Bäume") == stem("Baeume") == "baum"``.
+* **decompounding** – a word is split into known parts (lexicon in
+  ``seed_data/search``; linking elements -s/-es/-n/-en/-e/-er/-ens handled,
+  fewest parts preferred, each part recursively split).  A word yields its
+  whole stem (weight 1.0) plus the stems of its parts *and* of every
+  contiguous run of parts (weight :data:`PART_WEIGHT`):
+  ``Radwegeplanung`` → ``radwegeplanung``, ``rad``, ``weg``, ``planung``,
+  ``radweg``, ``wegplanung``.
+  Hyphenated words are compounds too: ``E-Akte`` → ``eakt``, ``akt``.
+* **phrase terms** – multi-word entries of the synonym file (``künstliche
+  Intelligenz``) are recognised in text and emitted as one extra term, the
+  stems joined by ``_`` (``kunstlich_intelligenz``), so a query for "KI" can
+  match them with a single term lookup.  (After changing multi-word synonym
+  entries the index must be rebuilt.)
+* **stop words** are dropped (index and query); *filler* words ("Projekt",
+  "Lösung", "Kommune", …) are kept but get a low weight in queries.
+
+Public API
+----------
+``fold(word)``, ``stem(word)``, ``split_compound(word)``, ``analyze_word(word)``,
+``analyze(text)`` / ``index_tokens(text)`` for documents,
+``parse_query(text) -> ParsedQuery`` for queries (groups of alternatives with
+boosts), ``Speller`` / ``suggest(query_text, vocabulary)`` for typo
+correction, ``highlight_terms`` helpers for snippets, ``load_synonyms``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import Stemmer
+
+__all__ = [
+    "PART_WEIGHT",
+    "Alternative",
+    "Group",
+    "ParsedQuery",
+    "Speller",
+    "Synonyms",
+    "Word",
+    "analyze",
+    "analyze_word",
+    "data_dir",
+    "fold",
+    "index_tokens",
+    "is_stopword",
+    "load_synonyms",
+    "parse_query",
+    "split_compound",
+    "stem",
+    "suggest",
+    "tokenize",
+]
+
+#: weight of compound parts relative to the whole word
+PART_WEIGHT = 0.5
+#: query boosts of the alternative kinds (relative to the typed word = 1.0)
+BOOST_EXACT = 1.0
+BOOST_VARIANT = 0.6  # derivational variant: Warnung -> warn
+BOOST_PARTS = 0.75  # all parts of a query compound present
+BOOST_SYNONYM = 0.85
+BOOST_SYNONYM_PARTS = 0.55
+BOOST_FUZZY = 0.7
+#: query weight of filler words ("Projekte in Sachsen")
+FILLER_WEIGHT = 0.15
+
+MIN_PART = 4  # minimum length of a compound part (shorter ones: SHORT_PARTS)
+MIN_SPLIT = 6  # words shorter than this are never split
+
+# ---------------------------------------------------------------- data files
+
+
+def data_dir() -> Path:
+    """Directory with lexicon and synonym files (``KB_SEARCH_DATA`` overrides)."""
+    env = os.environ.get("KB_SEARCH_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "seed_data" / "search"
+
+
+def _read_lines(path: Path) -> Iterator[str]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                yield line
+
+
+# ------------------------------------------------------------------- folding
+
+_FOLD_MAP = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
+_NON_TERM = re.compile(r"[^a-z0-9]")
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Lowercase, expand umlauts (ä→ae …, ß→ss), strip other diacritics.
+
+    Keeps ``-``; removes every other character that is not ``a-z0-9``.
+    """
+    w = unicodedata.normalize("NFKC", word).lower().translate(_FOLD_MAP)
+    if not w.isascii():
+        w = "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
+    if w.isalnum() and w.isascii():
+        return w
+    return "-".join(p for p in (_NON_TERM.sub("", x) for x in w.split("-")) if p)
+
+
+# ------------------------------------------------------------------ stemming
+
+_local = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    st = getattr(_local, "stemmer", None)
+    if st is None:
+        st = _local.stemmer = Stemmer.Stemmer("german", 0)
+    return st
+
+
+@lru_cache(maxsize=200_000)
+def _stem_folded(folded: str) -> str:
+    if len(folded) <= 2 or folded.isdigit():
+        return folded
+    return _stemmer().stemWord(folded)
+
+
+def stem(word: str) -> str:
+    """Snowball stem of the folded word (hyphens removed)."""
+    return _stem_folded(fold(word).replace("-", ""))
+
+
+# ---------------------------------------------------------------- stop words
+
+# Snowball's German stop list (folded) plus a few extras of the domain.
+_STOPWORDS = frozenset(
+    ["aber", "alle", "allem", "allen", "aller", "alles", "als", "also", "am", "an", "ander", "andere", "anderem", "anderen", "anderer", "anderes", "anderm", "andern", "anderr", "anders", "auch", "auf", "aus", "bei", "bin", "bis", "bist", "da", "damit", "dann", "das", "dass", "dasselbe", "dazu", "dein", "deine", "deinem", "deinen", "deiner", "deines", "dem", "demselben", "den", "denn", "denselben", "der", "derer", "derselbe", "derselben", "des", "desselben", "dessen", "dich", "die", "dies", "diese", "dieselbe", "dieselben", "diesem", "diesen", "dieser", "dieses", "dir", "doch", "dort", "du", "durch", "ein", "eine", "einem", "einen", "einer", "eines", "einig", "einige", "einigem", "einigen", "einiger", "einiges", "einmal", "er", "es", "etwas", "euch", "euer", "eure", "eurem", "euren", "eurer", "eures", "fuer", "gegen", "gewesen", "hab", "habe", "haben", "hat", "hatte", "hatten", "hier", "hin", "hinter", "ich", "ihm", "ihn", "ihnen", "ihr", "ihre", "ihrem", "ihren", "ihrer", "ihres", "im", "in", "indem", "ins", "ist", "jede", "jedem", "jeden", "jeder", "jedes", "jene", "jenem", "jenen", "jener", "jenes", "jetzt", "kann", "kein", "keine", "keinem", "keinen", "keiner", "keines", "koennen", "koennte", "machen", "man", "manche", "manchem", "manchen", "mancher", "manches", "mein", "meine", "meinem", "meinen", "meiner", "meines", "mich", "mir", "mit", "muss", "musste", "nach", "nicht", "nichts", "noch", "nun", "nur", "ob", "oder", "ohne", "sehr", "sein", "seine", "seinem", "seinen", "seiner", "seines", "selbst", "sich", "sie", "sind", "so", "solche", "solchem", "solchen", "solcher", "solches", "soll", "sollte", "sondern", "sonst", "ueber", "um", "und", "uns", "unsere", "unserem", "unseren", "unserer", "unseres", "unter", "viel", "vom", "von", "vor", "waehrend", "war", "waren", "warst", "was", "weg", "weil", "weiter", "welche", "welchem", "welchen", "welcher", "welches", "wenn", "werde", "werden", "wie", "wieder", "will", "wir", "wird", "wirst", "wo", "wollen", "wollte", "wuerde", "wuerden", "zu", "zum", "zur", "zwar", "zwischen", "innen", "sowie", "bzw", "usw", "etc", "ca", "z", "b", "gibt", "geht", "gibt", "es", "wer", "wie", "welche", "welcher"]
+) - {"weg"}  # "Weg" is a noun that matters (Radweg)
+
+
+def is_stopword(folded: str) -> bool:
+    return folded in _STOPWORDS
+
+
+# Query words that describe *what kind of thing* is searched rather than the
+# subject ("Projekte in Sachsen", "Lösungen für Kommunen"): low query weight.
+_FILLER_STEMS = frozenset(
+    _stem_folded(fold(w))
+    for w in ["projekt", "projekte", "loesung", "loesungen", "kommune", "kommunen", "kommunal", "kommunale", "stadt", "staedte", "gemeinde", "gemeinden", "landkreis", "landkreise", "kreis", "beispiel", "beispiele", "praxisbeispiel", "anwendungsfall", "anwendungsfaelle", "erfahrung", "erfahrungen", "umsetzung", "einsatz", "vorhaben", "initiative", "idee", "ideen", "ansatz", "suche", "angebot", "angebote", "verwaltung", "verwaltungen"]
+)
+
+# ------------------------------------------------------------------ lexicon
+
+_SHORT_PARTS_DEFAULT = frozenset(
+    ["rad", "weg", "amt", "bus", "rat", "hof", "bad", "see", "ort", "zug", "bau", "gas", "tag", "not", "tor", "tal", "app", "web", "geo", "bio", "eis", "oel", "ski", "nah", "neu", "alt", "ruf", "bot", "zoo", "kur", "lkw", "pkw", "gps", "ki", "it", "kfz"]
+)
+# never accepted as a compound part (suffix-like nouns that cause junk splits)
+_PART_BLOCK_DEFAULT = frozenset(
+    ["schaft", "schaften", "ismus", "ismen", "logie", "logien", "ration", "rationen", "tion", "ion", "ionen", "aster", "astern", "ling", "linge", "tur", "ster", "ung", "ungen", "heit", "keit", "tum", "nis", "aner", "ener", "rich"]
+)
+_FUGEN = ("", "s", "es", "n", "en", "e", "er", "ens", "ns")
+
+
+@dataclass
+class _Lexicon:
+    heads: frozenset[str]  # may end a compound (nouns, any inflected form)
+    mods: frozenset[str]  # may start/continue a compound (nouns, adj/verb stems)
+    nosplit: frozenset[str]
+    short: frozenset[str]
+    block: frozenset[str]
+
+
+_LEX: _Lexicon | None = None
+_LEX_LOCK = threading.Lock()
+
+
+def _load_lexicon() -> _Lexicon:
+    global _LEX
+    if _LEX is not None:
+        return _LEX
+    with _LEX_LOCK:
+        if _LEX is not None:
+            return _LEX
+        d = data_dir()
+        nouns = _read_folded(d / "lexicon_nouns.txt.gz") | _read_folded(d / "lexicon_corpus.txt")
+        mods = _read_folded(d / "lexicon_modifiers.txt")
+        # curated municipal vocabulary: "word" = noun, "word+" = modifier only
+        for w in _read_lines(d / "municipal_words.txt"):
+            for item in w.split():
+                if item.endswith("+"):
+                    mods.add(fold(item[:-1]))
+                else:
+                    nouns.add(fold(item))
+        nosplit = _read_words(d / "nosplit.txt") | _read_folded(d / "nosplit_places.txt")
+        short = set(_SHORT_PARTS_DEFAULT) | _read_words(d / "short_parts.txt")
+        block = set(_PART_BLOCK_DEFAULT) | _read_words(d / "part_blocklist.txt")
+        def usable(w: str) -> bool:
+            return (len(w) >= MIN_PART or (len(w) == 3 and w in short)) and w not in block
+
+        heads = {w for w in nouns if usable(w)}
+        mods = {w for w in nouns | mods if usable(w)}
+        # "Schul|weg", "Sprach|assistent": a noun minus its final e
+        mods |= {w[:-1] for w in heads if w.endswith("e") and len(w) > MIN_PART and w[:-1] not in block}
+        _LEX = _Lexicon(
+            heads=frozenset(heads),
+            mods=frozenset(mods),
+            nosplit=frozenset(nosplit),
+            short=frozenset(short),
+            block=frozenset(block),
+        )
+        return _LEX
+
+
+def _read_words(path: Path) -> set[str]:
+    """Folded words of a hand-edited file (several per line, ``#`` comments)."""
+    return {fold(w) for line in _read_lines(path) for w in line.split()}
+
+
+def _read_folded(path: Path) -> set[str]:
+    """Words of a generated (already folded) word file, ``#`` lines skipped."""
+    if not path.exists():
+        return set()
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            text = fh.read()
+    else:
+        text = path.read_text(encoding="utf-8")
+    return {w for line in text.splitlines() if line and line[0] != "#" for w in line.split()}
+
+
+def reset_caches() -> None:
+    """Forget loaded data files and per-word caches (tests, data edits)."""
+    global _LEX, _SYN
+    with _LEX_LOCK:
+        _LEX = None
+        _SYN = None
+    _decompose.cache_clear()
+    analyze_word.cache_clear()
+    _word_terms_cached.cache_clear()
+
+
+def _best_split(word: str, lex: _Lexicon) -> list[tuple[int, int]] | None:
+    """Fewest-parts split of ``word`` into lexicon parts (≥ 2) or None.
+
+    Returns ``(start, end)`` offsets of the parts (a linking element follows
+    ``end``).  Ties are broken by the sum of squared part lengths (longer,
+    more specific parts win: "stau|becken" over "staub|ecken", "leer|stand"
+    over "leer|s|tand")."""
+    n = len(word)
+    heads, mods = lex.heads, lex.mods
+    memo: dict[int, tuple[int, int, list[tuple[int, int]]] | None] = {}
+    fugen = _FUGEN
+
+    def solve(i: int) -> tuple[int, int, list[tuple[int, int]]] | None:
+        if i in memo:
+            return memo[i]
+        best: tuple[int, int, list[tuple[int, int]]] | None = None
+        if i > 0 and word[i:] in heads:
+            best = (1, -((n - i) ** 2), [(i, n)])
+        for j in range(i + 3, n - 2):
+            if word[i:j] not in mods:
+                continue
+            for fuge in fugen:
+                k = j + len(fuge)
+                if k > n - 3 or (fuge and not word.startswith(fuge, j)):
+                    continue
+                rest = solve(k)
+                if rest is None:
+                    continue
+                cand = (rest[0] + 1, rest[1] - (j - i) ** 2, [(i, j), *rest[2]])
+                if best is None or cand[:2] < best[:2]:
+                    best = cand
+        memo[i] = best
+        return best
+
+    res = solve(0)
+    if res is None or res[0] < 2:
+        return None
+    return res[2]
+
+
+def _leaf_spans(word: str, lex: _Lexicon) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Leaf and inner-node spans of an unhyphenated folded word."""
+    if len(word) < MIN_SPLIT or word in lex.nosplit or not word.isalpha():
+        return [], []
+    parts = _best_split(word, lex)
+    if not parts:
+        return [], []
+    leaves: list[tuple[int, int]] = []
+    inner: list[tuple[int, int]] = []
+    for s, e in parts:
+        sub_leaves, sub_inner = _leaf_spans(word[s:e], lex) if e - s >= MIN_SPLIT else ([], [])
+        if sub_leaves:
+            leaves.extend((s + a, s + b) for a, b in sub_leaves)
+            inner.extend((s + a, s + b) for a, b in sub_inner)
+            inner.append((s, e))
+        else:
+            leaves.append((s, e))
+    return leaves, inner
+
+
+@lru_cache(maxsize=200_000)
+def _decompose(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(leaves, inner)`` of a folded word: its atomic parts, and the
+    intermediate compounds (nodes of the split tree and every pair of
+    neighbouring leaves, linking elements kept: Bürger|haus|halt gives
+    "buergerhaus" and "haushalt").  ``((), ())`` if the word is atomic."""
+    lex = _load_lexicon()
+    if "-" in word:
+        if word in lex.nosplit:
+            return (), ()
+        comps = [c for c in word.split("-") if c]
+        joined = "".join(comps)
+        spans: list[tuple[int, int]] = []
+        inner_spans: list[tuple[int, int]] = []
+        pos = 0
+        for c in comps:
+            sub_leaves, sub_inner = _leaf_spans(c, lex)
+            if sub_leaves:
+                spans.extend((pos + a, pos + b) for a, b in sub_leaves)
+                inner_spans.extend((pos + a, pos + b) for a, b in sub_inner)
+                inner_spans.append((pos, pos + len(c)))
+            else:
+                spans.append((pos, pos + len(c)))
+            pos += len(c)
+        word = joined
+    else:
+        spans, inner_spans = _leaf_spans(word, lex)
+    if len(spans) < 2:
+        if len(spans) == 1 and spans[0] != (0, len(word)):
+            return (word[spans[0][0] : spans[0][1]],), ()
+        return (), ()
+    leaves = [word[a:b] for a, b in spans]
+    inner = [word[a:b] for a, b in inner_spans]
+    if len(spans) >= 3:
+        inner.extend(word[spans[i][0] : spans[i + 1][1]] for i in range(len(spans) - 1))
+    full = (spans[0][0], spans[-1][1])
+    inner = [x for x in inner if len(x) < full[1] - full[0]]
+    return tuple(p for p in leaves if len(p) >= 2), tuple(dict.fromkeys(inner))
+
+
+def _split_folded(word: str) -> tuple[str, ...]:
+    return _decompose(word)[0]
+
+
+def split_compound(word: str) -> list[str]:
+    """Leaf parts of a compound as folded surface strings, [] if not a compound.
+
+    >>> split_compound("Radwegeplanung")
+    ['rad', 'wege', 'planung']
+    """
+    return list(_split_folded(fold(word)))
+
+
+# ------------------------------------------------------------- tokenization
+
+_WORD_RE = re.compile(r"[^\W_]+(?:[-‐‑][^\W_]+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word of the input text with its character offsets."""
+
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Word]:
+    """Words (letters/digits, hyphenated runs kept together) with offsets."""
+    return [Word(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+
+
+@lru_cache(maxsize=300_000)
+def analyze_word(word: str) -> tuple[tuple[str, float], ...]:
+    """Index terms of one word: ``((whole_stem, 1.0), (part_stem, PART_WEIGHT), ...)``.
+
+    Empty for stop words and one-letter words.  The first term is the word's
+    whole stem (its *key*, used for phrase and synonym detection)."""
+    f = fold(word)
+    if not f or f in _STOPWORDS:
+        return ()
+    joined = f.replace("-", "")
+    if len(joined) < 2 and not joined.isdigit():
+        return ()
+    whole = _stem_folded(joined)
+    out: dict[str, float] = {whole: 1.0}
+    leaves, inner = _decompose(f)
+    for p in (*leaves, *inner):
+        t = _stem_folded(p)
+        if len(t) >= 2 and t not in out:
+            out[t] = PART_WEIGHT
+    return tuple(out.items())
+
+
+def _word_key(word: str) -> str | None:
+    terms = analyze_word(word)
+    return terms[0][0] if terms else None
+
+
+# ------------------------------------------------------------------ synonyms
+
+
+@dataclass
+class Synonyms:
+    """Parsed synonym file.
+
+    ``expansions`` maps a key (tuple of whole-word stems) to the alternatives
+    (tuples of stems) a query for it also searches.  ``phrases`` is the set of
+    multi-word keys/alternatives that documents get a joined phrase term for.
+    """
+
+    expansions: dict[tuple[str, ...], list[tuple[str, ...]]] = field(default_factory=dict)
+    phrases: frozenset[tuple[str, ...]] = frozenset()
+    max_len: int = 1
+    phrase_first: frozenset[str] = frozenset()
+
+
+def _phrase_key(text: str) -> tuple[str, ...]:
+    keys = []
+    for w in tokenize(text):
+        k = _word_key(w.text)
+        if k:
+            keys.append(k)
+    return tuple(keys)
+
+
+def parse_synonyms(lines: Iterable[str]) -> Synonyms:
+    """Parse synonym lines (see ``seed_data/search/synonyms.txt``).
+
+    ``a, b, c``      – equivalent: each one searches all others.
+    ``a => b, c``    – directional: a query for ``a`` also searches b and c.
+    ``#`` starts a comment."""
+    exp: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    phrases: set[tuple[str, ...]] = set()
+
+    def add(src: tuple[str, ...], dst: tuple[str, ...]) -> None:
+        if src and dst and src != dst:
+            lst = exp.setdefault(src, [])
+            if dst not in lst:
+                lst.append(dst)
+
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if "=>" in line:
+            left, right = line.split("=>", 1)
+            srcs = [_phrase_key(x) for x in left.split(",") if x.strip()]
+            dsts = [_phrase_key(x) for x in right.split(",") if x.strip()]
+            for s in srcs:
+                for d in dsts:
+                    add(s, d)
+            items = srcs + dsts
+        else:
+            items = [_phrase_key(x) for x in line.split(",") if x.strip()]
+            for s in items:
+                for d in items:
+                    add(s, d)
+        phrases.update(k for k in items if len(k) > 1)
+    max_len = max((len(k) for k in exp), default=1)
+    return Synonyms(
+        expansions=exp,
+        phrases=frozenset(phrases),
+        max_len=max(max_len, max((len(p) for p in phrases), default=1)),
+        phrase_first=frozenset(p[0] for p in phrases),
+    )
+
+
+_SYN: Synonyms | None = None
+
+
+def load_synonyms() -> Synonyms:
+    """The synonyms of ``seed_data/search/synonyms.txt`` (cached)."""
+    global _SYN
+    if _SYN is None:
+        with _LEX_LOCK:
+            if _SYN is None:
+                _SYN = parse_synonyms(_read_lines(data_dir() / "synonyms.txt"))
+    return _SYN
+
+
+def phrase_term(stems: Iterable[str]) -> str:
+    return "_".join(stems)
+
+
+# ------------------------------------------------------------- doc analysis
+
+
+def analyze(text: str, synonyms: Synonyms | None = None) -> list[tuple[str, float]]:
+    """Index terms of a text with weights (one entry per occurrence).
+
+    Whole-word stems have weight 1.0, compound parts :data:`PART_WEIGHT`,
+    phrase terms of multi-word synonyms 1.0."""
+    syn = synonyms if synonyms is not None else load_synonyms()
+    out: list[tuple[str, float]] = []
+    keys: list[str] = []
+    first = syn.phrase_first
+    phrases = syn.phrases
+    has_phrase = False
+    for m in _WORD_RE.finditer(text):
+        terms = analyze_word(m.group())
+        if not terms:
+            continue
+        out.extend(terms)
+        k = terms[0][0]
+        keys.append(k)
+        if k in first:
+            has_phrase = True
+    if has_phrase:
+        maxl = syn.max_len
+        for i, k in enumerate(keys):
+            if k not in first:
+                continue
+            for n in range(2, maxl + 1):
+                cand = tuple(keys[i : i + n])
+                if len(cand) == n and cand in phrases:
+                    out.append((phrase_term(cand), 1.0))
+    return out
+
+
+def index_tokens(text: str) -> list[str]:
+    """Terms of a text for indexing (duplicates kept, weights dropped)."""
+    return [t for t, _ in analyze(text)]
+
+
+# ------------------------------------------------------------ query parsing
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way to satisfy a query group: *all* ``terms`` must be present."""
+
+    terms: tuple[str, ...]
+    boost: float
+    kind: str  # exact | variant | parts | synonym | fuzzy
+
+
+@dataclass(frozen=True)
+class Group:
+    """One concept of the query (a word, or a multi-word synonym phrase).
+
+    A document's score for the group is the best of its alternatives."""
+
+    text: str  # the user's words
+    alternatives: tuple[Alternative, ...]
+    weight: float = 1.0
+    filler: bool = False
+    words: tuple[str, ...] = ()  # folded surface words (for spelling)
+
+    def terms(self) -> set[str]:
+        return {t for a in self.alternatives for t in a.terms}
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    groups: tuple[Group, ...]
+    text: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
+    def terms(self) -> set[str]:
+        """Every term any alternative looks for (for highlighting)."""
+        out: set[str] = set()
+        for g in self.groups:
+            out |= g.terms()
+        return out
+
+
+def _variants(term: str) -> list[str]:
+    """Derivational variants of a stem: "warnung" → "warn" (Frühwarnsystem)."""
+    out = []
+    if term.endswith("ung") and len(term) >= 7:
+        out.append(term[:-3])
+    return out
+
+
+def _word_alternatives(word: str, boost_scale: float = 1.0) -> list[Alternative]:
+    terms = analyze_word(word)
+    if not terms:
+        return []
+    whole = terms[0][0]
+    alts = [Alternative((whole,), BOOST_EXACT * boost_scale, "exact")]
+    for v in _variants(whole):
+        alts.append(Alternative((v,), BOOST_VARIANT * boost_scale, "variant"))
+    leaves = _split_folded(fold(word))
+    if leaves:
+        stems = tuple(dict.fromkeys(_stem_folded(p) for p in leaves if len(p) >= 2))
+        if len(stems) > 1:
+            alts.append(Alternative(stems, BOOST_PARTS * boost_scale, "parts"))
+    return alts
+
+
+def _dedupe(alts: Iterable[Alternative]) -> tuple[Alternative, ...]:
+    best: dict[tuple[str, ...], Alternative] = {}
+    for a in alts:
+        cur = best.get(a.terms)
+        if cur is None or a.boost > cur.boost:
+            best[a.terms] = a
+    return tuple(sorted(best.values(), key=lambda a: -a.boost))
+
+
+def _synonym_alternatives(key: tuple[str, ...], syn: Synonyms) -> list[Alternative]:
+    alts: list[Alternative] = []
+    for dst in syn.expansions.get(key, ()):
+        if len(dst) == 1:
+            alts.append(Alternative(dst, BOOST_SYNONYM, "synonym"))
+        else:
+            alts.append(Alternative((phrase_term(dst),), BOOST_SYNONYM, "synonym"))
+            alts.append(Alternative(dst, BOOST_SYNONYM_PARTS, "synonym"))
+    return alts
+
+
+def parse_query(text: str, synonyms: Synonyms | None = None) -> ParsedQuery:
+    """Turn user input into groups of alternatives.
+
+    Each word becomes a group with alternatives: the exact stem (1.0), a
+    derivational variant (0.6), all compound parts together (0.75) and
+    synonyms (0.85; multi-word synonyms as phrase term, or all their words at
+    0.55).  A multi-word synonym typed by the user ("künstliche Intelligenz")
+    becomes one group.  Stop words vanish; filler words get a low weight.
+    Quotes and operators are ignored: the query is free text.
+    """
+    syn = synonyms if synonyms is not None else load_synonyms()
+    words = [w.text for w in tokenize(text)]
+    items: list[tuple[str, str]] = []  # (surface, key)
+    for w in words:
+        k = _word_key(w)
+        if k:
+            items.append((w, k))
+    groups: list[Group] = []
+    i = 0
+    while i < len(items):
+        matched = 0
+        for n in range(min(syn.max_len, len(items) - i), 1, -1):
+            key = tuple(k for _, k in items[i : i + n])
+            if key in syn.expansions or key in syn.phrases:
+                matched = n
+                break
+        if matched:
+            seg = items[i : i + matched]
+            key = tuple(k for _, k in seg)
+            alts = [Alternative((phrase_term(key),), BOOST_EXACT, "exact"), Alternative(key, 0.8, "parts")]
+            alts += _synonym_alternatives(key, syn)
+            groups.append(
+                Group(
+                    text=" ".join(s for s, _ in seg),
+                    alternatives=_dedupe(alts),
+                    words=tuple(fold(s) for s, _ in seg),
+                )
+            )
+            i += matched
+            continue
+        surface, key = items[i]
+        alts = _word_alternatives(surface)
+        alts += _synonym_alternatives((key,), syn)
+        filler = key in _FILLER_STEMS
+        groups.append(
+            Group(
+                text=surface,
+                alternatives=_dedupe(alts),
+                weight=FILLER_WEIGHT if filler else 1.0,
+                filler=filler,
+                words=(fold(surface),),
+            )
+        )
+        i += 1
+    if groups and all(g.filler for g in groups):
+        groups = [Group(g.text, g.alternatives, 1.0, False, g.words) for g in groups]
+    return ParsedQuery(groups=tuple(groups), text=text)
+
+
+def fuzzy_group(group: Group, corrected: str) -> Group:
+    """``group`` plus the alternatives of a spelling correction (boost 0.7)."""
+    extra = [
+        Alternative(a.terms, round(a.boost * BOOST_FUZZY, 4), "fuzzy")
+        for a in _word_alternatives(corrected)
+    ]
+    extra += [
+        Alternative(a.terms, round(a.boost * BOOST_FUZZY, 4), "fuzzy")
+        for a in _synonym_alternatives((_word_key(corrected) or "",), load_synonyms())
+    ]
+    return Group(group.text, _dedupe([*group.alternatives, *extra]), group.weight, group.filler, group.words)
+
+
+# -------------------------------------------------------------- highlighting
+
+
+@lru_cache(maxsize=300_000)
+def _word_terms_cached(word: str) -> frozenset[str]:
+    return frozenset(t for t, _ in analyze_word(word))
+
+
+def word_terms(word: str) -> frozenset[str]:
+    """All terms (whole stem and parts) of a word, for highlighting."""
+    return _word_terms_cached(word)
+
+
+def match_spans(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int, int]]:
+    """Character spans of words in ``text`` matching any query term.
+
+    A word matches when its whole stem or one of its compound parts is a query
+    term; words of a matching multi-word phrase term (``a_b``) match too."""
+    spans: list[tuple[int, int]] = []
+    phrase_parts = [tuple(t.split("_")) for t in terms if "_" in t]
+    keyed: list[tuple[str, int, int]] = []
+    for m in _WORD_RE.finditer(text):
+        w = m.group()
+        wt = _word_terms_cached(w)
+        if not wt:
+            continue
+        if not wt.isdisjoint(terms):
+            spans.append((m.start(), m.end()))
+        if phrase_parts:
+            keyed.append((analyze_word(w)[0][0], m.start(), m.end()))
+    if phrase_parts and keyed:
+        keys = [k for k, _, _ in keyed]
+        for ph in phrase_parts:
+            n = len(ph)
+            for i in range(len(keys) - n + 1):
+                if tuple(keys[i : i + n]) == ph:
+                    spans.extend((keyed[j][1], keyed[j][2]) for j in range(i, i + n))
+    if not spans:
+        return spans
+    spans.sort()
+    merged = [spans[0]]
+    for s, e in spans[1:]:
+        ls, le = merged[-1]
+        if s < le:
+            merged[-1] = (ls, max(le, e))
+        elif s != ls:
+            merged.append((s, e))
+    return merged
+
+
+# ------------------------------------------------------------------ spelling
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _edits1(w: str) -> set[str]:
+    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]
+    inserts = [a + c + b for a, b in splits for c in _ALPHABET]
+    return set(deletes + transposes + replaces + inserts)
+
+
+def _osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance, returns ``limit + 1`` when above."""
+    la, lb = len(a), len(b)
+    if abs(la - lb) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(lb + 1))
+    for i in range(1, la + 1):
+        cur = [i] + [0] * lb
+        ca = a[i - 1]
+        row_min = cur[0]
+        for j in range(1, lb + 1):
+            cost = 0 if ca == b[j - 1] else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+            if v < row_min:
+                row_min = v
+        if row_min > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[lb]
+
+
+def max_edits(word: str) -> int:
+    """Edit distance allowed for a word of this length (0, 1 or 2)."""
+    n = len(word)
+    if n < 4:
+        return 0
+    if n < 8:
+        return 1
+    return 2
+
+
+class Speller:
+    """Spelling correction against an index vocabulary.
+
+    ``vocabulary`` maps lowercase surface words (umlauts allowed) to their
+    document frequency.  Lookups are in folded space, corrections are returned
+    in the vocabulary's spelling.  Distance 1 uses generated edits (fast dict
+    lookups); distance 2 scans the words sharing the first or last three
+    letters."""
+
+    def __init__(self, vocabulary: Mapping[str, int], min_df: int = 1) -> None:
+        folded: dict[str, tuple[str, int]] = {}
+        for w, df in vocabulary.items():
+            if df < min_df:
+                continue
+            f = fold(w)
+            if not f.isalpha():
+                continue
+            cur = folded.get(f)
+            if cur is None:
+                folded[f] = (w, df)
+            else:
+                folded[f] = (cur[0], cur[1] + df)
+        self._words = folded
+        self._by_prefix: dict[str, list[str]] | None = None
+        self._by_suffix: dict[str, list[str]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def df(self, word: str) -> int:
+        hit = self._words.get(fold(word))
+        return hit[1] if hit else 0
+
+    def _buckets(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        if self._by_prefix is None or self._by_suffix is None:
+            pre: dict[str, list[str]] = {}
+            suf: dict[str, list[str]] = {}
+            for w in self._words:
+                if len(w) >= 6:
+                    pre.setdefault(w[:3], []).append(w)
+                    suf.setdefault(w[-3:], []).append(w)
+            self._by_prefix, self._by_suffix = pre, suf
+        return self._by_prefix, self._by_suffix
+
+    def candidates(self, word: str) -> list[tuple[str, int, int]]:
+        """``(correction, distance, df)`` best first (smallest distance, then df)."""
+        f = fold(word)
+        limit = max_edits(f)
+        if not limit or not f.isalpha():
+            return []
+        words = self._words
+        found: dict[str, int] = {}
+        for e in _edits1(f):
+            if e in words and e != f:
+                found[e] = 1
+        if not found and limit >= 2:
+            pre, suf = self._buckets()
+            pool = set(pre.get(f[:3], ())) | set(suf.get(f[-3:], ()))
+            lf = len(f)
+            for w in pool:
+                if abs(len(w) - lf) <= 2 and w != f:
+                    d = _osa_distance(f, w, 2)
+                    if d <= 2:
+                        found[w] = d
+        out = [(words[w][0], d, words[w][1]) for w, d in found.items()]
+        out.sort(key=lambda x: (x[1], -x[2], x[0]))
+        return out
+
+    def correct(self, word: str, rare_df: int = 0) -> str | None:
+        """A better spelling for ``word`` if it is unknown (or has df ≤
+        ``rare_df``) and a close word is at least 10× more frequent."""
+        df = self.df(word)
+        if df > rare_df:
+            return None
+        for cand, _dist, cdf in self.candidates(word):
+            if cdf >= max(1, 10 * df):
+                return cand
+            break
+        return None
+
+    def suggest(self, query_text: str, known: Callable[[str], bool] | None = None) -> str | None:
+        """The query with unknown/rare words replaced, or None.
+
+        ``known(word)`` may say a word not in the vocabulary is fine anyway
+        (e.g. an unseen compound whose parts are indexed)."""
+        changed = False
+        out: list[str] = []
+        pos = 0
+        for m in _WORD_RE.finditer(query_text):
+            w = m.group()
+            out.append(query_text[pos : m.start()])
+            pos = m.end()
+            f = fold(w)
+            repl = None
+            if f not in _STOPWORDS and not (known is not None and self.df(w) == 0 and known(w)):
+                repl = self.correct(w, rare_df=1)
+            if repl:
+                changed = True
+                out.append(_match_case(w, repl))
+            else:
+                out.append(w)
+        out.append(query_text[pos:])
+        return "".join(out) if changed else None
+
+
+def _match_case(original: str, repl: str) -> str:
+    if original.isupper() and len(original) > 1:
+        return repl.upper()
+    if original[:1].isupper():
+        return repl[:1].upper() + repl[1:]
+    return repl
+
+
+def suggest(query_text: str, vocabulary: Mapping[str, int] | Speller) -> str | None:
+    """Corrected query if a word is unknown/rare and a close frequent word exists.
+
+    ``suggest("Digitalisierng", {"digitalisierung": 12})`` → ``"Digitalisierung"``.
+    Pass a :class:`Speller` to reuse its index across calls."""
+    sp = vocabulary if isinstance(vocabulary, Speller) else Speller(vocabulary)
+    return sp.suggest(query_text)
+

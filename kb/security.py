@@ -1,0 +1,44 @@
+"""Security headers on every response."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response
+
+
+def content_security_policy(tile_url: str | None) -> str:
+    img_src = "'self' data:"
+    if tile_url:
+        parts = urlsplit(tile_url.replace("{s}", "a"))
+        img_src += f" {parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}"
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src {img_src}",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def init_app(app: Flask) -> None:
+    policy = content_security_policy(app.config.get("KB_MAP_TILE_URL"))
+    production = app.config["ENV_NAME"] == "production"
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if production:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

@@ -1,0 +1,84 @@
+"""Accounts: creation and lookup (the web flows build on these)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from kb.model_base import utcnow
+from kb.models import AuditEvent, Role, User
+from kb.services import organisations
+from kb.services.name_resolution import NameResolutionError
+from kb.services.records import EMAIL_RE
+from kb.services.registry import get_resolver
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """An account could not be created or changed; the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password", _(
+            "Das Passwort muss mindestens %(n)d Zeichen lang sein.", n=MIN_PASSWORD_LENGTH))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: Role = Role.READER,
+    municipality: str | None = None,
+    organisation: str | None = None,
+    confirmed: bool = False,
+    actor: User | None = None,
+) -> User:
+    """Create an account and commit; raise AccountError with a clear message on bad input."""
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email):
+        raise AccountError("email", _("„%(email)s“ ist keine gültige E-Mail-Adresse.", email=email))
+    if find_by_email(session, email) is not None:
+        raise AccountError("email", _("Für %(email)s gibt es bereits ein Konto.", email=email))
+    check_new_password(password)
+    user = User(email=email, password_hash=hash_password(password), role=role)
+    if municipality:
+        try:
+            entry = get_resolver().resolve(municipality)
+        except NameResolutionError as exc:
+            raise AccountError("municipality", str(exc)) from None
+        org = organisations.for_entry(session, entry)
+        user.organisation = org
+        user.municipality_ags = org.municipality_ags
+    elif organisation:
+        user.organisation = organisations.named(session, organisation)
+    if confirmed:
+        user.email_confirmed_at = utcnow()
+        user.membership_verified_at = utcnow() if (municipality or organisation) else None
+    session.add(user)
+    session.flush()
+    session.add(AuditEvent(actor_id=actor.id if actor else None, action="user.create",
+                           object_type="user", object_id=str(user.id),
+                           data={"email": email, "role": role.value}))
+    session.commit()
+    return user

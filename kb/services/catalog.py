@@ -1,0 +1,295 @@
+"""Read the published catalogue: lists with filters, facets, single cases, municipality profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import ceil
+from typing import Generic, TypeVar
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from kb.models import (
+    Adoption,
+    AdoptionStatus,
+    CaseStatus,
+    Kreis,
+    Land,
+    ModerationState,
+    Municipality,
+    Organisation,
+    Role,
+    Topic,
+    UseCase,
+    User,
+    case_topic,
+)
+
+T = TypeVar("T")
+
+
+@dataclass
+class CaseFilters:
+    """Filters of the catalogue: several values within a filter are OR, filters are AND."""
+
+    topics: list[str] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.topics or self.states or self.statuses)
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of results."""
+
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page)) if self.per_page else 1
+
+
+class FilterError(ValueError):
+    """A filter value that names nothing (unknown topic, Land or status)."""
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__(f"{name}={value}")
+        self.name = name
+        self.value = value
+
+
+def resolve_filters(session: Session, filters: CaseFilters) -> tuple[list[int], list[str], list[CaseStatus]]:
+    """Turn filter values (names or slugs/codes) into ids; raise FilterError for unknown ones."""
+    topics = {t.name.casefold(): t.id for t in session.scalars(select(Topic))}
+    topics.update({t.slug: t.id for t in session.scalars(select(Topic))})
+    lands = {land.name.casefold(): land.code for land in session.scalars(select(Land))}
+    lands.update({code: code for code in list(lands.values())})
+    topic_ids, land_codes, statuses = [], [], []
+    for value in filters.topics:
+        if value.casefold() not in topics:
+            raise FilterError("topic", value)
+        topic_ids.append(topics[value.casefold()])
+    for value in filters.states:
+        if value.casefold() not in lands:
+            raise FilterError("state", value)
+        land_codes.append(lands[value.casefold()])
+    for value in filters.statuses:
+        try:
+            statuses.append(CaseStatus(value))
+        except ValueError:
+            raise FilterError("status", value) from None
+    return topic_ids, land_codes, statuses
+
+
+def _published() -> Select:
+    return select(UseCase).where(UseCase.moderation == ModerationState.PUBLISHED)
+
+
+def _apply_filters(stmt: Select, topic_ids, land_codes, statuses) -> Select:
+    if topic_ids:
+        stmt = stmt.where(
+            UseCase.id.in_(select(case_topic.c.case_id).where(case_topic.c.topic_id.in_(topic_ids)))
+        )
+    if land_codes:
+        stmt = stmt.where(
+            UseCase.owner_id.in_(select(Organisation.id).where(Organisation.land_code.in_(land_codes)))
+        )
+    if statuses:
+        stmt = stmt.where(UseCase.status.in_(statuses))
+    return stmt
+
+
+def adoption_counts() -> Select:
+    """Count active adoptions per case (a subquery with case_id, n)."""
+    return (
+        select(Adoption.case_id, func.count(Adoption.id).label("n"))
+        .where(Adoption.status != AdoptionStatus.EINGESTELLT)
+        .group_by(Adoption.case_id)
+        .subquery()
+    )
+
+
+def list_published(
+    session: Session, filters: CaseFilters, page: int = 1, per_page: int = 10, sort: str = "newest"
+) -> Page[UseCase]:
+    """Return one page of published cases matching the filters."""
+    resolved = resolve_filters(session, filters)
+    stmt = _apply_filters(_published(), *resolved)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    if sort == "adoption":
+        counts = adoption_counts()
+        stmt = stmt.outerjoin(counts, counts.c.case_id == UseCase.id).order_by(
+            func.coalesce(counts.c.n, 0).desc(), UseCase.published_at.desc()
+        )
+    elif sort == "title":
+        stmt = stmt.order_by(UseCase.title)
+    else:
+        stmt = stmt.order_by(UseCase.published_at.desc(), UseCase.id.desc())
+    stmt = stmt.options(*case_list_options()).limit(per_page).offset((page - 1) * per_page)
+    return Page(list(session.scalars(stmt)), total, page, per_page)
+
+
+def case_list_options():
+    """Loader options for showing cases in lists (owner, topics, adopter counts)."""
+    return (
+        selectinload(UseCase.topics),
+        selectinload(UseCase.adoptions),
+        selectinload(UseCase.owner).selectinload(Organisation.land),
+    )
+
+
+def facet_counts(session: Session, filters: CaseFilters) -> dict[str, dict[str, int]]:
+    """Count published cases per topic, Land and status; each facet ignores its own filter."""
+    topic_ids, land_codes, statuses = resolve_filters(session, filters)
+    base = UseCase.moderation == ModerationState.PUBLISHED
+
+    def ids(t, lc, st):
+        return _apply_filters(select(UseCase.id).where(base), t, lc, st).subquery()
+
+    by_topic = ids([], land_codes, statuses)
+    topic_rows = session.execute(
+        select(Topic.name, func.count(case_topic.c.case_id))
+        .join(case_topic, case_topic.c.topic_id == Topic.id)
+        .where(case_topic.c.case_id.in_(select(by_topic.c.id)))
+        .group_by(Topic.name)
+    )
+    by_state = ids(topic_ids, [], statuses)
+    state_rows = session.execute(
+        select(Land.name, func.count(UseCase.id))
+        .join(Organisation, Organisation.id == UseCase.owner_id)
+        .join(Land, Land.code == Organisation.land_code)
+        .where(UseCase.id.in_(select(by_state.c.id)))
+        .group_by(Land.name)
+    )
+    by_status = ids(topic_ids, land_codes, [])
+    status_rows = session.execute(
+        select(UseCase.status, func.count(UseCase.id))
+        .where(UseCase.id.in_(select(by_status.c.id)))
+        .group_by(UseCase.status)
+    )
+    return {
+        "topic": dict(sorted(topic_rows.all(), key=lambda r: (-r[1], r[0]))),
+        "state": dict(sorted(state_rows.all(), key=lambda r: (-r[1], r[0]))),
+        "status": {s.value: n for s, n in status_rows.all()},
+    }
+
+
+def newest(session: Session, limit: int = 6) -> list[UseCase]:
+    return list_published(session, CaseFilters(), 1, limit).items
+
+
+def most_adopted(session: Session, limit: int = 6) -> list[UseCase]:
+    return list_published(session, CaseFilters(), 1, limit, sort="adoption").items
+
+
+def get_published(session: Session, slug: str) -> UseCase | None:
+    return session.scalar(_published().where(UseCase.slug == slug))
+
+
+def can_view(case: UseCase, viewer: User | None) -> bool:
+    """Published cases are public; others only for their author and moderators."""
+    if case.moderation is ModerationState.PUBLISHED:
+        return True
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    return viewer.has_role(Role.MODERATOR) or case.author_id == viewer.id
+
+
+def get_visible(session: Session, slug: str, viewer: User | None) -> UseCase | None:
+    """Return the case if the viewer may see it, else None (shown as 404)."""
+    case = session.scalar(select(UseCase).where(UseCase.slug == slug))
+    return case if case is not None and can_view(case, viewer) else None
+
+
+def topic_overview(session: Session) -> list[tuple[Topic, int]]:
+    """Return every topic with its number of published cases."""
+    counts = (
+        select(case_topic.c.topic_id, func.count().label("n"))
+        .join(UseCase, UseCase.id == case_topic.c.case_id)
+        .where(UseCase.moderation == ModerationState.PUBLISHED)
+        .group_by(case_topic.c.topic_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Topic, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.topic_id == Topic.id)
+        .order_by(Topic.position)
+    )
+    return [(topic, n) for topic, n in rows]
+
+
+@dataclass
+class Profile:
+    """A registry entity with what it runs and what it adopted."""
+
+    key: str
+    name: str
+    kind: str  # gemeinde | kreis
+    municipality: Municipality | None
+    kreis: Kreis | None
+    land: Land
+    organisation: Organisation | None
+    owned: list[UseCase]
+    adopted: list[Adoption]
+
+
+def profile(session: Session, key: str) -> Profile | None:
+    """Return the profile for an AGS or Kreis key, or None if the key is unknown."""
+    municipality = session.get(Municipality, key) if len(key) == 8 else None
+    kreis = session.get(Kreis, key) if len(key) == 5 else None
+    if municipality is None and kreis is None:
+        return None
+    if municipality is not None:
+        org = session.scalar(select(Organisation).where(Organisation.municipality_ags == key))
+        name, kind, land, kreis = municipality.display_name, "gemeinde", municipality.land, municipality.kreis
+    else:
+        org = session.scalar(select(Organisation).where(Organisation.kreis_key == key))
+        name, kind, land = kreis.display_name, "kreis", kreis.land
+    owned, adopted = _activity(session, org)
+    return Profile(key, name, kind, municipality, kreis, land, org, owned, adopted)
+
+
+def _activity(session: Session, org: Organisation | None) -> tuple[list[UseCase], list[Adoption]]:
+    if org is None:
+        return [], []
+    owned = list(
+        session.scalars(
+            _published().where(UseCase.owner_id == org.id).options(*case_list_options())
+            .order_by(UseCase.published_at.desc())
+        )
+    )
+    adopted = list(
+        session.scalars(
+            select(Adoption)
+            .join(UseCase, UseCase.id == Adoption.case_id)
+            .where(Adoption.organisation_id == org.id, UseCase.moderation == ModerationState.PUBLISHED)
+            .options(selectinload(Adoption.case).selectinload(UseCase.topics))
+            .order_by(Adoption.updated_at.desc())
+        )
+    )
+    return owned, adopted
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Headline figures for the start page."""
+    published = UseCase.moderation == ModerationState.PUBLISHED
+    return {
+        "cases": session.scalar(select(func.count(UseCase.id)).where(published)) or 0,
+        "adoptions": session.scalar(
+            select(func.count(Adoption.id)).join(UseCase).where(and_(published))
+        ) or 0,
+        "municipalities": session.scalar(
+            select(func.count(func.distinct(Organisation.id))).where(
+                or_(
+                    Organisation.id.in_(select(UseCase.owner_id).where(published)),
+                    Organisation.id.in_(select(Adoption.organisation_id)),
+                )
+            )
+        ) or 0,
+    }

@@ -1,0 +1,139 @@
+"""Export published cases as import records (JSON Lines) or a flat CSV table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from kb.models import Adoption, ModerationState, Organisation, OrganisationKind, UseCase
+
+CSV_COLUMNS = (
+    "slug", "title", "summary", "municipality", "municipality_key", "state", "topics", "status",
+    "tags", "adopter_count", "adopters", "license", "repository", "started", "costs",
+    "contact_name", "contact_email", "contact_url", "links", "published", "updated", "description",
+    "lessons", "reuse",
+)
+
+
+def owner_fields(org: Organisation) -> dict[str, Any]:
+    """Describe an owner the way the import record expects it."""
+    if org.key:
+        return {"municipality": org.key}
+    data: dict[str, Any] = {"name": org.name}
+    if org.uri:
+        data["uri"] = org.uri
+    if org.kind is not OrganisationKind.SONSTIGE:
+        data["kind"] = org.kind.value
+    return {"organisation": data}
+
+
+def adopter_record(adoption: Adoption) -> dict[str, Any]:
+    org = adoption.organisation
+    item: dict[str, Any] = {"municipality": org.key} if org.key else owner_fields(org)
+    item["status"] = adoption.status.value
+    if adoption.note:
+        item["note"] = adoption.note
+    if adoption.since:
+        item["since"] = adoption.since
+    return item
+
+
+def case_record(case: UseCase) -> dict[str, Any]:
+    """Return the case as an import record (docs/import-format.md)."""
+    record: dict[str, Any] = {
+        "slug": case.slug,
+        "title": case.title,
+        "summary": case.summary,
+        "description": case.description,
+        **owner_fields(case.owner),
+        "topics": [t.name for t in case.topics],
+        "status": case.status.value,
+    }
+    optional = {
+        "adopters": [adopter_record(a) for a in case.adoptions],
+        "tags": case.tags or None,
+        "contact": case.contact or None,
+        "links": case.links or None,
+        "license": case.license,
+        "repository": case.repository,
+        "started": case.started,
+        "costs": case.costs,
+        "lessons": case.lessons,
+        "reuse": case.reuse,
+        "published": case.published_at.isoformat() if case.published_at else None,
+    }
+    record.update({k: v for k, v in optional.items() if v})
+    return record
+
+
+def published_cases(session: Session, batch: int = 500) -> Iterator[UseCase]:
+    """Yield published cases oldest first, with their relations loaded in batches."""
+    stmt = (
+        select(UseCase)
+        .where(UseCase.moderation == ModerationState.PUBLISHED)
+        .order_by(UseCase.published_at, UseCase.id)
+        .options(selectinload(UseCase.topics), selectinload(UseCase.adoptions))
+        .execution_options(yield_per=batch)
+    )
+    yield from session.scalars(stmt)
+
+
+def write_jsonl(cases: Iterator[UseCase], out: TextIO) -> int:
+    count = 0
+    for case in cases:
+        out.write(json.dumps(case_record(case), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def csv_row(case: UseCase) -> dict[str, Any]:
+    owner = case.owner
+    contact = case.contact or {}
+    return {
+        "slug": case.slug,
+        "title": case.title,
+        "summary": case.summary,
+        "municipality": owner.name,
+        "municipality_key": owner.key or "",
+        "state": owner.land.name if owner.land else "",
+        "topics": "; ".join(t.name for t in case.topics),
+        "status": case.status.value,
+        "tags": "; ".join(case.tags or []),
+        "adopter_count": len(case.adoptions),
+        "adopters": "; ".join(a.organisation.name for a in case.adoptions),
+        "license": case.license or "",
+        "repository": case.repository or "",
+        "started": case.started or "",
+        "costs": case.costs or "",
+        "contact_name": contact.get("name", ""),
+        "contact_email": contact.get("email", ""),
+        "contact_url": contact.get("url", ""),
+        "links": " ".join(link["url"] for link in case.links or []),
+        "published": case.published_at.isoformat() if case.published_at else "",
+        "updated": case.updated_at.isoformat() if case.updated_at else "",
+        "description": case.description,
+        "lessons": case.lessons or "",
+        "reuse": case.reuse or "",
+    }
+
+
+def write_csv(cases: Iterator[UseCase], out: TextIO) -> int:
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    count = 0
+    for case in cases:
+        writer.writerow(csv_row(case))
+        count += 1
+    return count
+
+
+def to_string(writer, cases: Iterator[UseCase]) -> str:
+    buffer = io.StringIO()
+    writer(cases, buffer)
+    return buffer.getvalue()

@@ -1,0 +1,221 @@
+"""Import use cases from .jsonl, .json (and publiccode.yml) files — all or nothing."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.models import AdoptionSource, UseCase
+from kb.services import case_writer
+from kb.services.records import CaseRecord, RecordParser
+from kb.services.registry import get_resolver
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+@dataclass
+class SourceRecord:
+    """One raw record and where it came from."""
+
+    path: str
+    line: int
+    data: Any
+
+
+@dataclass
+class ImportProblem:
+    """A problem that names file, line and field."""
+
+    path: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}, Zeile {self.line}" if self.line else self.path
+        if self.field and self.field != "-":
+            where += f", Feld „{self.field}“"
+        return f"{where}: {self.message}"
+
+
+class ImportRejected(Exception):
+    """The import was refused; nothing has been written."""
+
+    def __init__(self, problems: list[ImportProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN]))
+        self.problems = problems
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or would do, for a dry run)."""
+
+    records: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    adoptions_added: int = 0
+    adoptions_removed: int = 0
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    seconds: float = 0.0
+    slugs: list[str] = field(default_factory=list)
+
+
+def read_source(path: Path) -> list[SourceRecord]:
+    """Read the raw records of one file; refuse unreadable or malformed files."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ImportRejected([ImportProblem(name, None, "-", _("Datei nicht gefunden."))]) from None
+    except UnicodeDecodeError as exc:
+        raise ImportRejected([ImportProblem(name, None, "-", _(
+            "Die Datei ist nicht UTF-8-kodiert (%(reason)s).", reason=exc.reason))]) from None
+    suffix = path.suffix.lower()
+    if path.name.endswith((".yml", ".yaml")):
+        from kb.services import publiccode
+
+        return [SourceRecord(name, line, data) for line, data in publiccode.read_records(path, text)]
+    if suffix == ".jsonl":
+        return _read_jsonl(name, text)
+    if suffix == ".json":
+        return _read_json_list(name, text)
+    raise ImportRejected([ImportProblem(name, None, "-", _(
+        "Unbekanntes Dateiformat „%(suffix)s“: erwartet .jsonl, .json oder publiccode.yml.",
+        suffix=suffix or path.name))])
+
+
+def _read_jsonl(name: str, text: str) -> list[SourceRecord]:
+    records, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("//"):
+            continue
+        try:
+            records.append(SourceRecord(name, number, json.loads(stripped)))
+        except json.JSONDecodeError as exc:
+            problems.append(ImportProblem(name, number, "-", _(
+                "Kein gültiges JSON (%(reason)s, Spalte %(col)d).", reason=exc.msg, col=exc.colno)))
+    if problems:
+        raise ImportRejected(problems)
+    return records
+
+
+def _read_json_list(name: str, text: str) -> list[SourceRecord]:
+    """Read a JSON list, remembering the line where each element starts."""
+    decoder = json.JSONDecoder()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRejected([ImportProblem(name, exc.lineno, "-", _(
+            "Kein gültiges JSON (%(reason)s, Spalte %(col)d).", reason=exc.msg, col=exc.colno))]) from None
+    if isinstance(data, dict):
+        return [SourceRecord(name, 1, data)]
+    if not isinstance(data, list):
+        raise ImportRejected([ImportProblem(name, 1, "-", _("Erwartet wird eine Liste von Objekten."))])
+    records, index = [], text.index("[") + 1
+    for _item in data:
+        while text[index] in " \t\r\n,":
+            index += 1
+        value, end = decoder.raw_decode(text, index)
+        records.append(SourceRecord(name, text.count("\n", 0, index) + 1, value))
+        index = end
+    return records
+
+
+def validate(session: Session, sources: list[SourceRecord]) -> list[tuple[SourceRecord, CaseRecord]]:
+    """Check every record; raise ImportRejected listing all problems."""
+    topics = case_writer.topics_by_name(session)
+    parser = RecordParser(get_resolver(), set(topics))
+    parsed, problems, seen = [], [], {}
+    for source in sources:
+        record, record_problems = parser.parse(source.data)
+        problems.extend(ImportProblem(source.path, source.line, p.field, p.message) for p in record_problems)
+        if record is None:
+            continue
+        if record.slug in seen:
+            first = seen[record.slug]
+            problems.append(ImportProblem(source.path, source.line, "slug", _(
+                "Kurzname „%(slug)s“ kommt mehrfach vor (zuerst %(path)s, Zeile %(line)d).",
+                slug=record.slug, path=first.path, line=first.line)))
+            continue
+        seen[record.slug] = source
+        parsed.append((source, record))
+    if problems:
+        raise ImportRejected(problems)
+    return parsed
+
+
+def import_files(session: Session, paths: Iterable[Path], **options) -> ImportReport:
+    """Read and validate all files, then write them (see write_validated)."""
+    started = time.perf_counter()
+    sources = [record for path in paths for record in read_source(Path(path))]
+    report = write_validated(session, validate(session, sources), **options)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def write_validated(
+    session: Session,
+    parsed: list[tuple[SourceRecord, CaseRecord]],
+    *,
+    source: AdoptionSource = AdoptionSource.IMPORTED,
+    dry_run: bool = False,
+    skip_existing: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Write every validated record in one transaction and commit once (roll back on error)."""
+    started = time.perf_counter()
+    report = ImportReport(records=len(parsed), dry_run=dry_run)
+    try:
+        _write_all(session, parsed, source, skip_existing, report, progress)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _existing_cases(session: Session, slugs: list[str]) -> dict[str, UseCase]:
+    found: dict[str, UseCase] = {}
+    for start in range(0, len(slugs), 500):
+        chunk = slugs[start : start + 500]
+        found.update((c.slug, c) for c in session.scalars(select(UseCase).where(UseCase.slug.in_(chunk))))
+    return found
+
+
+def _write_all(session, parsed, source, skip_existing, report, progress) -> None:
+    topics = case_writer.topics_by_name(session)
+    existing = _existing_cases(session, [record.slug for _s, record in parsed])
+    with session.no_autoflush:
+        for index, (_src, record) in enumerate(parsed, start=1):
+            if skip_existing and record.slug in existing:
+                report.skipped += 1
+            else:
+                outcome = case_writer.write_record(
+                    session, record, source=source, topics=topics, existing=existing.get(record.slug)
+                )
+                setattr(report, outcome.action, getattr(report, outcome.action) + 1)
+                report.adoptions_added += outcome.adoptions_added
+                report.adoptions_removed += outcome.adoptions_removed
+                report.warnings.extend(outcome.warnings)
+                report.slugs.append(record.slug)
+            if progress:
+                progress(1)
+            if index % 1000 == 0:
+                session.flush()
+    session.flush()

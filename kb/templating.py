@@ -1,0 +1,75 @@
+"""Template filters, globals and helpers shared by every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from markupsafe import Markup
+
+from kb import labels
+from kb.rendering import render_markdown
+from kb.sanitize import clean_highlight
+from kb.services.registry import ATTRIBUTION
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        markdown=render_markdown,
+        highlight=lambda s: Markup(clean_highlight(s)),  # noqa: S704 - only <mark> survives
+        date=_date,
+        datetime=_datetime,
+        number=_number,
+        case_status=lambda v: labels.label(labels.CASE_STATUS, v),
+        adoption_status=lambda v: labels.label(labels.ADOPTION_STATUS, v),
+        moderation_state=lambda v: labels.label(labels.MODERATION_STATE, v),
+        organisation_kind=lambda v: labels.label(labels.ORGANISATION_KIND, v),
+        role_label=lambda v: labels.label(labels.ROLE, v),
+    )
+    app.jinja_env.globals.update(
+        url_with=url_with,
+        url_without=url_without,
+        current_locale=lambda: str(get_locale() or "de"),
+        destatis_attribution=ATTRIBUTION,
+        case_statuses=labels.CASE_STATUS,
+        adoption_statuses=labels.ADOPTION_STATUS,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def _date(value: datetime | None, fmt: str = "medium") -> str:
+    return format_date(value, fmt) if value else ""
+
+
+def _datetime(value: datetime | None, fmt: str = "medium") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def _number(value) -> str:
+    return format_decimal(value) if value is not None else ""
+
+
+def _args() -> list[tuple[str, str]]:
+    return [(k, v) for k, v in request.args.items(multi=True)]
+
+
+def url_with(**changes) -> str:
+    """Return the current URL with query parameters set (None removes); page resets unless given."""
+    args = [(k, v) for k, v in _args() if k not in changes and k != "page"]
+    for key, value in changes.items():
+        if value is None:
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        args.extend((key, str(v)) for v in values)
+    query = urlencode(args)
+    return f"{request.path}?{query}" if query else request.path
+
+
+def url_without(key: str, value: str | None = None) -> str:
+    """Return the current URL without one filter value (or the whole parameter)."""
+    args = [(k, v) for k, v in _args() if k != "page" and not (k == key and (value is None or v == value))]
+    query = urlencode(args)
+    return f"{request.path}?{query}" if query else request.path

@@ -1,0 +1,95 @@
+"""Shared fixtures: a migrated, seeded template database copied for every test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kb import create_app
+from kb.extensions import db
+from tests import dbprovision
+
+os.environ.setdefault("KB_ENV", "testing")
+
+
+@pytest.fixture(scope="session")
+def template_instance(tmp_path_factory) -> tuple[Path, str]:
+    """Build one instance (schema, registry, seed data, search index) to copy from."""
+    data_dir = tmp_path_factory.mktemp("template")
+    database_url = dbprovision.template_url(data_dir)
+    app = create_app(dbprovision.settings(data_dir, database_url))
+    with app.app_context():
+        dbprovision.build_template(app)
+    dbprovision.dispose(app)
+    return data_dir, database_url
+
+
+@pytest.fixture
+def app(template_instance, tmp_path):
+    """A fresh app on a private copy of the template instance."""
+    template_dir, template_url = template_instance
+    data_dir = tmp_path / "instance"
+    shutil.copytree(template_dir, data_dir)
+    database_url = dbprovision.copy_database(template_url, data_dir, tmp_path.name)
+    app = create_app(dbprovision.settings(data_dir, database_url))
+    yield app
+    dbprovision.dispose(app)
+    dbprovision.drop_database(database_url)
+
+
+@pytest.fixture
+def csrf_app(app):
+    """The same app with CSRF protection switched on, as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """A database session inside an app context."""
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a confirmed account: make_user("moderator", municipality="08421000")."""
+    from kb.models import Role
+    from kb.services import accounts
+
+    def make(role: str = "reader", email: str | None = None, password: str = "geheim-passwort-1",
+             municipality: str | None = None, organisation: str | None = None):
+        with app.app_context():
+            user = accounts.create_user(
+                db.session, email=email or f"{role}-{os.urandom(3).hex()}@example.org",
+                password=password, role=Role(role), municipality=municipality,
+                organisation=organisation, confirmed=True,
+            )
+            return user.id, user.email, password
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Sign the test client in: login(email, password)."""
+
+    def do_login(email: str, password: str = "geheim-passwort-1"):
+        response = client.post("/login", data={"email": email, "password": password})
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        return response
+
+    return do_login

@@ -1,0 +1,81 @@
+"""Provision test databases: SQLite files by default, PostgreSQL with KB_TEST_DATABASE_URL.
+
+With ``KB_TEST_DATABASE_URL=postgresql+psycopg://user@host/postgres`` the template is
+a PostgreSQL database and every test gets ``CREATE DATABASE … TEMPLATE …``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from kb.extensions import db
+from kb.search_sync import close_backend
+
+SERVER_URL = os.environ.get("KB_TEST_DATABASE_URL")
+TEMPLATE_NAME = f"kb_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+def settings(data_dir: Path, database_url: str) -> dict:
+    """The app configuration of a test instance."""
+    return {
+        "TESTING": True,
+        "KB_DATA_DIR": str(data_dir),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret",
+        "KB_SEARCH_BACKEND": os.environ.get("KB_SEARCH_BACKEND", "whoosh"),
+    }
+
+
+def template_url(data_dir: Path) -> str:
+    if not SERVER_URL:
+        return f"sqlite:///{data_dir / 'kb.sqlite3'}"
+    _admin(f'DROP DATABASE IF EXISTS "{TEMPLATE_NAME}"')
+    _admin(f'CREATE DATABASE "{TEMPLATE_NAME}"')
+    return str(make_url(SERVER_URL).set(database=TEMPLATE_NAME).render_as_string(hide_password=False))
+
+
+def build_template(app: Flask) -> None:
+    """Migrate, load reference and seed data, build the search index."""
+    from kb.search_sync import get_backend
+    from kb.services import search, setup
+
+    upgrade()
+    setup.load_reference_data(db.session)
+    setup.load_seed(db.session)
+    search.rebuild_index(db.session, get_backend())
+
+
+def copy_database(template: str, data_dir: Path, test_name: str) -> str:
+    if not SERVER_URL:
+        return f"sqlite:///{data_dir / 'kb.sqlite3'}"
+    name = "kb_t_" + re.sub(r"[^a-z0-9]", "", test_name.lower())[-30:] + uuid.uuid4().hex[:6]
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"')
+    return str(make_url(template).set(database=name).render_as_string(hide_password=False))
+
+
+def dispose(app: Flask) -> None:
+    close_backend(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def drop_database(url: str) -> None:
+    if SERVER_URL:
+        _admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def _admin(sql: str) -> None:
+    engine = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+    engine.dispose()

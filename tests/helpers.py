@@ -1,0 +1,36 @@
+"""Small helpers for tests: write import files, count rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from kb.extensions import db
+from kb.models import UseCase
+
+
+def record(slug: str, **fields) -> dict:
+    """A valid import record with sensible defaults."""
+    data = {
+        "slug": slug,
+        "title": f"Testfall {slug}",
+        "summary": "Eine kurze Zusammenfassung.",
+        "description": "## Lösung\n\nEine **Beschreibung** in Markdown.",
+        "municipality": "Stadt Leipzig",
+        "topics": ["Bürgerservice"],
+        "status": "in_betrieb",
+    }
+    data.update(fields)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def case_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(UseCase.id)))
