@@ -39,3 +39,25 @@ def filters_from_args() -> CaseFilters:
         return [v.strip() for v in request.args.getlist(name) if v.strip()]
 
     return CaseFilters(topics=values("topic"), states=values("state"), statuses=values("status"))
+
+
+def search_query_from_args(per_page_default: int, max_per_page: int = 100):
+    """Build a SearchQuery from q, topic, state, status, sort, page, per_page."""
+    from kb.search import SearchQuery
+
+    filters = filters_from_args()
+    sort = request.args.get("sort") or "relevance"
+    if sort not in ("relevance", "newest", "adoption"):
+        raise ParamError("sort", _("Unbekannte Sortierung „%(sort)s“.", sort=sort))
+    text = (request.args.get("q") or "").strip()
+    if len(text) > 200:
+        raise ParamError("q", _("Die Suchanfrage ist zu lang (höchstens 200 Zeichen)."))
+    return SearchQuery(
+        text=text,
+        topics=filters.topics,
+        states=filters.states,
+        statuses=filters.statuses,
+        page=int_arg("page", 1, 1, 1000),
+        per_page=int_arg("per_page", per_page_default, 1, max_per_page),
+        sort=sort,
+    )

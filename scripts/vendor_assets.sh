@@ -46,6 +46,8 @@ out="$work/out"
 mkdir -p "$out/fonts/fira-sans"
 cp "$src/dist/kern.min.css" "$out/kern.min.css"
 cp "$src/LICENSE.md" "$out/LICENSE.md"
+# The npm package ships the fonts without their licence text; OFL-1.1 asks for it alongside.
+cp "$ROOT/scripts/licenses/FiraSans-OFL.txt" "$out/fonts/fira-sans/OFL.txt"
 
 {
   echo "/* Fira Sans (SIL Open Font License 1.1), shipped with $PACKAGE $version."
@@ -72,7 +74,7 @@ cat >"$out/VERSION" <<EOF
 $PACKAGE $version
 integrity $integrity
 license EUPL-1.2 (KERN UX), OFL-1.1 (Fira Sans)
-files kern.min.css fonts/fira-sans.css $(printf 'fonts/fira-sans/FiraSans-%s.woff2 ' $(printf '%s\n' "${FONTS[@]}" | cut -d: -f1))LICENSE.md
+files kern.min.css fonts/fira-sans.css $(printf 'fonts/fira-sans/FiraSans-%s.woff2 ' $(printf '%s\n' "${FONTS[@]}" | cut -d: -f1))fonts/fira-sans/OFL.txt LICENSE.md
 generated-by scripts/vendor_assets.sh
 EOF
 

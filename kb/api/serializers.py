@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb.models import Adoption, Organisation, UseCase
+from kb.sanitize import clean_highlight
 from kb.services.catalog import Profile
 
 
@@ -99,4 +100,12 @@ def profile_json(profile: Profile) -> dict[str, Any]:
             for a in profile.adopted
         ],
     }
+    return data
+
+
+def search_hit(hit) -> dict[str, Any]:
+    """A search result: the case summary plus score and sanitised highlights."""
+    data = case_summary(hit.case)
+    data["score"] = round(hit.score, 4)
+    data["highlights"] = {field: clean_highlight(snippet) for field, snippet in hit.highlights.items()}
     return data

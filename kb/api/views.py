@@ -10,8 +10,10 @@ from kb.api import serializers
 from kb.api.blueprint import bp
 from kb.errors import error_response
 from kb.extensions import csrf, db
-from kb.query_params import ParamError, filters_from_args, int_arg
+from kb.query_params import ParamError, filters_from_args, int_arg, search_query_from_args
+from kb.search_sync import get_backend
 from kb.services import catalog
+from kb.services.search import search_cases
 
 csrf.exempt(bp)
 MAX_PER_PAGE = 100
@@ -63,3 +65,20 @@ def get_municipality(key: str):
     if profile is None:
         return error_response(404, _("Kein Eintrag im Gemeindeverzeichnis mit dem Schlüssel „%(key)s“.", key=key))
     return jsonify(serializers.profile_json(profile))
+
+
+@bp.get("/search")
+def search():
+    """Ranked search with facets, highlights and a spelling suggestion."""
+    query = search_query_from_args(10, MAX_PER_PAGE)
+    catalog.resolve_filters(db.session, catalog.CaseFilters(query.topics, query.states, query.statuses))
+    found = search_cases(db.session, get_backend(), query)
+    return jsonify({
+        "query": query.text,
+        "total": found.result.total,
+        "page": query.page,
+        "per_page": query.per_page,
+        "results": [serializers.search_hit(hit) for hit in found.hits],
+        "facets": found.result.facets,
+        "suggestion": found.result.suggestion,
+    })

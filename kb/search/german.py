@@ -199,7 +199,7 @@ class _Lexicon:
 
 
 _LEX: _Lexicon | None = None
-_LEX_LOCK = threading.Lock()
+_LEX_LOCK = threading.RLock()
 
 
 def _load_lexicon() -> _Lexicon:

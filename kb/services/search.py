@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.models import UseCase
-from kb.search import SearchBackend, SearchHit, SearchQuery, SearchResult
 from kb.services.catalog import case_list_options
-from kb.services.search_documents import all_documents, published_versions
+
+if TYPE_CHECKING:
+    from kb.search import SearchBackend, SearchHit, SearchQuery, SearchResult
 
 
 @dataclass
@@ -60,6 +62,8 @@ class IndexDrift:
 
 def check_index(session: Session, backend: SearchBackend) -> IndexDrift:
     """Compare the index with the published cases."""
+    from kb.services.search_documents import published_versions
+
     expected = published_versions(session)
     indexed = backend.versions()
     return IndexDrift(
@@ -72,6 +76,8 @@ def check_index(session: Session, backend: SearchBackend) -> IndexDrift:
 def rebuild_index(session: Session, backend: SearchBackend,
                   progress: Callable[[int], None] | None = None) -> tuple[int, float]:
     """Rebuild the whole index from the database; return (documents, seconds)."""
+    from kb.services.search_documents import all_documents
+
     started = time.perf_counter()
     count = backend.rebuild(all_documents(session), progress=progress)
     return count, time.perf_counter() - started

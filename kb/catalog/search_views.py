@@ -1,0 +1,39 @@
+"""The search page."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+
+from kb.catalog.blueprint import bp
+from kb.extensions import db
+from kb.query_params import ParamError, search_query_from_args
+from kb.search_sync import get_backend
+from kb.services import catalog
+from kb.services.search import search_cases
+
+
+@bp.get("/search")
+def search():
+    """Search the published catalogue with facets, highlights and "Meinten Sie …?"."""
+    try:
+        query = search_query_from_args(current_app.config["KB_PER_PAGE"], 50)
+        catalog.resolve_filters(db.session, catalog.CaseFilters(query.topics, query.states, query.statuses))
+    except ParamError as exc:
+        return _error(str(exc))
+    except catalog.FilterError as exc:
+        return _error(_("Unbekannter Filterwert %(name)s = „%(value)s“.", name=exc.name, value=exc.value))
+    found = search_cases(db.session, get_backend(), query)
+    result = found.result
+    page = catalog.Page(found.hits, result.total, query.page, query.per_page)
+    return render_template("catalog/search.html", query=query, page=page, facets=result.facets,
+                           suggestion=result.suggestion, errors=[])
+
+
+def _error(message: str):
+    from kb.search import SearchQuery
+
+    empty = catalog.Page([], 0, 1, current_app.config["KB_PER_PAGE"])
+    return render_template("catalog/search.html", query=SearchQuery(), page=empty,
+                           facets={"topic": {}, "state": {}, "status": {}}, suggestion=None,
+                           errors=[message]), 400

@@ -1,0 +1,129 @@
+"""Backend-neutral search interface (no Flask, no SQLAlchemy).
+
+The app builds a :class:`SearchDocument` from each published case, hands it to
+a :class:`SearchBackend` and renders :class:`SearchResult` hits by reloading
+the cases by id in rank order.
+
+Semantics every backend implements
+  * empty ``text`` lists all documents (after filters), newest first;
+  * filters: OR within one facet, AND across facets; ``states`` filters the
+    owner's Land (``SearchDocument.state``);
+  * facet counts are *disjunctive*: the counts of a facet are computed with
+    the query and the filters of the *other* facets, so users see the
+    alternatives to their current selection;
+  * ``page`` beyond the end returns no hits and the correct ``total``;
+  * field weights title > tags/topics > summary > municipality/state/places >
+    body; place queries ("Projekte in Sachsen", "Leipzig") match the
+    municipality, state and places fields;
+  * ``sort``: ``relevance`` (default; newest first for an empty text),
+    ``newest`` (published date, missing dates last), ``adoption``
+    (adopter_count, then relevance);
+  * highlights: ``{"title": ..., "summary": ..., "body": ...}`` HTML
+    snippets, text HTML-escaped and matches wrapped in ``<mark>…</mark>``,
+    nothing else (``body`` only when it contains a match).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+STATUSES = ("planung", "pilot", "in_betrieb", "eingestellt")
+SORTS = ("relevance", "newest", "adoption")
+FACETS = ("topic", "state", "status")
+
+
+@dataclass
+class SearchDocument:
+    """One published case as the search index sees it."""
+
+    id: int
+    slug: str
+    version: str  # case updated_at as ISO string; compared by check-index
+    title: str
+    summary: str
+    body: str  # description + lessons + reuse as plain text
+    tags: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    status: str = "in_betrieb"  # planung | pilot | in_betrieb | eingestellt
+    municipality: str = ""  # owner's display name ("Leipzig", "Civitas Connect e.V.")
+    state: str | None = None  # owner's Land ("Sachsen")
+    places: list[str] = field(default_factory=list)  # Kreis, adopters and their Länder
+    published: datetime | None = None
+    adopter_count: int = 0
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""
+    topics: Sequence[str] = ()
+    states: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"  # relevance | newest | adoption
+
+
+@dataclass
+class SearchHit:
+    id: int
+    score: float
+    highlights: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]]  # {"topic": {...}, "state": {...}, "status": {...}}
+    suggestion: str | None = None
+
+
+class SearchError(RuntimeError):
+    """Base class of the search package's errors."""
+
+
+class IndexBusyError(SearchError):
+    """The index write lock could not be acquired within the timeout."""
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    def index(self, docs: Iterable[SearchDocument]) -> None:
+        """Add or replace documents (by id)."""
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Remove documents by id (unknown ids are ignored)."""
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def rebuild(
+        self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Replace the whole index with ``docs``; returns the number indexed.
+        ``progress(n)`` is called with the running count."""
+
+    def versions(self) -> dict[int, str]:
+        """``{id: version}`` of every indexed document (for check-index)."""
+
+    def close(self) -> None: ...
+
+
+def normalise_query(q: SearchQuery) -> SearchQuery:
+    """Clamp paging and sort values of a query to sane ranges."""
+    page = max(1, int(q.page or 1))
+    per_page = min(max(1, int(q.per_page or 10)), 100)
+    sort = q.sort if q.sort in SORTS else "relevance"
+    return SearchQuery(
+        text=(q.text or "").strip(),
+        topics=tuple(dict.fromkeys(q.topics or ())),
+        states=tuple(dict.fromkeys(q.states or ())),
+        statuses=tuple(dict.fromkeys(q.statuses or ())),
+        page=page,
+        per_page=per_page,
+        sort=sort,
+    )
