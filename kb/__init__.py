@@ -66,17 +66,18 @@ def register_subsystems(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every area of the site."""
+    from kb.admin import bp as admin_bp
     from kb.adoption import bp as adoption_bp
     from kb.api import bp as api_bp
     from kb.auth import bp as auth_bp
     from kb.catalog import bp as catalog_bp
     from kb.moderation import bp as moderation_bp
+    from kb.opendata import bp as opendata_bp
+    from kb.submission import bp as submission_bp
 
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(adoption_bp)
-    app.register_blueprint(moderation_bp)
-    app.register_blueprint(api_bp)
+    for blueprint in (catalog_bp, auth_bp, submission_bp, moderation_bp, adoption_bp, admin_bp,
+                      opendata_bp, api_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

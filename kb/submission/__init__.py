@@ -1,0 +1,5 @@
+"""The submission blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("submission", __name__)
