@@ -1,0 +1,60 @@
+"""Send mail: via SMTP when KB_MAIL_SERVER is set, else into the log and $KB_DATA_DIR/outbox."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+from kb.model_base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def build_message(to: str, subject: str, body: str) -> EmailMessage:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["KB_MAIL_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain="praxisatlas.invalid")
+    message.set_content(body)
+    return message
+
+
+def send_mail(to: str, subject: str, body: str) -> Path | None:
+    """Send one plain-text mail; return the outbox file when no SMTP server is configured."""
+    message = build_message(to, subject, body)
+    config = current_app.config
+    if config.get("KB_MAIL_SERVER"):
+        _send_smtp(message)
+        log.info("Mail an %s gesendet: %s", to, subject)
+        return None
+    outbox = Path(config["KB_DATA_DIR"]) / "outbox"
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"{utcnow():%Y%m%dT%H%M%S%f}-{abs(hash((to, subject))) % 10**8:08d}.eml"
+    path.write_bytes(bytes(message))
+    log.info("Mail an %s (kein SMTP konfiguriert, abgelegt in %s): %s", to, path, subject)
+    return path
+
+
+def _send_smtp(message: EmailMessage) -> None:
+    config = current_app.config
+    with smtplib.SMTP(config["KB_MAIL_SERVER"], config["KB_MAIL_PORT"], timeout=30) as smtp:
+        if config["KB_MAIL_USE_TLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("KB_MAIL_USERNAME"):
+            smtp.login(config["KB_MAIL_USERNAME"], config["KB_MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+
+
+def outbox_messages() -> list[Path]:
+    """Return the outbox files, oldest first (used by tests and operators)."""
+    outbox = Path(current_app.config["KB_DATA_DIR"]) / "outbox"
+    return sorted(outbox.glob("*.eml")) if outbox.exists() else []
