@@ -34,6 +34,11 @@ class BaseConfig:
     KB_MAP_TILE_URL = None
     KB_LOGIN_MAX_FAILURES = 5
     KB_LOGIN_LOCK_MINUTES = 15
+    KB_LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    KB_REGISTRATION_ROLE = "contributor"
+    KB_CONFIRM_MAX_AGE_HOURS = 72
+    KB_RESET_MAX_AGE_MINUTES = 60
+    KB_BASE_URL = "http://127.0.0.1:5000"
     KB_API_RATE_LIMIT = "300/minute"
 
 
@@ -71,6 +76,8 @@ def build_config(environ: Mapping[str, str] | None = None) -> dict:
     )
     settings["KB_SEARCH_BACKEND"] = environ.get("KB_SEARCH_BACKEND", "whoosh")
     settings["SECRET_KEY"] = environ.get("KB_SECRET_KEY") or None
+    if environ.get("KB_BASE_URL"):
+        settings["KB_BASE_URL"] = environ["KB_BASE_URL"].rstrip("/")
     if environ.get("KB_MAP_TILE_URL"):
         settings["KB_MAP_TILE_URL"] = environ["KB_MAP_TILE_URL"]
     settings.update(_mail_settings(environ))

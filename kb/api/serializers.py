@@ -6,6 +6,7 @@ from typing import Any
 
 from kb.models import Adoption, Organisation, UseCase
 from kb.sanitize import clean_highlight
+from kb.services import adoptions
 from kb.services.catalog import Profile
 
 
@@ -53,6 +54,8 @@ def adopter_json(adoption: Adoption) -> dict[str, Any]:
         "since": adoption.since,
         "source": adoption.source.value,
         "updated": _iso(adoption.updated_at),
+        "confirmed": _iso(adoptions.last_confirmed(adoption)),
+        "stale": adoptions.is_stale(adoption),
     }
 
 
@@ -96,11 +99,17 @@ def profile_json(profile: Profile) -> dict[str, Any]:
         "runs": [case_summary(c) for c in profile.owned],
         "adopted": [
             {**case_summary(a.case), "adoption": {k: v for k, v in adopter_json(a).items()
-                                                  if k in ("status", "verified", "note", "since", "updated")}}
+                                                  if k in ("status", "verified", "stale", "note", "since", "updated")}}
             for a in profile.adopted
         ],
     }
     return data
+
+
+def recommendation_json(rec) -> dict[str, Any]:
+    """A "Kommunen wie Ihre" recommendation: the case, why, and by whom it is used."""
+    return {**case_summary(rec.case), "score": round(rec.score, 2), "reason": rec.reason,
+            "reasons": list(rec.reasons), "used_by": [m.ags for m in rec.municipalities]}
 
 
 def search_hit(hit) -> dict[str, Any]:

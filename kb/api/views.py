@@ -10,13 +10,15 @@ from kb.api import serializers
 from kb.api.blueprint import bp
 from kb.errors import error_response
 from kb.extensions import csrf, db
+from kb.http_headers import conditional
 from kb.query_params import ParamError, filters_from_args, int_arg, search_query_from_args
 from kb.search_sync import get_backend
-from kb.services import catalog
+from kb.services import catalog, opendata, recommendations
 from kb.services.search import search_cases
 
 csrf.exempt(bp)
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
 
 
 @bp.errorhandler(ParamError)
@@ -38,7 +40,7 @@ def http_error(exc: HTTPException):
 @bp.get("/cases")
 def list_cases():
     """Published cases, newest first, with filters and paging."""
-    page = int_arg("page", 1)
+    page = int_arg("page", 1, 1, MAX_PAGE)
     per_page = int_arg("per_page", 10, 1, MAX_PER_PAGE)
     result = catalog.list_published(db.session, filters_from_args(), page, per_page)
     return jsonify({
@@ -55,7 +57,7 @@ def get_case(slug: str):
     case = catalog.get_published(db.session, slug)
     if case is None:
         return error_response(404, _("Kein veröffentlichter Fall mit dem Kurznamen „%(slug)s“.", slug=slug))
-    return jsonify(serializers.case_detail(case))
+    return conditional(jsonify(serializers.case_detail(case)), opendata.last_change(case))
 
 
 @bp.get("/municipalities/<key>")
@@ -64,7 +66,11 @@ def get_municipality(key: str):
     profile = catalog.profile(db.session, key) if key.isdigit() and len(key) in (5, 8) else None
     if profile is None:
         return error_response(404, _("Kein Eintrag im Gemeindeverzeichnis mit dem Schlüssel „%(key)s“.", key=key))
-    return jsonify(serializers.profile_json(profile))
+    data = serializers.profile_json(profile)
+    if profile.municipality is not None:
+        recs = recommendations.recommend(db.session, profile.municipality)
+        data["recommendations"] = [serializers.recommendation_json(r) for r in recs]
+    return jsonify(data)
 
 
 @bp.get("/search")

@@ -1,6 +1,6 @@
-"""Accounts: login, logout, registration."""
+"""Accounts: login, logout, registration, confirmation, passwords."""
 
-from kb.auth import views
+from kb.auth import password_views, views
 from kb.auth.blueprint import bp
 
-__all__ = ["bp", "views"]
+__all__ = ["bp", "password_views", "views"]

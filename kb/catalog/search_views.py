@@ -26,8 +26,9 @@ def search():
     found = search_cases(db.session, get_backend(), query)
     result = found.result
     page = catalog.Page(found.hits, result.total, query.page, query.per_page)
+    filters = catalog.CaseFilters(list(query.topics), list(query.states), list(query.statuses))
     return render_template("catalog/search.html", query=query, page=page, facets=result.facets,
-                           suggestion=result.suggestion, errors=[])
+                           filters=filters, suggestion=result.suggestion, errors=[])
 
 
 def _error(message: str):
@@ -35,5 +36,5 @@ def _error(message: str):
 
     empty = catalog.Page([], 0, 1, current_app.config["KB_PER_PAGE"])
     return render_template("catalog/search.html", query=SearchQuery(), page=empty,
-                           facets={"topic": {}, "state": {}, "status": {}}, suggestion=None,
-                           errors=[message]), 400
+                           facets={"topic": {}, "state": {}, "status": {}}, filters=catalog.CaseFilters(),
+                           suggestion=None, errors=[message]), 400

@@ -11,7 +11,7 @@ from kb.extensions import db
 from kb.models import Kreis, Municipality
 from kb.permissions import current_actor
 from kb.query_params import ParamError, filters_from_args, int_arg
-from kb.services import catalog
+from kb.services import catalog, geo, recommendations, regions
 
 SORTS = ("newest", "adoption", "title")
 
@@ -26,7 +26,22 @@ def index():
         newest=catalog.newest(session, 6),
         most_adopted=catalog.most_adopted(session, 6),
         counts=catalog.counts(session),
+        **member_recommendations(),
     )
+
+
+def member_recommendations() -> dict:
+    """"Kommunen wie Ihre" for a signed-in member of a municipality (empty for everyone else)."""
+    actor = current_actor()
+    place = actor.municipality if actor is not None else None
+    if place is None:
+        return {}
+    return {
+        "rec_municipality": place,
+        "rec_own": True,
+        "recommendations": recommendations.recommend(db.session, place, limit=3),
+        "population_class": recommendations.population_class(place.population),
+    }
 
 
 @bp.get("/cases")
@@ -79,7 +94,22 @@ def municipality(key: str):
             city = db.session.scalar(select(Municipality).where(Municipality.kreis_key == key))
             if city is not None:
                 return redirect(url_for("catalog.municipality", key=city.ags), 301)
+        if kreis is not None:
+            return redirect(url_for("catalog.kreis", key=key), 301)
     profile = catalog.profile(db.session, key) if key.isdigit() else None
     if profile is None:
         abort(404)
-    return render_template("catalog/municipality.html", profile=profile)
+    return render_template("catalog/municipality.html", profile=profile, **municipality_extras(profile))
+
+
+def municipality_extras(profile: catalog.Profile) -> dict:
+    """Recommendations, contacts and map points of a municipality page."""
+    recs = recommendations.recommend(db.session, profile.municipality) if profile.municipality else []
+    return {
+        "recommendations": recs,
+        "population_class": recommendations.population_class(
+            profile.municipality.population if profile.municipality else None),
+        "contacts": regions.contacts(profile.owned),
+        "points": geo.profile_points(profile.organisation, profile.owned, profile.adopted),
+        "land_slug": regions.land_slug(profile.land.name),
+    }

@@ -1,5 +1,6 @@
-"""The moderation blueprint."""
+"""Moderation: the queue, decisions, revision history and diffs."""
 
-from flask import Blueprint
+from kb.moderation import history_views, views
+from kb.moderation.blueprint import bp
 
-bp = Blueprint("moderation", __name__)
+__all__ = ["bp", "history_views", "views"]

@@ -1,5 +1,6 @@
-"""The opendata blueprint."""
+"""Open data: the /daten page, full downloads, Atom feeds, API docs and publiccode.yml per case."""
 
-from flask import Blueprint
+from kb.opendata import feeds, views
+from kb.opendata.blueprint import bp
 
-bp = Blueprint("opendata", __name__)
+__all__ = ["bp", "feeds", "views"]

@@ -51,7 +51,9 @@ def create_backend(name: str, **options: Any) -> SearchBackend:
     """Create a search backend by name.
 
     ``"whoosh"``: options ``index_dir`` (required), ``lock_timeout``,
-    ``postings_cache``, ``snippet_size`` (see :class:`WhooshBackend`).
+    ``postings_cache``, ``snippet_size``, ``rebuild_procs`` (see
+    :class:`kb.search.whoosh_backend.WhooshBackend`; its ``warm_up()`` is worth
+    calling once per worker process).
 
     A PostgreSQL backend would be added here as ``"postgres"`` (options: a
     connection/engine and table name), storing ``kb.search.german`` terms in a

@@ -105,7 +105,8 @@ class SearchBackend(Protocol):
         self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None
     ) -> int:
         """Replace the whole index with ``docs``; returns the number indexed.
-        ``progress(n)`` is called with the running count."""
+        ``progress(k)`` is called with the number of documents added since
+        its previous call (so ``click.progressbar(...).update`` fits)."""
 
     def versions(self) -> dict[int, str]:
         """``{id: version}`` of every indexed document (for check-index)."""

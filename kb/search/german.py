@@ -18,12 +18,14 @@ A *term* is a lowercase ASCII string ``[a-z0-9_]+``:
   ``stem("Parkplätze") == stem("Parkplatz") == "parkplatz"`` and
   ``stem("Bäume") == stem("Baeume") == "baum"``.
 * **decompounding** – a word is split into known parts (lexicon in
-  ``seed_data/search``; linking elements -s/-es/-n/-en/-e/-er/-ens handled,
-  fewest parts preferred, each part recursively split).  A word yields its
-  whole stem (weight 1.0) plus the stems of its parts *and* of every
-  contiguous run of parts (weight :data:`PART_WEIGHT`):
-  ``Radwegeplanung`` → ``radwegeplanung``, ``rad``, ``weg``, ``planung``,
-  ``radweg``, ``wegplanung``.
+  ``seed_data/search``; linking elements -s/-es/-n/-en/-e/-er/-ens and a
+  dropped -e handled, fewest parts preferred, each part split again,
+  parts ≥ 4 letters or from a short list, place names and a stop list never
+  split).  A word yields its whole stem (weight 1.0) plus, at weight
+  :data:`PART_WEIGHT`, the stems of its leaf parts and of the intermediate
+  compounds (split-tree nodes and neighbouring leaf pairs):
+  ``Radwegeplanung`` → ``radwegeplan`` (whole), ``rad``, ``weg``, ``planung``,
+  ``radweg``, ``wegeplan``.
   Hyphenated words are compounds too: ``E-Akte`` → ``eakt``, ``akt``.
 * **phrase terms** – multi-word entries of the synonym file (``künstliche
   Intelligenz``) are recognised in text and emitted as one extra term, the
@@ -35,11 +37,22 @@ A *term* is a lowercase ASCII string ``[a-z0-9_]+``:
 
 Public API
 ----------
-``fold(word)``, ``stem(word)``, ``split_compound(word)``, ``analyze_word(word)``,
-``analyze(text)`` / ``index_tokens(text)`` for documents,
-``parse_query(text) -> ParsedQuery`` for queries (groups of alternatives with
-boosts), ``Speller`` / ``suggest(query_text, vocabulary)`` for typo
-correction, ``highlight_terms`` helpers for snippets, ``load_synonyms``.
+* documents: ``analyze(text) -> [(term, weight), …]`` (one entry per
+  occurrence) and ``index_tokens(text) -> [term, …]``;
+  ``analyze_word(word)``, ``fold``, ``stem``, ``split_compound``;
+* queries: ``parse_query(text) -> ParsedQuery``: ``groups`` (one per concept:
+  a word or a multi-word synonym), each with ``alternatives`` — a tuple of
+  terms that must *all* occur, a ``boost`` (typed word 1.0, synonym 0.85,
+  compound parts 0.75, derivational variant 0.6, spelling correction ×0.7)
+  and a ``kind``; filler groups carry a low ``weight``.  A document's group
+  score is its best alternative; group scores add up;
+* spelling: ``Speller(vocabulary)`` with ``vocabulary`` = ``{term: df}`` of
+  the index (or any :class:`Vocabulary`: df lookup + prefix scan),
+  ``Speller.correct(word)`` for fuzzy search, ``suggest(query_text,
+  vocabulary) -> str | None`` for "Meinten Sie …?";
+* highlighting: ``match_spans(text, terms, whole_only)``;
+* ``load_synonyms()`` / ``parse_synonyms(lines)``, ``data_dir()``,
+  ``reset_caches()``.
 """
 
 from __future__ import annotations
@@ -53,6 +66,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import Stemmer
 
@@ -61,7 +75,10 @@ __all__ = [
     "Alternative",
     "Group",
     "ParsedQuery",
+    "Correction",
+    "MappingVocabulary",
     "Speller",
+    "Vocabulary",
     "Synonyms",
     "Word",
     "analyze",
@@ -90,6 +107,7 @@ BOOST_FUZZY = 0.7
 #: query weight of filler words ("Projekte in Sachsen")
 FILLER_WEIGHT = 0.15
 
+MAX_QUERY_WORDS = 16  # longer queries are cut (each word costs a scoring pass)
 MIN_PART = 4  # minimum length of a compound part (shorter ones: SHORT_PARTS)
 MIN_SPLIT = 6  # words shorter than this are never split
 
@@ -162,7 +180,29 @@ def stem(word: str) -> str:
 
 # Snowball's German stop list (folded) plus a few extras of the domain.
 _STOPWORDS = frozenset(
-    ["aber", "alle", "allem", "allen", "aller", "alles", "als", "also", "am", "an", "ander", "andere", "anderem", "anderen", "anderer", "anderes", "anderm", "andern", "anderr", "anders", "auch", "auf", "aus", "bei", "bin", "bis", "bist", "da", "damit", "dann", "das", "dass", "dasselbe", "dazu", "dein", "deine", "deinem", "deinen", "deiner", "deines", "dem", "demselben", "den", "denn", "denselben", "der", "derer", "derselbe", "derselben", "des", "desselben", "dessen", "dich", "die", "dies", "diese", "dieselbe", "dieselben", "diesem", "diesen", "dieser", "dieses", "dir", "doch", "dort", "du", "durch", "ein", "eine", "einem", "einen", "einer", "eines", "einig", "einige", "einigem", "einigen", "einiger", "einiges", "einmal", "er", "es", "etwas", "euch", "euer", "eure", "eurem", "euren", "eurer", "eures", "fuer", "gegen", "gewesen", "hab", "habe", "haben", "hat", "hatte", "hatten", "hier", "hin", "hinter", "ich", "ihm", "ihn", "ihnen", "ihr", "ihre", "ihrem", "ihren", "ihrer", "ihres", "im", "in", "indem", "ins", "ist", "jede", "jedem", "jeden", "jeder", "jedes", "jene", "jenem", "jenen", "jener", "jenes", "jetzt", "kann", "kein", "keine", "keinem", "keinen", "keiner", "keines", "koennen", "koennte", "machen", "man", "manche", "manchem", "manchen", "mancher", "manches", "mein", "meine", "meinem", "meinen", "meiner", "meines", "mich", "mir", "mit", "muss", "musste", "nach", "nicht", "nichts", "noch", "nun", "nur", "ob", "oder", "ohne", "sehr", "sein", "seine", "seinem", "seinen", "seiner", "seines", "selbst", "sich", "sie", "sind", "so", "solche", "solchem", "solchen", "solcher", "solches", "soll", "sollte", "sondern", "sonst", "ueber", "um", "und", "uns", "unsere", "unserem", "unseren", "unserer", "unseres", "unter", "viel", "vom", "von", "vor", "waehrend", "war", "waren", "warst", "was", "weg", "weil", "weiter", "welche", "welchem", "welchen", "welcher", "welches", "wenn", "werde", "werden", "wie", "wieder", "will", "wir", "wird", "wirst", "wo", "wollen", "wollte", "wuerde", "wuerden", "zu", "zum", "zur", "zwar", "zwischen", "innen", "sowie", "bzw", "usw", "etc", "ca", "z", "b", "gibt", "geht", "gibt", "es", "wer", "wie", "welche", "welcher"]
+    [
+        "aber", "alle", "allem", "allen", "aller", "alles", "als", "also", "am", "an", "ander", "andere", "anderem",
+        "anderen", "anderer", "anderes", "anderm", "andern", "anderr", "anders", "auch", "auf", "aus", "bei", "bin",
+        "bis", "bist", "da", "damit", "dann", "das", "dass", "dasselbe", "dazu", "dein", "deine", "deinem", "deinen",
+        "deiner", "deines", "dem", "demselben", "den", "denn", "denselben", "der", "derer", "derselbe", "derselben",
+        "des", "desselben", "dessen", "dich", "die", "dies", "diese", "dieselbe", "dieselben", "diesem", "diesen",
+        "dieser", "dieses", "dir", "doch", "dort", "du", "durch", "ein", "eine", "einem", "einen", "einer", "eines",
+        "einig", "einige", "einigem", "einigen", "einiger", "einiges", "einmal", "er", "es", "etwas", "euch", "euer",
+        "eure", "eurem", "euren", "eurer", "eures", "fuer", "gegen", "gewesen", "hab", "habe", "haben", "hat",
+        "hatte", "hatten", "hier", "hin", "hinter", "ich", "ihm", "ihn", "ihnen", "ihr", "ihre", "ihrem", "ihren",
+        "ihrer", "ihres", "im", "in", "indem", "ins", "ist", "jede", "jedem", "jeden", "jeder", "jedes", "jene",
+        "jenem", "jenen", "jener", "jenes", "jetzt", "kann", "kein", "keine", "keinem", "keinen", "keiner", "keines",
+        "koennen", "koennte", "machen", "man", "manche", "manchem", "manchen", "mancher", "manches", "mein", "meine",
+        "meinem", "meinen", "meiner", "meines", "mich", "mir", "mit", "muss", "musste", "nach", "nicht", "nichts",
+        "noch", "nun", "nur", "ob", "oder", "ohne", "sehr", "sein", "seine", "seinem", "seinen", "seiner", "seines",
+        "selbst", "sich", "sie", "sind", "so", "solche", "solchem", "solchen", "solcher", "solches", "soll", "sollte",
+        "sondern", "sonst", "ueber", "um", "und", "uns", "unsere", "unserem", "unseren", "unserer", "unseres",
+        "unter", "viel", "vom", "von", "vor", "waehrend", "war", "waren", "warst", "was", "weg", "weil", "weiter",
+        "welche", "welchem", "welchen", "welcher", "welches", "wenn", "werde", "werden", "wie", "wieder", "will",
+        "wir", "wird", "wirst", "wo", "wollen", "wollte", "wuerde", "wuerden", "zu", "zum", "zur", "zwar", "zwischen",
+        "innen", "sowie", "bzw", "usw", "etc", "ca", "z", "b", "gibt", "geht", "gibt", "es", "wer", "wie", "welche",
+        "welcher",
+    ]
 ) - {"weg"}  # "Weg" is a noun that matters (Radweg)
 
 
@@ -174,17 +214,31 @@ def is_stopword(folded: str) -> bool:
 # subject ("Projekte in Sachsen", "Lösungen für Kommunen"): low query weight.
 _FILLER_STEMS = frozenset(
     _stem_folded(fold(w))
-    for w in ["projekt", "projekte", "loesung", "loesungen", "kommune", "kommunen", "kommunal", "kommunale", "stadt", "staedte", "gemeinde", "gemeinden", "landkreis", "landkreise", "kreis", "beispiel", "beispiele", "praxisbeispiel", "anwendungsfall", "anwendungsfaelle", "erfahrung", "erfahrungen", "umsetzung", "einsatz", "vorhaben", "initiative", "idee", "ideen", "ansatz", "suche", "angebot", "angebote", "verwaltung", "verwaltungen"]
+    for w in [
+        "projekt", "projekte", "loesung", "loesungen", "kommune", "kommunen", "kommunal", "kommunale", "stadt",
+        "staedte", "gemeinde", "gemeinden", "landkreis", "landkreise", "kreis", "beispiel", "beispiele",
+        "praxisbeispiel", "anwendungsfall", "anwendungsfaelle", "erfahrung", "erfahrungen", "umsetzung", "einsatz",
+        "vorhaben", "initiative", "idee", "ideen", "ansatz", "suche", "angebot", "angebote", "verwaltung",
+        "verwaltungen",
+    ]
 )
 
 # ------------------------------------------------------------------ lexicon
 
 _SHORT_PARTS_DEFAULT = frozenset(
-    ["rad", "weg", "amt", "bus", "rat", "hof", "bad", "see", "ort", "zug", "bau", "gas", "tag", "not", "tor", "tal", "app", "web", "geo", "bio", "eis", "oel", "ski", "nah", "neu", "alt", "ruf", "bot", "zoo", "kur", "lkw", "pkw", "gps", "ki", "it", "kfz"]
+    [
+        "rad", "weg", "amt", "bus", "rat", "hof", "bad", "see", "ort", "zug", "bau", "gas", "tag", "not", "tor",
+        "tal", "app", "web", "geo", "bio", "eis", "oel", "ski", "nah", "neu", "alt", "ruf", "bot", "zoo", "kur",
+        "lkw", "pkw", "gps", "ki", "it", "kfz",
+    ]
 )
 # never accepted as a compound part (suffix-like nouns that cause junk splits)
 _PART_BLOCK_DEFAULT = frozenset(
-    ["schaft", "schaften", "ismus", "ismen", "logie", "logien", "ration", "rationen", "tion", "ion", "ionen", "aster", "astern", "ling", "linge", "tur", "ster", "ung", "ungen", "heit", "keit", "tum", "nis", "aner", "ener", "rich"]
+    [
+        "schaft", "schaften", "ismus", "ismen", "logie", "logien", "ration", "rationen", "tion", "ion", "ionen",
+        "aster", "astern", "ling", "linge", "tur", "ster", "ung", "ungen", "heit", "keit", "tum", "nis", "aner",
+        "ener", "rich",
+    ]
 )
 _FUGEN = ("", "s", "es", "n", "en", "e", "er", "ens", "ns")
 
@@ -222,13 +276,10 @@ def _load_lexicon() -> _Lexicon:
         nosplit = _read_words(d / "nosplit.txt") | _read_folded(d / "nosplit_places.txt")
         short = set(_SHORT_PARTS_DEFAULT) | _read_words(d / "short_parts.txt")
         block = set(_PART_BLOCK_DEFAULT) | _read_words(d / "part_blocklist.txt")
-        def usable(w: str) -> bool:
-            return (len(w) >= MIN_PART or (len(w) == 3 and w in short)) and w not in block
-
-        heads = {w for w in nouns if usable(w)}
-        mods = {w for w in nouns | mods if usable(w)}
-        # "Schul|weg", "Sprach|assistent": a noun minus its final e
-        mods |= {w[:-1] for w in heads if w.endswith("e") and len(w) > MIN_PART and w[:-1] not in block}
+        # generated files hold no words shorter than 4 letters; 3-letter
+        # parts come only from the short list
+        heads = (nouns | short) - block
+        mods = (nouns | mods | short) - block
         _LEX = _Lexicon(
             heads=frozenset(heads),
             mods=frozenset(mods),
@@ -244,6 +295,9 @@ def _read_words(path: Path) -> set[str]:
     return {fold(w) for line in _read_lines(path) for w in line.split()}
 
 
+_COMMENT_LINE = re.compile(r"(?m)^#.*$")
+
+
 def _read_folded(path: Path) -> set[str]:
     """Words of a generated (already folded) word file, ``#`` lines skipped."""
     if not path.exists():
@@ -253,7 +307,7 @@ def _read_folded(path: Path) -> set[str]:
             text = fh.read()
     else:
         text = path.read_text(encoding="utf-8")
-    return {w for line in text.splitlines() if line and line[0] != "#" for w in line.split()}
+    return set(_COMMENT_LINE.sub("", text).split())
 
 
 def reset_caches() -> None:
@@ -652,12 +706,13 @@ def parse_query(text: str, synonyms: Synonyms | None = None) -> ParsedQuery:
     Quotes and operators are ignored: the query is free text.
     """
     syn = synonyms if synonyms is not None else load_synonyms()
-    words = [w.text for w in tokenize(text)]
+    words = [w.text for w in tokenize(text[:1000])]
     items: list[tuple[str, str]] = []  # (surface, key)
     for w in words:
         k = _word_key(w)
         if k:
             items.append((w, k))
+    del items[MAX_QUERY_WORDS:]
     groups: list[Group] = []
     i = 0
     while i < len(items):
@@ -700,16 +755,14 @@ def parse_query(text: str, synonyms: Synonyms | None = None) -> ParsedQuery:
     return ParsedQuery(groups=tuple(groups), text=text)
 
 
-def fuzzy_group(group: Group, corrected: str) -> Group:
-    """``group`` plus the alternatives of a spelling correction (boost 0.7)."""
-    extra = [
-        Alternative(a.terms, round(a.boost * BOOST_FUZZY, 4), "fuzzy")
-        for a in _word_alternatives(corrected)
-    ]
-    extra += [
-        Alternative(a.terms, round(a.boost * BOOST_FUZZY, 4), "fuzzy")
-        for a in _synonym_alternatives((_word_key(corrected) or "",), load_synonyms())
-    ]
+def fuzzy_group(group: Group, correction: Correction) -> Group:
+    """``group`` plus the alternatives of a spelling correction (boost ×0.7)."""
+    if correction.word:
+        base = _word_alternatives(correction.word)
+    else:
+        base = [Alternative((correction.term,), BOOST_EXACT, "exact")]
+    base += _synonym_alternatives((correction.term,), load_synonyms())
+    extra = [Alternative(a.terms, round(a.boost * BOOST_FUZZY, 4), "fuzzy") for a in base]
     return Group(group.text, _dedupe([*group.alternatives, *extra]), group.weight, group.filler, group.words)
 
 
@@ -726,30 +779,83 @@ def word_terms(word: str) -> frozenset[str]:
     return _word_terms_cached(word)
 
 
-def match_spans(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int, int]]:
-    """Character spans of words in ``text`` matching any query term.
+_PLAIN = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "s", "-": None, "‐": None, "‑": None})
 
-    A word matches when its whole stem or one of its compound parts is a query
-    term; words of a matching multi-word phrase term (``a_b``) match too."""
+
+@lru_cache(maxsize=300_000)
+def _plain(s: str) -> str:
+    """Lowercase word with umlauts reduced to their base vowel (ae → a …)
+    and ss → s: every stem or compound part of a word is a substring of the
+    word's plain form (as plain string)."""
+    p = s.lower().translate(_PLAIN)
+    if "e" in p:
+        p = p.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+    return p.replace("ss", "s") if "ss" in p else p
+
+
+@lru_cache(maxsize=2048)
+def _pieces_regex(pieces: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True)))
+
+
+def match_spans(
+    text: str, terms: set[str] | frozenset[str], whole_only: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
+    """Character spans of words in ``text`` matching query terms.
+
+    A word matches when its whole stem or one of its compound parts is in
+    ``terms``, or its whole stem is in ``whole_only``; the words of a
+    multi-word phrase term (``a_b``) match when they stand side by side.
+    Each distinct word is tested once; only words containing (the plain form
+    of) some term are analysed."""
+    if not text:
+        return []
+    terms = frozenset(terms)
+    whole_only = frozenset(whole_only)
+    pieces = {_plain(p) for t in terms | whole_only for p in t.split("_") if len(p) >= 2}
+    if not pieces:
+        return []
+    phrase_keys = {p for t in terms if "_" in t for p in t.split("_")}
+    matching: set[str] = set()
+    keys: dict[str, str] = {}
+    words = list(set(_WORD_RE.findall(text)))
+    # one scan over all distinct words (plain forms joined by newlines) finds
+    # the few that contain a term; only those are analysed
+    joined = "\n".join(map(_plain, words))
+    rx = _pieces_regex(frozenset(pieces))
+    hits: set[int] = set()
+    for m in rx.finditer(joined):
+        hits.add(joined.count("\n", 0, m.start()))
+    for i in hits:
+        w = words[i]
+        analysed = analyze_word(w)
+        if not analysed:
+            continue
+        key = analysed[0][0]
+        if key in whole_only or not _word_terms_cached(w).isdisjoint(terms):
+            matching.add(w)
+        if key in phrase_keys:
+            keys[w] = key
+    if not matching and not keys:
+        return []
     spans: list[tuple[int, int]] = []
-    phrase_parts = [tuple(t.split("_")) for t in terms if "_" in t]
     keyed: list[tuple[str, int, int]] = []
     for m in _WORD_RE.finditer(text):
         w = m.group()
-        wt = _word_terms_cached(w)
-        if not wt:
-            continue
-        if not wt.isdisjoint(terms):
+        if w in matching:
             spans.append((m.start(), m.end()))
-        if phrase_parts:
-            keyed.append((analyze_word(w)[0][0], m.start(), m.end()))
-    if phrase_parts and keyed:
-        keys = [k for k, _, _ in keyed]
-        for ph in phrase_parts:
-            n = len(ph)
-            for i in range(len(keys) - n + 1):
-                if tuple(keys[i : i + n]) == ph:
-                    spans.extend((keyed[j][1], keyed[j][2]) for j in range(i, i + n))
+        k = keys.get(w)
+        if k is not None:
+            keyed.append((k, m.start(), m.end()))
+    for ph in (tuple(t.split("_")) for t in terms if "_" in t):
+        k = len(ph)
+        for i in range(len(keyed) - k + 1):
+            run = keyed[i : i + k]
+            if tuple(x[0] for x in run) != ph:
+                continue
+            gaps = (text[run[j][2] : run[j + 1][1]] for j in range(k - 1))
+            if all(not any(ch.isalnum() for ch in g) and len(g) < 4 for g in gaps):
+                spans.extend((x[1], x[2]) for x in run)
     if not spans:
         return spans
     spans.sort()
@@ -765,16 +871,25 @@ def match_spans(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int, 
 
 # ------------------------------------------------------------------ spelling
 
-_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+_ALPHABET = "abcdefghijklmnopqrstuvwxyzäöüß"
 
 
-def _edits1(w: str) -> set[str]:
+def _edits1(w: str) -> dict[str, int]:
+    """Distance-1 edits of ``w`` → rank of the edit kind (lower = likelier
+    typo: a left-out letter, swapped letters, a wrong letter, an extra one)."""
     splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
-    deletes = [a + b[1:] for a, b in splits if b]
-    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    replaces = [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]
-    inserts = [a + c + b for a, b in splits for c in _ALPHABET]
-    return set(deletes + transposes + replaces + inserts)
+    out: dict[str, int] = {}
+    for rank, edits in enumerate(
+        (
+            [a + c + b for a, b in splits for c in _ALPHABET],
+            [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1],
+            [a + c + b[1:] for a, b in splits if b for c in _ALPHABET],
+            [a + b[1:] for a, b in splits if b],
+        )
+    ):
+        for e in edits:
+            out.setdefault(e, rank)
+    return out
 
 
 def _osa_distance(a: str, b: str, limit: int) -> int:
@@ -802,6 +917,35 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
     return prev[lb]
 
 
+def _prefix_distance(stem_: str, word: str, limit: int, max_rest: int = 4) -> int:
+    """Smallest OSA distance between ``stem_`` and a prefix of ``word`` that
+    leaves at most ``max_rest`` letters (an inflection suffix) unmatched."""
+    m, n = len(stem_), len(word)
+    if n - m > limit + max_rest or m - n > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(n + 1))
+    for i in range(1, m + 1):
+        cur = [i] + [0] * n
+        ca = stem_[i - 1]
+        row_min = cur[0]
+        for j in range(1, n + 1):
+            cost = 0 if ca == word[j - 1] else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == word[j - 2] and stem_[i - 2] == word[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+            if v < row_min:
+                row_min = v
+        if row_min > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return min(prev[j] for j in range(max(0, n - max_rest), n + 1))
+
+
+_UMLAUT_PAIRS = re.compile(r"ae|oe|(?<!q)ue")
+
+
 def max_edits(word: str) -> int:
     """Edit distance allowed for a word of this length (0, 1 or 2)."""
     n = len(word)
@@ -812,91 +956,136 @@ def max_edits(word: str) -> int:
     return 2
 
 
+@dataclass(frozen=True)
+class Correction:
+    """A spelling correction: ``term`` is the index term (stem) it maps to,
+    ``word`` the corrected surface word when known (edit distance 1)."""
+
+    term: str
+    word: str | None
+    distance: int
+    df: int
+
+
+class Vocabulary(Protocol):
+    """What the speller needs from an index: document frequencies of terms
+    and the terms starting with a prefix (a range scan in any sorted term
+    dictionary: whoosh ``expand_prefix``, SQL ``LIKE 'abc%'``)."""
+
+    def df(self, term: str) -> int: ...
+
+    def with_prefix(self, prefix: str) -> Iterable[str]: ...
+
+
+class MappingVocabulary:
+    """:class:`Vocabulary` over a ``{term: df}`` mapping."""
+
+    def __init__(self, mapping: Mapping[str, int]) -> None:
+        self._m = mapping
+        self._prefix: dict[str, list[str]] | None = None
+
+    def df(self, term: str) -> int:
+        return self._m.get(term, 0)
+
+    def with_prefix(self, prefix: str) -> Iterable[str]:
+        if len(prefix) != 3:
+            return [t for t in self._m if t.startswith(prefix)]
+        if self._prefix is None:
+            buckets: dict[str, list[str]] = {}
+            for t in self._m:
+                buckets.setdefault(t[:3], []).append(t)
+            self._prefix = buckets
+        return self._prefix.get(prefix, ())
+
+
 class Speller:
-    """Spelling correction against an index vocabulary.
+    """Spelling correction against the index vocabulary.
 
-    ``vocabulary`` maps lowercase surface words (umlauts allowed) to their
-    document frequency.  Lookups are in folded space, corrections are returned
-    in the vocabulary's spelling.  Distance 1 uses generated edits (fast dict
-    lookups); distance 2 scans the words sharing the first or last three
-    letters."""
+    ``vocabulary`` maps index terms (the stems this module produces) to their
+    document frequency (a mapping, or any :class:`Vocabulary`).  A word is
+    *known* when its stem (or all its compound parts) is in the vocabulary.
+    Distance-1 corrections are found by editing the typed word (keeping its
+    umlauts and case) and stemming the candidates, so the suggestion is a
+    real spelling; distance 2 (words of 8+ letters) compares the stems that
+    share the word's first three letters and only yields the term."""
 
-    def __init__(self, vocabulary: Mapping[str, int], min_df: int = 1) -> None:
-        folded: dict[str, tuple[str, int]] = {}
-        for w, df in vocabulary.items():
-            if df < min_df:
-                continue
-            f = fold(w)
-            if not f.isalpha():
-                continue
-            cur = folded.get(f)
-            if cur is None:
-                folded[f] = (w, df)
-            else:
-                folded[f] = (cur[0], cur[1] + df)
-        self._words = folded
-        self._by_prefix: dict[str, list[str]] | None = None
-        self._by_suffix: dict[str, list[str]] | None = None
+    def __init__(self, vocabulary: Mapping[str, int] | Vocabulary) -> None:
+        if isinstance(vocabulary, Mapping):
+            vocabulary = MappingVocabulary(vocabulary)
+        self.vocabulary = vocabulary
 
-    def __len__(self) -> int:
-        return len(self._words)
+    def term_df(self, term: str) -> int:
+        return self.vocabulary.df(term)
 
     def df(self, word: str) -> int:
-        hit = self._words.get(fold(word))
-        return hit[1] if hit else 0
+        """Document frequency of a word's stem (0 if unknown)."""
+        terms = analyze_word(word)
+        return self.vocabulary.df(terms[0][0]) if terms else 0
 
-    def _buckets(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        if self._by_prefix is None or self._by_suffix is None:
-            pre: dict[str, list[str]] = {}
-            suf: dict[str, list[str]] = {}
-            for w in self._words:
-                if len(w) >= 6:
-                    pre.setdefault(w[:3], []).append(w)
-                    suf.setdefault(w[-3:], []).append(w)
-            self._by_prefix, self._by_suffix = pre, suf
-        return self._by_prefix, self._by_suffix
+    def is_known(self, word: str) -> bool:
+        terms = analyze_word(word)
+        df = self.vocabulary.df
+        if not terms or df(terms[0][0]):
+            return True
+        leaves = _split_folded(fold(word))
+        return bool(leaves) and all(df(_stem_folded(p)) for p in leaves)
 
-    def candidates(self, word: str) -> list[tuple[str, int, int]]:
-        """``(correction, distance, df)`` best first (smallest distance, then df)."""
-        f = fold(word)
+    def candidates(self, word: str) -> list[Correction]:
+        """Corrections best first (smallest distance, then most frequent)."""
+        low = unicodedata.normalize("NFKC", word).lower()
+        f = fold(low)
         limit = max_edits(f)
         if not limit or not f.isalpha():
             return []
-        words = self._words
-        found: dict[str, int] = {}
-        for e in _edits1(f):
-            if e in words and e != f:
-                found[e] = 1
+        own = _stem_folded(f)
+        vdf = self.vocabulary.df
+        found: dict[str, Correction] = {}
+        fmap = _FOLD_MAP
+        ranks: dict[str, int] = {}
+        dfs: dict[str, int] = {}
+        stemmer = _stemmer()
+        for e, rank in _edits1(low).items():
+            t = stemmer.stemWord(e.translate(fmap)) if len(e) > 2 else e
+            if t == own:
+                continue
+            df = dfs.get(t)
+            if df is None:
+                df = dfs[t] = vdf(t)
+            if df:
+                cur = ranks.get(t)
+                if cur is None or rank < cur or (rank == cur and e < (found[t].word or "")):
+                    ranks[t] = rank
+                    found[t] = Correction(t, e, 1, df)
         if not found and limit >= 2:
-            pre, suf = self._buckets()
-            pool = set(pre.get(f[:3], ())) | set(suf.get(f[-3:], ()))
-            lf = len(f)
-            for w in pool:
-                if abs(len(w) - lf) <= 2 and w != f:
-                    d = _osa_distance(f, w, 2)
-                    if d <= 2:
-                        found[w] = d
-        out = [(words[w][0], d, words[w][1]) for w, d in found.items()]
-        out.sort(key=lambda x: (x[1], -x[2], x[0]))
-        return out
+            # stems lose suffixes and umlauts: compare with the word's prefixes
+            plain = _UMLAUT_PAIRS.sub(lambda m: m.group()[0], f)
+            for t in self.vocabulary.with_prefix(own[:3]):
+                if t == own or len(t) > len(plain) + 2 or len(t) < len(own) - 2 or not t.isalpha():
+                    continue
+                d = min(_osa_distance(own, t, 2), _prefix_distance(t, plain, 2))
+                if d <= 2:
+                    found[t] = Correction(t, None, d, vdf(t))
+        return sorted(found.values(), key=lambda c: (c.distance, -c.df, c.term))
 
-    def correct(self, word: str, rare_df: int = 0) -> str | None:
-        """A better spelling for ``word`` if it is unknown (or has df ≤
-        ``rare_df``) and a close word is at least 10× more frequent."""
+    def correct(self, word: str, rare_df: int = 0) -> Correction | None:
+        """The best correction of ``word`` if it is unknown (or its stem has
+        df ≤ ``rare_df``) and the correction is at least 10× more frequent."""
+        if rare_df <= 0 and self.is_known(word):
+            return None
         df = self.df(word)
         if df > rare_df:
             return None
-        for cand, _dist, cdf in self.candidates(word):
-            if cdf >= max(1, 10 * df):
-                return cand
+        for c in self.candidates(word):
+            if c.df >= max(1, 10 * df):
+                return c
             break
         return None
 
-    def suggest(self, query_text: str, known: Callable[[str], bool] | None = None) -> str | None:
-        """The query with unknown/rare words replaced, or None.
+    def suggest(self, query_text: str, display: Callable[[str], str | None] | None = None) -> str | None:
+        """The query with unknown/rare words corrected, or None.
 
-        ``known(word)`` may say a word not in the vocabulary is fine anyway
-        (e.g. an unseen compound whose parts are indexed)."""
+        ``display(term)`` may supply a surface word for a distance-2
+        correction (e.g. from a document containing the term)."""
         changed = False
         out: list[str] = []
         pos = 0
@@ -904,10 +1093,15 @@ class Speller:
             w = m.group()
             out.append(query_text[pos : m.start()])
             pos = m.end()
-            f = fold(w)
             repl = None
-            if f not in _STOPWORDS and not (known is not None and self.df(w) == 0 and known(w)):
-                repl = self.correct(w, rare_df=1)
+            if fold(w) not in _STOPWORDS and not self.is_known(w):
+                c = self.correct(w)
+                if c is not None:
+                    repl = c.word or (display(c.term) if display is not None else None)
+            elif fold(w) not in _STOPWORDS and self.df(w) == 1:
+                c = self.correct(w, rare_df=1)  # rare word, much more frequent neighbour
+                if c is not None and c.word:
+                    repl = c.word
             if repl:
                 changed = True
                 out.append(_match_case(w, repl))
@@ -926,10 +1120,12 @@ def _match_case(original: str, repl: str) -> str:
 
 
 def suggest(query_text: str, vocabulary: Mapping[str, int] | Speller) -> str | None:
-    """Corrected query if a word is unknown/rare and a close frequent word exists.
+    """Corrected query if a word is unknown/rare and a close frequent term exists.
 
-    ``suggest("Digitalisierng", {"digitalisierung": 12})`` → ``"Digitalisierung"``.
-    Pass a :class:`Speller` to reuse its index across calls."""
+    ``vocabulary`` maps index terms to document frequencies (or is a
+    :class:`Speller` to reuse across calls)::
+
+        suggest("Digitalisierng", {"digitalisier": 12}) == "Digitalisierung"
+    """
     sp = vocabulary if isinstance(vocabulary, Speller) else Speller(vocabulary)
     return sp.suggest(query_text)
-

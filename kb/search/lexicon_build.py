@@ -37,7 +37,13 @@ from pathlib import Path
 from kb.search import german
 
 _FUNCTION = set(
-    ["aber", "ander", "andere", "auss", "ausser", "beid", "bevor", "dies", "diese", "durch", "eben", "eigen", "einig", "etlich", "gegen", "genau", "hinter", "jede", "jen", "jenseit", "manch", "mittl", "nied", "ohne", "ober", "selb", "seit", "solch", "sonst", "unser", "unter", "vorder", "wied", "welch", "wider", "zusamm", "zwisch", "hint", "ueber", "euer", "ihr", "mein", "dein", "sein", "viel", "wenig", "mehr", "meist", "erst", "letzt", "ganz", "halb"]
+    [
+        "aber", "ander", "andere", "auss", "ausser", "beid", "bevor", "dies", "diese", "durch", "eben", "eigen",
+        "einig", "etlich", "gegen", "genau", "hinter", "jede", "jen", "jenseit", "manch", "mittl", "nied", "ohne",
+        "ober", "selb", "seit", "solch", "sonst", "unser", "unter", "vorder", "wied", "welch", "wider", "zusamm",
+        "zwisch", "hint", "ueber", "euer", "ihr", "mein", "dein", "sein", "viel", "wenig", "mehr", "meist", "erst",
+        "letzt", "ganz", "halb",
+    ]
 )
 
 
@@ -83,7 +89,11 @@ def build(wordlist: Path, registry: Path, corpora: list[Path], out: Path) -> dic
         if len(f) >= 4 and f + "e" in lower and f + "en" in lower:
             mods.add(f)  # adjective bases: frueh, offen, digital
     mods = {m for m in mods if len(m) >= 4 and m not in _FUNCTION and not german.is_stopword(m)}
-    mods -= nouns
+    # "Schul|weg", "Sprach|assistent": a noun minus its final e starts compounds
+    mods |= {w[:-1] for w in nouns if w.endswith("e") and len(w) >= 5}
+    # 3-letter parts come only from the hand-edited short list (junk otherwise)
+    nouns = {w for w in nouns if len(w) >= 4}
+    mods = {w for w in mods if len(w) >= 4} - nouns
 
     places: set[str] = set()
     for name in ("gemeinden_destatis_gv_20201231.csv", "kreise_destatis_gv_20201231.csv", "bundeslaender.csv"):

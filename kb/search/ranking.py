@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Iterable
 
 from kb.search import german
@@ -80,26 +79,9 @@ def document_impacts(doc: SearchDocument) -> dict[str, float]:
     return {t: max(1.0, round(x * (k1 + 1.0) / (x + k1) * q)) / q for t, x in acc.items()}
 
 
-_SPELL_RE = re.compile(r"[^\W\d_]{4,}")
-
-
-def spell_words(doc: SearchDocument) -> set[str]:
-    """Lowercase surface words of a document for the spelling vocabulary."""
-    text = " ".join(
-        [
-            doc.title or "",
-            doc.summary or "",
-            doc.body or "",
-            " ".join(doc.tags or ()),
-            doc.municipality or "",
-            doc.state or "",
-            " ".join(doc.places or ()),
-        ]
-    )
-    return {w.lower() for w in _SPELL_RE.findall(text)}
-
-
 def idf(df: int, n_docs: int) -> float:
+    """BM25 idf, never negative (df may count deleted documents)."""
+    n_docs = max(n_docs, df)
     return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
 
 
@@ -125,23 +107,7 @@ def highlight_terms(parsed: german.ParsedQuery) -> tuple[frozenset[str], frozens
 
 
 def _spans(text: str, terms: frozenset[str], whole_only: frozenset[str]) -> list[tuple[int, int]]:
-    spans = german.match_spans(text, terms)
-    if whole_only:
-        extra = [
-            (w.start, w.end)
-            for w in german.tokenize(text)
-            if (k := german.analyze_word(w.text)) and k[0][0] in whole_only
-        ]
-        if extra:
-            spans = sorted(set(spans) | set(extra))
-            merged: list[tuple[int, int]] = []
-            for s, e in spans:
-                if merged and s < merged[-1][1]:
-                    merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-                else:
-                    merged.append((s, e))
-            spans = merged
-    return spans
+    return german.match_spans(text, terms, whole_only)
 
 
 def _render(text: str, spans: Iterable[tuple[int, int]], start: int = 0, end: int | None = None) -> str:

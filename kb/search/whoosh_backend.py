@@ -1,13 +1,13 @@
 """Whoosh backend (the only module of the package that imports whoosh).
 
 Index layout (small on purpose: the app reloads cases from the DB by id)
-  ``id``       ID, unique + column (update/delete by id, docnum → id)
+  ``id``       ID, unique (update/delete by id)
+  ``docid``    numeric column (docnum → id)
   ``version``  column (check-index)
   ``text``     all searchable fields in one posting list per term; the
                posting *weight* is the precomputed BM25F impact of the term
                in the document (see :mod:`kb.search.ranking`), produced by
                :class:`ImpactTokenizer` from :mod:`kb.search.german` terms
-  ``spell``    lowercase surface words, existence only (spelling vocabulary)
   ``topic``/``state``/``status``  facet values, existence only
   ``published``/``adopters``      numeric columns (sorting)
   ``hl``       stored, zlib-compressed title/summary/body (snippets only)
@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import heapq
 import json
+import logging
+import multiprocessing as mp
 import os
 import threading
 import time
@@ -39,13 +40,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import islice
 from pathlib import Path
 
+import numpy as np
 from whoosh import columns, fields, formats, index, writing
 from whoosh.analysis import Composable, Token
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.system import pack_uint
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
 
 from kb.search import german, ranking
 from kb.search.base import (
@@ -61,6 +62,12 @@ from kb.search.base import (
 __all__ = ["ImpactTokenizer", "WhooshBackend"]
 
 LOCK_NAME = "kb-write.lock"
+FORMAT_FILE = "kb-format"
+#: bump when the schema, analysis or impact model changes incompatibly: an index
+#: of another format is recreated empty on open (check-index then reports every
+#: case as missing and ``--repair``/``reindex`` refills it)
+INDEX_FORMAT = "kb-whoosh-3"
+log = logging.getLogger(__name__)
 _FACET_FIELDS = {"topic": "topics", "state": "states", "status": "statuses"}
 
 
@@ -84,7 +91,7 @@ class ImpactTokenizer(Composable):
         return hash(self.__class__.__name__)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, mode="", **kwargs):  # noqa: ANN001
+                 start_pos=0, start_char=0, mode="", **kwargs):
         if isinstance(value, SearchDocument):
             items = ranking.document_impacts(value).items()
         elif isinstance(value, dict):
@@ -116,7 +123,7 @@ class ListTokenizer(Composable):
         return hash(self.__class__.__name__)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, mode="", **kwargs):  # noqa: ANN001
+                 start_pos=0, start_char=0, mode="", **kwargs):
         items = [value] if isinstance(value, str) else list(value)
         tok = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for i, item in enumerate(dict.fromkeys(x for x in items if x)):
@@ -128,33 +135,33 @@ class ListTokenizer(Composable):
             yield tok
 
 
-_FREQ_ONE = pack_uint(1)
-
-
 class ImpactField(fields.FieldType):
     """Field whose value is a document, a ``{term: impact}`` dict or text;
-    each term is indexed once with its impact as posting weight."""
+    each term is indexed once, its impact stored as the posting weight
+    (existence format: no per-posting value bytes)."""
 
     def __init__(self) -> None:
-        super().__init__(format=formats.Frequency(), analyzer=ImpactTokenizer(), scorable=False, stored=False)
+        # scorable=True only so that whoosh keeps a (1 byte/doc) length column:
+        # without it the segment writer stat()s a file for every posting
+        super().__init__(format=formats.Existence(), analyzer=ImpactTokenizer(), scorable=True, stored=False)
 
-    def index(self, value, **kwargs):  # noqa: ANN001, ANN003
+    def index(self, value, **kwargs):
         for tok in self.analyzer(value, boosts=True, mode="index"):
-            yield tok.text.encode("utf-8"), 1, tok.boost, _FREQ_ONE
+            yield tok.text.encode("utf-8"), 1, tok.boost, b""
 
 
 def _field(analyzer: Composable, fmt: formats.Format) -> fields.FieldType:
-    ft = fields.FieldType(format=fmt, analyzer=analyzer, scorable=False, stored=False)
+    ft = fields.FieldType(format=fmt, analyzer=analyzer, scorable=True, stored=False)
     ft.spelling = False
     return ft
 
 
 def make_schema() -> fields.Schema:
     return fields.Schema(
-        id=fields.ID(unique=True, stored=False, sortable=True),
+        id=fields.ID(unique=True, stored=False),
+        docid=fields.COLUMN(columns.NumericColumn("q", default=-1)),
         version=fields.COLUMN(columns.VarBytesColumn()),
         text=ImpactField(),
-        spell=_field(ListTokenizer(), formats.Existence()),
         topic=_field(ListTokenizer(), formats.Existence()),
         state=_field(ListTokenizer(), formats.Existence()),
         status=_field(ListTokenizer(), formats.Existence()),
@@ -172,9 +179,9 @@ def _doc_fields(doc: SearchDocument) -> dict:
     )
     return {
         "id": str(doc.id),
+        "docid": int(doc.id),
         "version": (doc.version or "").encode(),
         "text": ranking.document_impacts(doc),
-        "spell": sorted(ranking.spell_words(doc)),
         "topic": list(doc.topics or ()),
         "state": [doc.state] if doc.state else [],
         "status": [doc.status] if doc.status else [],
@@ -184,29 +191,118 @@ def _doc_fields(doc: SearchDocument) -> dict:
     }
 
 
-# ------------------------------------------------------------------- bitsets
+class _PostingsWriter(W3PostingsWriter):
+    # whoosh 2.7's W3PostingsWriter calls a misspelt TermInfo.set_inline();
+    # this is the intended behaviour (postings of rare terms inlined in the
+    # term table instead of a block in the postings file)
+    def finish_postings(self):
+        terminfo = self._terminfo
+        if not self.written() and len(self) < self._inlinelimit:
+            terminfo.add_block(self)
+            # explicit empty values: whoosh's ListMatcher would return str ""
+            # for missing values, which segment merging rejects
+            values = list(self._values) or [b""] * len(self._ids)
+            terminfo.set_inlined(self._ids, self._weights, values)
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
 
-_BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
+
+class KbCodec(W3Codec):
+    """W3 codec with working postings inlining (most terms of a German
+    vocabulary are rare: inlining them saves a block each)."""
+
+    def postings_writer(self, dbfile, byteids=False):
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
 
 
-def _mask_from(docs: Iterable[int], nbits: int) -> int:
-    ba = bytearray((nbits + 7) >> 3)
-    for d in docs:
-        ba[d >> 3] |= 1 << (d & 7)
-    return int.from_bytes(ba, "little")
+def make_codec() -> W3Codec:
+    # large blocks: this backend reads whole posting lists, never skips
+    return KbCodec(blocklimit=1024, compression=1, inlinelimit=8)
 
 
-def _docs_of(mask: int) -> list[int]:
-    if not mask:
-        return []
-    out: list[int] = []
-    data = mask.to_bytes((mask.bit_length() + 7) >> 3, "little")
-    bits = _BYTE_BITS
-    for i, b in enumerate(data):
-        if b:
-            base = i << 3
-            out.extend(base + j for j in bits[b])
-    return out
+class _BulkWriter(writing.SegmentWriter):
+    """Segment writer for ``rebuild``: keeps the postings of the new segment
+    in memory (term → doc/weight arrays) instead of whoosh's sorting pool and
+    writes them block-wise at commit, several times faster for bulk loads.
+    Only for fresh segments (``commit(mergetype=writing.CLEAR)``)."""
+
+    def __init__(self, ix, **kwargs) -> None:
+        super().__init__(ix, **kwargs)
+        self._mem: dict[str, dict[str, tuple[array, array]]] = {}
+
+    def add_document(self, **fields_) -> None:
+        self._check_state()
+        perdoc = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        perdoc.start_doc(docnum)
+        try:
+            for fieldname in sorted(fields_):
+                value = fields_[fieldname]
+                if value is None:
+                    continue
+                field_ = schema[fieldname]
+                length = 0
+                if field_.indexed:
+                    terms = self._mem.get(fieldname)
+                    if terms is None:
+                        terms = self._mem[fieldname] = {}
+                    if isinstance(value, dict):  # fast path: {term: impact}
+                        items = value.items()
+                    elif isinstance(value, list) and isinstance(field_.analyzer, ListTokenizer):
+                        items = ((v, 1.0) for v in dict.fromkeys(x for x in value if x))
+                    else:
+                        items = ((t.decode("utf-8"), w) for t, _f, w, _v in field_.index(value))
+                    for term, weight in items:
+                        length += 1
+                        entry = terms.get(term)
+                        if entry is None:
+                            entry = terms[term] = (array("I"), array("f"))
+                        entry[0].append(docnum)
+                        entry[1].append(weight)
+                perdoc.add_field(fieldname, field_, value if field_.stored else None, length)
+                column = field_.column_type
+                if column:
+                    perdoc.add_column_value(fieldname, column, field_.to_column_value(value))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        fw = self.fieldwriter
+        for fieldname in sorted(self._mem):
+            terms = self._mem[fieldname]
+            fw.start_field(fieldname, self.schema[fieldname])
+            pw = fw._postwriter
+            limit = pw._blocklimit
+            for term in sorted(terms):
+                ids, ws = terms[term]
+                fw.start_term(term.encode("utf-8"))
+                n = len(ids)
+                for start in range(0, n, limit):
+                    chunk_ws = ws[start : start + limit]
+                    pw._ids = ids[start : start + limit]
+                    pw._weights = chunk_ws
+                    pw._values = []
+                    pw._maxweight = max(chunk_ws)
+                    pw._minlength = pw._maxlength = 1
+                    if start + limit < n:
+                        pw._write_block()  # starts a new block itself
+                fw.finish_term()
+            fw.finish_field()
+            terms.clear()
+        fw.close()
 
 
 # ------------------------------------------------------------- reader caches
@@ -214,33 +310,91 @@ def _docs_of(mask: int) -> list[int]:
 
 @dataclass
 class _Segment:
-    """Immutable per-segment data (cached by segment id)."""
+    """Immutable per-segment data (cached by segment id across generations)."""
 
     count: int
-    ids: list[int]
-    published: list[float]
-    adopters: list[int]
-    facets: dict[str, dict[str, int]]  # field -> value -> local mask
-    postings: OrderedDict = field(default_factory=OrderedDict)
+    ids: np.ndarray  # docnum -> case id
+    published: np.ndarray
+    adopters: np.ndarray
+    facets: dict[str, dict[str, np.ndarray]]  # field -> value -> local docnums
+    postings: OrderedDict = field(default_factory=OrderedDict)  # term -> (docnums, impacts)
     cached_postings: int = 0
+    text_terms: frozenset[bytes] | None = None  # spelling: all terms, loaded on demand
 
 
 @dataclass
 class _View:
-    """Global view over one index generation."""
+    """Dense arrays over the global docnums of one index generation."""
 
     reader: object
     generation: int
     leaves: list[tuple[object, int, _Segment]]  # (segment reader, offset, data)
     size: int
-    live: int
+    live: np.ndarray  # bool
     n_live: int
-    ids: list[int]
-    published: list[float]
-    adopters: list[int]
-    facets: dict[str, dict[str, int]]
-    newest: list[int] | None = None
-    df_cache: dict[str, int] = field(default_factory=dict)
+    ids: np.ndarray
+    published: np.ndarray
+    adopters: np.ndarray
+    facet_values: dict[str, list[str]]
+    facet_matrix: dict[str, np.ndarray]  # field -> bool[values, docs]
+    facet_packed: dict[str, np.ndarray]  # the same bit-packed as uint64 rows (fast counting)
+    newest: np.ndarray | None = None
+    terms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    speller: german.Speller | None = None
+
+
+class _IndexVocabulary:
+    """:class:`kb.search.german.Vocabulary` backed by the segments' term tables."""
+
+    def __init__(self, view: _View) -> None:
+        self._leaves = [(r, d) for r, _o, d in view.leaves]
+        self._readers = [r for r, _d in self._leaves]
+        self._cache: dict[str, int] = {}
+        self._sets: list[frozenset[bytes]] | None = None
+
+    def _term_sets(self) -> list[frozenset[bytes]]:
+        if self._sets is None:
+            out = []
+            for r, d in self._leaves:
+                if d.text_terms is None:
+                    d.text_terms = frozenset(r.lexicon("text"))
+                out.append(d.text_terms)
+            self._sets = out
+        return self._sets
+
+    def df(self, term: str) -> int:
+        hit = self._cache.get(term)
+        if hit is None:
+            b = term.encode("utf-8")
+            # an in-memory membership test first: the speller probes ~900
+            # edits per unknown word, whoosh's term table lookup is slower
+            hit = sum(r.doc_frequency("text", term) for r, ts in zip(self._readers, self._term_sets(), strict=True)
+                      if b in ts)
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[term] = hit
+        return hit
+
+    def with_prefix(self, prefix: str) -> Iterable[str]:
+        seen: set[str] = set()
+        for r in self._readers:
+            for t in r.expand_prefix("text", prefix):
+                seen.add(t.decode("utf-8") if isinstance(t, bytes) else t)
+        return seen
+
+
+def _pack(bits: np.ndarray) -> np.ndarray:
+    """Bool vector/matrix → bit-packed uint64 words along the last axis (popcount
+    of ``a & b`` then counts matches without BLAS or large temporaries)."""
+    pad = (-bits.shape[-1]) % 64
+    if pad:
+        widths = [(0, 0)] * (bits.ndim - 1) + [(0, pad)]
+        bits = np.pad(bits, widths)
+    return np.packbits(bits, axis=-1).view(np.uint64)
+
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_WS = np.zeros(0, dtype=np.float32)
 
 
 class WhooshBackend:
@@ -248,7 +402,8 @@ class WhooshBackend:
 
     Options: ``lock_timeout`` (seconds to wait for the write lock, default
     120), ``postings_cache`` (postings kept decoded per process, default
-    4,000,000), ``snippet_size`` (default 200)."""
+    4,000,000), ``snippet_size`` (default 200), ``rebuild_procs`` (analysis
+    processes for ``rebuild``, default: CPU count)."""
 
     name = "whoosh"
 
@@ -258,22 +413,34 @@ class WhooshBackend:
         lock_timeout: float = 120.0,
         postings_cache: int = 4_000_000,
         snippet_size: int = 200,
+        rebuild_procs: int | None = None,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.lock_timeout = lock_timeout
         self.postings_cache = postings_cache
         self.snippet_size = snippet_size
+        self.rebuild_procs = rebuild_procs if rebuild_procs is not None else (os.cpu_count() or 1)
         self.schema = make_schema()
-        self._thread_lock = threading.RLock()
+        # writers of this process queue here before taking the file lock;
+        # readers only need the (short) view lock, so searches in other
+        # threads go on while a rebuild is writing
+        self._write_thread_lock = threading.RLock()
+        self._view_lock = threading.RLock()
+        self._cache_lock = threading.Lock()
         self._view: _View | None = None
         self._segments: dict[str, _Segment] = {}
-        self._speller: german.Speller | None = None
-        self._speller_gen = -1
-        self._speller_time = 0.0
         self.index_dir.mkdir(parents=True, exist_ok=True)
         with self._write_lock():
-            if not index.exists_in(str(self.index_dir)):
+            marker = self.index_dir / FORMAT_FILE
+            current = marker.read_text().strip() if marker.exists() else None
+            if not index.exists_in(str(self.index_dir)) or current != INDEX_FORMAT:
+                if index.exists_in(str(self.index_dir)):
+                    log.warning(
+                        "search index %s has format %s, expected %s: recreated empty, reindex needed",
+                        self.index_dir, current, INDEX_FORMAT,
+                    )
                 index.create_in(str(self.index_dir), self.schema)
+                marker.write_text(INDEX_FORMAT + "\n")
         self._ix = index.open_dir(str(self.index_dir), schema=self.schema)
 
     # --------------------------------------------------------------- locking
@@ -282,7 +449,7 @@ class WhooshBackend:
     def _write_lock(self, timeout: float | None = None) -> Iterator[None]:
         timeout = self.lock_timeout if timeout is None else timeout
         path = self.index_dir / LOCK_NAME
-        with self._thread_lock:
+        with self._write_thread_lock:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
             try:
                 deadline = time.monotonic() + timeout
@@ -305,10 +472,10 @@ class WhooshBackend:
             finally:
                 os.close(fd)
 
-    def _writer(self, **kwargs) -> writing.SegmentWriter:  # noqa: ANN003
+    def _writer(self, **kwargs) -> writing.SegmentWriter:
         # our fcntl lock serialises writers, whoosh's own lock is free or
         # about to be released by a dying process: wait for it briefly
-        return self._ix.writer(timeout=30.0, delay=0.05, **kwargs)
+        return self._ix.writer(timeout=30.0, delay=0.05, codec=make_codec(), **kwargs)
 
     # --------------------------------------------------------------- writing
 
@@ -340,41 +507,80 @@ class WhooshBackend:
                 raise
             w.commit()
 
-    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(
+        self,
+        docs: Iterable[SearchDocument],
+        progress: Callable[[int], None] | None = None,
+        procs: int | None = None,
+    ) -> int:
         """Replace the index content in one writer; searches keep using the
-        previous generation until the new one is committed."""
+        previous generation until the new one is committed.
+
+        ``progress(k)`` is called with the number of documents added since
+        its previous call (fits ``click.progressbar(...).update``).  From the
+        second batch of 500 on, documents are analysed in ``procs`` worker
+        processes (default: CPU count) while this process reads ``docs``
+        (only ever in the calling thread) and writes the segment."""
+        procs = self.rebuild_procs if procs is None else procs
+        if mp.current_process().daemon:  # daemonic processes cannot have children
+            procs = 1
         n = 0
+        batch_size = 500
         with self._write_lock(timeout=max(self.lock_timeout, 600.0)):
-            w = self._writer(limitmb=512)
+            w = _BulkWriter(self._ix, timeout=30.0, delay=0.05, codec=make_codec())
+            pool = None
             try:
-                for doc in docs:
-                    w.add_document(**_doc_fields(doc))
-                    n += 1
-                    if progress is not None and n % 500 == 0:
-                        progress(n)
+                it = iter(docs)
+                pending = None
+                while True:
+                    batch = list(islice(it, batch_size))
+                    if not batch:
+                        break
+                    if pool is None and procs > 1 and n >= batch_size:
+                        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+                        pool = ctx.Pool(procs)
+                    if pool is None:
+                        prepared = [_doc_fields(d) for d in batch]
+                    else:
+                        future = pool.map_async(_doc_fields, batch, chunksize=50)
+                        prepared, pending = (pending.get() if pending is not None else []), future
+                    for fields_ in prepared:
+                        w.add_document(**fields_)
+                    n += len(prepared)
+                    if progress is not None and prepared:
+                        progress(len(prepared))
+                if pending is not None:
+                    prepared = pending.get()
+                    for fields_ in prepared:
+                        w.add_document(**fields_)
+                    n += len(prepared)
+                    if progress is not None and prepared:
+                        progress(len(prepared))
             except BaseException:
                 w.cancel()
                 raise
+            finally:
+                if pool is not None:
+                    pool.terminate()
+                    pool.join()
             w.commit(mergetype=writing.CLEAR, optimize=True)
-        if progress is not None:
-            progress(n)
         return n
 
     # --------------------------------------------------------------- reading
 
-    def _load_segment(self, segreader) -> _Segment:  # noqa: ANN001
+    def _load_segment(self, segreader) -> _Segment:
         count = segreader.doc_count_all()
-        ids = [int(x) if x else -1 for x in _column(segreader, "id", count, b"")]
-        published = [float(x) for x in _column(segreader, "published", count, 0.0)]
-        adopters = [int(x) for x in _column(segreader, "adopters", count, 0)]
-        facets: dict[str, dict[str, int]] = {}
+        ids = _numeric_column(segreader, "docid", count, -1, "int64")
+        published = _numeric_column(segreader, "published", count, 0.0, "float64")
+        adopters = _numeric_column(segreader, "adopters", count, 0, "int32")
+        facets: dict[str, dict[str, np.ndarray]] = {}
+        indexed = set(segreader.indexed_field_names())
         for fname in _FACET_FIELDS:
-            values: dict[str, int] = {}
-            if fname in segreader.indexed_field_names():
+            values: dict[str, np.ndarray] = {}
+            if fname in indexed:
                 for term in list(segreader.lexicon(fname)):
                     value = term.decode("utf-8") if isinstance(term, bytes) else term
-                    docs = list(segreader.postings(fname, term).all_ids())
-                    values[value] = _mask_from(docs, count)
+                    values[value] = _read_postings(segreader, fname, value)[0]
             facets[fname] = values
         return _Segment(count, ids, published, adopters, facets)
 
@@ -384,7 +590,7 @@ class WhooshBackend:
         A fresh reader is opened on change (whoosh's ``refresh()`` reuses the
         reader of a segment whose deletions changed); per-segment data is
         cached by segment id and reused."""
-        with self._thread_lock:
+        with self._view_lock:
             view = self._view
             try:
                 latest = self._ix.latest_generation()
@@ -408,163 +614,171 @@ class WhooshBackend:
             self._view = new
             return new
 
-    def _make_view(self, reader) -> _View:  # noqa: ANN001
+    def _make_view(self, reader) -> _View:
         leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
         seen: dict[str, _Segment] = {}
         out: list[tuple[object, int, _Segment]] = []
-        ids: list[int] = []
-        published: list[float] = []
-        adopters: list[int] = []
-        live_docs: list[int] = []
-        facets: dict[str, dict[str, int]] = {f: {} for f in _FACET_FIELDS}
         for segreader, offset in leaves:
-            seg_id = segreader.segment().segment_id() if hasattr(segreader, "segment") else str(id(segreader))
+            seg = segreader.segment() if hasattr(segreader, "segment") else None
+            seg_id = seg.segment_id() if seg is not None else f"reader-{id(segreader)}"
             data = self._segments.get(seg_id) or self._load_segment(segreader)
             seen[seg_id] = data
             out.append((segreader, offset, data))
-            ids.extend(data.ids)
-            published.extend(data.published)
-            adopters.extend(data.adopters)
-            deleted = segreader.deleted_docs_set if segreader.has_deletions() else frozenset()
-            live_docs.extend(offset + d for d in range(data.count) if d not in deleted)
-            for fname, values in data.facets.items():
-                g = facets[fname]
-                for v, m in values.items():
-                    g[v] = g.get(v, 0) | (m << offset)
         self._segments = seen
-        size = len(ids)
-        live = _mask_from(live_docs, size) if len(live_docs) != size else (1 << size) - 1
+        size = sum(d.count for _r, _o, d in out)
+        live = np.ones(size, dtype=bool)
+        for segreader, offset, _data in out:
+            if segreader.has_deletions():
+                dels = np.fromiter(segreader.deleted_docs_set, dtype=np.int64)
+                live[dels + offset] = False
+        cat = np.concatenate if out else (lambda xs: np.zeros(0))
+        values: dict[str, list[str]] = {}
+        matrix: dict[str, np.ndarray] = {}
+        for fname in _FACET_FIELDS:
+            names = sorted({v for _r, _o, d in out for v in d.facets[fname]})
+            m = np.zeros((len(names), size), dtype=bool)
+            for row, v in enumerate(names):
+                for _r, offset, data in out:
+                    docs = data.facets[fname].get(v)
+                    if docs is not None and len(docs):
+                        m[row, docs + offset] = True
+            values[fname], matrix[fname] = names, m
         return _View(
             reader=reader,
             generation=reader.generation(),
             leaves=out,
             size=size,
             live=live,
-            n_live=len(live_docs),
-            ids=ids,
-            published=published,
-            adopters=adopters,
-            facets=facets,
+            n_live=int(live.sum()),
+            ids=cat([d.ids for _r, _o, d in out]) if out else np.zeros(0, dtype=np.int64),
+            published=cat([d.published for _r, _o, d in out]) if out else np.zeros(0),
+            adopters=cat([d.adopters for _r, _o, d in out]) if out else np.zeros(0, dtype=np.int32),
+            facet_values=values,
+            facet_matrix=matrix,
+            facet_packed={k: _pack(m) for k, m in matrix.items()},
         )
 
-    def _postings(self, segreader, data: _Segment, term: str) -> tuple[array, array]:  # noqa: ANN001
+    def _postings(self, segreader, data: _Segment, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Local docnums and impacts of a term in one segment (cached)."""
         cache = data.postings
-        hit = cache.get(term)
+        with self._cache_lock:
+            hit = cache.get(term)
+            if hit is not None:
+                cache.move_to_end(term)
+                return hit
+        entry = _read_postings(segreader, "text", term)
+        ids = entry[0]
+        with self._cache_lock:
+            if term not in cache:
+                cache[term] = entry
+                data.cached_postings += len(ids) + 1
+            limit = self.postings_cache // max(1, len(self._segments))
+            while data.cached_postings > limit and len(cache) > 1:
+                _t, (old_ids, _w) = cache.popitem(last=False)
+                data.cached_postings -= len(old_ids) + 1
+        return entry
+
+    def _term(self, view: _View, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Global docnums and impacts of a term (cached per generation)."""
+        hit = view.terms.get(term)
         if hit is not None:
-            cache.move_to_end(term)
             return hit
-        ids = array("I")
-        ws = array("f")
-        try:
-            m = segreader.postings("text", term)
-        except Exception:  # noqa: BLE001  (TermNotFound)
-            m = None
-        if m is not None:
-            if isinstance(m, W3LeafMatcher):
-                while m.is_active():
-                    if m._data is None:
-                        m._read_data()
-                    raw_ids, raw_ws = m._data[0], m._data[1]
-                    n = m._blocklength
-                    ids.extend(raw_ids if m._byteids else accumulate(raw_ids))
-                    if raw_ws is None:
-                        ws.extend([1.0] * n)
-                    elif isinstance(raw_ws, float):
-                        ws.extend([raw_ws] * n)
-                    else:
-                        ws.extend(raw_ws)
-                    m._next_block()
-            else:
-                while m.is_active():
-                    ids.append(m.id())
-                    ws.append(m.weight())
-                    m.next()
-        entry = (ids, ws)
-        cache[term] = entry
-        data.cached_postings += len(ids) + 1
-        limit = self.postings_cache // max(1, len(self._segments))
-        while data.cached_postings > limit and len(cache) > 1:
-            _t, (old_ids, _w) = cache.popitem(last=False)
-            data.cached_postings -= len(old_ids) + 1
+        parts_ids = []
+        parts_ws = []
+        for segreader, off, data in view.leaves:
+            ids, ws = self._postings(segreader, data, term)
+            if len(ids):
+                parts_ids.append(ids + off if off else ids)
+                parts_ws.append(ws)
+        if not parts_ids:
+            entry = (_EMPTY_IDS, _EMPTY_WS)
+        elif len(parts_ids) == 1:
+            entry = (parts_ids[0], parts_ws[0])
+        else:
+            entry = (np.concatenate(parts_ids), np.concatenate(parts_ws))
+        if len(view.terms) > 5000:
+            view.terms.clear()
+        view.terms[term] = entry
         return entry
 
     def _df(self, view: _View, term: str) -> int:
-        df = view.df_cache.get(term)
-        if df is None:
-            df = 0
-            for segreader, _off, _data in view.leaves:
-                try:
-                    df += segreader.doc_frequency("text", term)
-                except Exception:  # noqa: BLE001
-                    pass
-            view.df_cache[term] = df
-        return df
+        return len(self._term(view, term)[0])
 
     def _speller_for(self, view: _View) -> german.Speller:
-        """Spelling vocabulary; rebuilt when the index changed, at most once a
-        minute (a slightly stale vocabulary is fine for suggestions)."""
-        now = time.monotonic()
-        sp = self._speller
-        if sp is not None and (self._speller_gen == view.generation or now - self._speller_time < 60):
-            return sp
-        vocab: dict[str, int] = {}
-        for segreader, _off, _data in view.leaves:
-            if "spell" not in segreader.indexed_field_names():
+        """Speller over this generation's ``text`` terms (no enumeration:
+        term lookups and prefix scans in whoosh's term table)."""
+        if view.speller is None:
+            view.speller = german.Speller(_IndexVocabulary(view))
+        return view.speller
+
+    def _display_word(self, view: _View, term: str) -> str | None:
+        """A surface word of some document whose whole stem is ``term``."""
+        ids, _ws = self._term(view, term)
+        for d in ids[:5]:
+            d = int(d)
+            if not view.live[d]:
                 continue
-            for term, info in segreader.iter_field("spell"):
-                w = term.decode("utf-8") if isinstance(term, bytes) else term
-                vocab[w] = vocab.get(w, 0) + info.doc_frequency()
-        sp = german.Speller(vocab)
-        self._speller, self._speller_gen, self._speller_time = sp, view.generation, now
-        return sp
+            texts = self._stored_texts(view, d)
+            if texts is None:
+                continue
+            for text in (texts["t"], texts["s"], texts["b"]):
+                for w in german.tokenize(text):
+                    t = german.analyze_word(w.text)
+                    if t and t[0][0] == term:
+                        return w.text
+        return None
+
+    def _stored_texts(self, view: _View, docnum: int) -> dict | None:
+        try:
+            raw = view.reader.stored_fields(docnum).get("hl")
+        except Exception:  # noqa: BLE001
+            return None
+        return json.loads(zlib.decompress(raw).decode()) if raw else None
 
     # ---------------------------------------------------------------- search
 
-    def _group_scores(self, view: _View, group: german.Group) -> dict[int, float]:
+    def _group_scores(self, view: _View, group: german.Group) -> np.ndarray | None:
+        """Dense score vector of one query group (best alternative per doc).
+
+        The typed word and its synonyms share one idf, that of the most
+        frequent of them (like a single blended term): otherwise a rare
+        synonym would outrank documents that use the typed word."""
         n = max(1, view.n_live)
-        out: dict[int, float] = {}
-        get = out.get
+        out: np.ndarray | None = None
+        blended = [
+            self._df(view, a.terms[0])
+            for a in group.alternatives
+            if len(a.terms) == 1 and a.kind in ("exact", "synonym", "fuzzy")
+        ]
+        group_df = max(blended, default=0)
         for alt in group.alternatives:
             terms = alt.terms
             if len(terms) == 1:
-                t = terms[0]
-                df = self._df(view, t)
-                if not df:
+                ids, ws = self._term(view, terms[0])
+                if not len(ids):
                     continue
-                c = alt.boost * ranking.idf(df, n)
-                for segreader, off, data in view.leaves:
-                    ids, ws = self._postings(segreader, data, t)
-                    if off:
-                        for d, w in zip(ids, ws):
-                            s = c * w
-                            d += off
-                            if s > get(d, 0.0):
-                                out[d] = s
-                    else:
-                        for d, w in zip(ids, ws):
-                            s = c * w
-                            if s > get(d, 0.0):
-                                out[d] = s
+                if out is None:
+                    out = np.zeros(view.size, dtype=np.float32)
+                df = group_df if alt.kind in ("exact", "synonym", "fuzzy") and group_df else len(ids)
+                c = np.float32(alt.boost * ranking.idf(df, n))
+                cur = out[ids]
+                np.maximum(cur, ws * c, out=cur)
+                out[ids] = cur
             else:
-                dfs = [self._df(view, t) for t in terms]
-                if not all(dfs):
+                postings = [self._term(view, t) for t in terms]
+                if not all(len(p[0]) for p in postings):
                     continue
-                cs = [alt.boost * ranking.idf(df, n) / len(terms) for df in dfs]
-                order = sorted(range(len(terms)), key=lambda i: dfs[i])
-                for segreader, off, data in view.leaves:
-                    first = order[0]
-                    ids, ws = self._postings(segreader, data, terms[first])
-                    acc = {d: cs[first] * w for d, w in zip(ids, ws)}
-                    for i in order[1:]:
-                        if not acc:
-                            break
-                        ids, ws = self._postings(segreader, data, terms[i])
-                        c = cs[i]
-                        acc = {d: acc[d] + c * w for d, w in zip(ids, ws) if d in acc}
-                    for d, s in acc.items():
-                        d += off
-                        if s > get(d, 0.0):
-                            out[d] = s
+                count = np.zeros(view.size, dtype=np.int8)
+                acc = np.zeros(view.size, dtype=np.float32)
+                for ids, ws in postings:
+                    count[ids] += 1
+                    acc[ids] += ws * np.float32(alt.boost * ranking.idf(len(ids), n) / len(terms))
+                full = count == len(terms)
+                if not full.any():
+                    continue
+                if out is None:
+                    out = np.zeros(view.size, dtype=np.float32)
+                np.maximum(out, np.where(full, acc, np.float32(0)), out=out)
         return out
 
     def _known(self, view: _View, group: german.Group) -> bool:
@@ -573,9 +787,9 @@ class WhooshBackend:
                 return True
         return False
 
-    def _score(self, view: _View, parsed: german.ParsedQuery) -> tuple[dict[int, float], german.ParsedQuery, bool]:
-        """Scores of matching docs, the (possibly fuzzy-extended) query, and
-        whether some word was unknown."""
+    def _score(self, view: _View, parsed: german.ParsedQuery) -> tuple[np.ndarray, german.ParsedQuery, bool]:
+        """Dense scores (0 = no match), the (possibly fuzzy-extended) query,
+        and whether some word was unknown."""
         groups = list(parsed.groups)
         unknown = False
         for i, g in enumerate(groups):
@@ -583,163 +797,142 @@ class WhooshBackend:
                 continue
             unknown = True
             if len(g.words) == 1:
-                corrected = self._speller_for(view).correct(g.words[0], rare_df=0)
-                if corrected:
-                    groups[i] = german.fuzzy_group(g, corrected)
+                correction = self._speller_for(view).correct(g.text)
+                if correction is not None:
+                    groups[i] = german.fuzzy_group(g, correction)
         parsed = german.ParsedQuery(tuple(groups), parsed.text)
-        total_w = sum(g.weight for g in groups if not g.filler) or sum(g.weight for g in groups)
-        scores: dict[int, float] = {}
-        matched: dict[int, float] = {}
-        filler_scores: list[dict[int, float]] = []
+        only_filler = all(g.filler for g in groups)
+        scores = np.zeros(view.size, dtype=np.float32)
+        matched = np.zeros(view.size, dtype=np.float32)
+        fillers: list[np.ndarray] = []
+        total_w = 0.0
         for g in groups:
+            w = 1.0 if only_filler else g.weight
+            if g.filler and not only_filler:
+                gs = self._group_scores(view, g)
+                if gs is not None:
+                    fillers.append(gs)
+                continue
+            total_w += w
             gs = self._group_scores(view, g)
-            if not gs:
+            if gs is None:
                 continue
-            if g.filler:
-                filler_scores.append(gs)
-                continue
-            w = g.weight
-            for d, s in gs.items():
-                scores[d] = scores.get(d, 0.0) + w * s
-                matched[d] = matched.get(d, 0.0) + w
-        if not any(not g.filler for g in groups):
-            # only filler words: they count normally
-            for gs in filler_scores:
-                for d, s in gs.items():
-                    scores[d] = scores.get(d, 0.0) + s
-                    matched[d] = matched.get(d, 0.0) + 1.0
-            total_w = len(groups)
-        else:
-            for gs in filler_scores:
-                for d in scores.keys() & gs.keys():
-                    scores[d] += german.FILLER_WEIGHT * gs[d]
-        p = ranking.COORD_POWER
+            scores += np.float32(w) * gs
+            matched += np.where(gs > 0, np.float32(w), np.float32(0))
         if total_w > 0:
-            for d, m in matched.items():
-                if m < total_w:
-                    scores[d] *= (m / total_w) ** p
+            partial = (matched > 0) & (matched < total_w)
+            if partial.any():
+                scores[partial] *= (matched[partial] / np.float32(total_w)) ** np.float32(ranking.COORD_POWER)
+        if fillers:
+            hit = scores > 0
+            for fs in fillers:
+                scores += np.where(hit, fs * np.float32(german.FILLER_WEIGHT), np.float32(0))
         return scores, parsed, unknown
 
     def search(self, query: SearchQuery) -> SearchResult:
         q = normalise_query(query)
         view = self._current()
         parsed = german.parse_query(q.text) if q.text else german.ParsedQuery(())
-        scores: dict[int, float] | None = None
+        scores: np.ndarray | None = None
         suggestion = None
         if parsed.is_empty:
             match = view.live
         else:
             scores, parsed, unknown = self._score(view, parsed)
-            match = _mask_from(scores.keys(), view.size) & view.live
-            if unknown or len(scores) < 3:
+            match = (scores > 0) & view.live
+            if unknown or int(np.count_nonzero(match)) < 3:
                 speller = self._speller_for(view)
-                suggestion = speller.suggest(q.text, known=lambda w: bool(self._word_known(view, w)))
+                suggestion = speller.suggest(q.text, display=lambda t: self._display_word(view, t))
 
         selected = {"topic": q.topics, "state": q.states, "status": q.statuses}
-        fmasks: dict[str, int | None] = {}
+        fmasks: dict[str, np.ndarray | None] = {}
         for fname, values in selected.items():
-            if values:
-                m = 0
-                for v in values:
-                    m |= view.facets[fname].get(v, 0)
-                fmasks[fname] = m
-            else:
+            if not values:
                 fmasks[fname] = None
+                continue
+            names = view.facet_values[fname]
+            rows = [names.index(v) for v in values if v in names]
+            fmasks[fname] = (
+                view.facet_matrix[fname][rows].any(axis=0) if rows else np.zeros(view.size, dtype=bool)
+            )
         facets: dict[str, dict[str, int]] = {}
         for fname in _FACET_FIELDS:
             base = match
             for other, m in fmasks.items():
                 if other != fname and m is not None:
-                    base &= m
-            counts = {}
-            for v, vm in view.facets[fname].items():
-                c = (base & vm).bit_count()
-                if c or v in selected[fname]:
-                    counts[v] = c
+                    base = base & m
+            names = view.facet_values[fname]
+            counts: dict[str, int] = {}
+            if names:
+                sums = np.bitwise_count(view.facet_packed[fname] & _pack(base)).sum(axis=-1)
+                for v, c in zip(names, sums.tolist(), strict=True):
+                    if c or v in selected[fname]:
+                        counts[v] = int(c)
             for v in selected[fname]:
                 counts.setdefault(v, 0)
             facets[fname] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         filtered = match
         for m in fmasks.values():
             if m is not None:
-                filtered &= m
-        total = filtered.bit_count()
+                filtered = filtered & m
+        docs = np.flatnonzero(filtered)
+        total = int(len(docs))
 
         start = (q.page - 1) * q.per_page
         need = start + q.per_page
         hits: list[SearchHit] = []
         if start < total:
-            ranked = self._rank(view, q, filtered, scores, need)
-            page_docs = ranked[start:need]
+            ranked = self._rank(view, q, docs, scores, need)[start:need]
             hl_terms = ranking.highlight_terms(parsed) if not parsed.is_empty else None
-            stored = view.reader
-            for d in page_docs:
+            for d in ranked.tolist():
                 hits.append(
                     SearchHit(
-                        id=view.ids[d],
-                        score=round(scores.get(d, 0.0), 6) if scores is not None else 0.0,
-                        highlights=self._highlights(stored, d, hl_terms),
+                        id=int(view.ids[d]),
+                        score=round(float(scores[d]), 6) if scores is not None else 0.0,
+                        highlights=self._highlights(view, d, hl_terms),
                     )
                 )
         return SearchResult(
             hits=hits, total=total, page=q.page, per_page=q.per_page, facets=facets, suggestion=suggestion
         )
 
-    def _word_known(self, view: _View, word: str) -> bool:
-        terms = german.analyze_word(word)
-        if not terms:
-            return True
-        if self._df(view, terms[0][0]):
-            return True
-        parts = german.split_compound(word)
-        return bool(parts) and all(self._df(view, german.stem(p)) for p in parts)
-
-    def _rank(self, view: _View, q: SearchQuery, filtered: int, scores: dict[int, float] | None, need: int) -> list[int]:
+    def _rank(
+        self, view: _View, q: SearchQuery, docs: np.ndarray, scores: np.ndarray | None, need: int
+    ) -> np.ndarray:
+        """The first ``need`` of ``docs`` in result order (ties: newer, then docnum)."""
         pub = view.published
-        if scores is None:
-            if q.sort == "adoption":
-                docs = _docs_of(filtered)
-                ad = view.adopters
-                return heapq.nsmallest(need, docs, key=lambda d: (-ad[d], -pub[d], d))
+        if scores is None and q.sort in ("relevance", "newest"):
             if view.newest is None:
-                view.newest = sorted(range(view.size), key=lambda d: (-pub[d], d))
-            out: list[int] = []
-            if filtered == view.live:
-                for d in view.newest:
-                    if filtered >> d & 1:
-                        out.append(d)
-                        if len(out) >= need:
-                            break
-                return out
-            allowed = set(_docs_of(filtered))
-            for d in view.newest:
-                if d in allowed:
-                    out.append(d)
-                    if len(out) >= need:
-                        break
-            return out
-        if filtered.bit_count() == len(scores):
-            docs = list(scores)
-        else:
-            docs = _docs_of(filtered)
+                view.newest = np.lexsort((np.arange(view.size), -pub))
+            order = view.newest
+            keep = np.zeros(view.size, dtype=bool)
+            keep[docs] = True
+            return order[keep[order]][:need]
+        s = scores[docs] if scores is not None else np.zeros(len(docs), dtype=np.float32)
         if q.sort == "newest":
-            return heapq.nsmallest(need, docs, key=lambda d: (-pub[d], -scores.get(d, 0.0), d))
-        if q.sort == "adoption":
-            ad = view.adopters
-            return heapq.nsmallest(need, docs, key=lambda d: (-ad[d], -scores.get(d, 0.0), d))
-        return heapq.nsmallest(need, docs, key=lambda d: (-scores.get(d, 0.0), -pub[d], d))
+            primary = -pub[docs]
+            secondary = -s
+        elif q.sort == "adoption":
+            primary = -view.adopters[docs].astype(np.float64)
+            secondary = -s
+        else:
+            primary = -s
+            secondary = -pub[docs]
+        if len(docs) > need * 4 and need < len(docs):
+            # preselect everything that can reach the first `need` places (ties included)
+            kth = np.partition(primary, need - 1)[need - 1]
+            sel = primary <= kth
+            docs, primary, secondary = docs[sel], primary[sel], secondary[sel]
+        order = np.lexsort((docs, secondary, primary))
+        return docs[order][:need]
 
-    def _highlights(self, reader, docnum: int, hl_terms) -> dict[str, str]:  # noqa: ANN001
-        try:
-            raw = reader.stored_fields(docnum).get("hl")
-        except Exception:  # noqa: BLE001
-            raw = None
-        if not raw:
+    def _highlights(self, view: _View, docnum: int, hl_terms) -> dict[str, str]:
+        data = self._stored_texts(view, docnum)
+        if not data:
             return {}
-        data = json.loads(zlib.decompress(raw).decode())
         if hl_terms is None:
             out = {"title": ranking.mark(data["t"], frozenset())}
-            s = ranking.snippet(data["s"], frozenset(), size=self.snippet_size, require_match=False)
+            s = ranking.snippet(data["s"], frozenset(), size=max(self.snippet_size, 300), require_match=False)
             if s:
                 out["summary"] = s
             return out
@@ -748,7 +941,7 @@ class WhooshBackend:
         s = ranking.snippet(data["s"], terms, whole, size=max(self.snippet_size, 300), require_match=False)
         if s:
             out["summary"] = s
-        b = ranking.snippet(data["b"], terms, whole, size=self.snippet_size, require_match=True)
+        b = ranking.snippet(data["b"], terms, whole, size=self.snippet_size, require_match=True, max_scan=10_000)
         if b:
             out["body"] = b
         return out
@@ -758,27 +951,29 @@ class WhooshBackend:
     def versions(self) -> dict[int, str]:
         view = self._current()
         out: dict[int, str] = {}
-        for segreader, off, data in view.leaves:
+        for segreader, _off, data in view.leaves:
             vers = _column(segreader, "version", data.count, b"")
             deleted = segreader.deleted_docs_set if segreader.has_deletions() else frozenset()
+            ids = data.ids.tolist()
             for d in range(data.count):
                 if d in deleted:
                     continue
                 v = vers[d]
-                out[data.ids[d]] = v.decode() if isinstance(v, bytes) else str(v)
+                out[ids[d]] = v.decode() if isinstance(v, bytes) else str(v)
         return out
 
     def doc_count(self) -> int:
         return self._current().n_live
 
     def warm_up(self) -> None:
-        """Load the analysis data and open the reader (call at worker start)."""
+        """Load the analysis data, open the reader and build the spelling
+        vocabulary (call at worker start to keep first requests fast)."""
         german.analyze_word("Bürgerbeteiligung")
         german.load_synonyms()
-        self._current()
+        self._speller_for(self._current()).term_df("warm")
 
     def close(self) -> None:
-        with self._thread_lock:
+        with self._view_lock:
             if self._view is not None:
                 try:
                     self._view.reader.close()
@@ -788,7 +983,67 @@ class WhooshBackend:
             self._ix.close()
 
 
-def _column(segreader, name: str, count: int, default) -> list:  # noqa: ANN001
+def _numeric_column(segreader, name: str, count: int, default: float, dtype: str) -> np.ndarray:
+    """A numeric column as an array, read in one piece (falls back to whoosh)."""
+    if not segreader.has_column(name):
+        return np.full(count, default, dtype=dtype)
+    reader = segreader.column_reader(name, translate=False)
+    try:
+        raw = reader._dbfile.get(reader._basepos, reader._count * reader._fixedlen)
+        vals = np.frombuffer(raw, dtype=">" + reader._typecode).astype(dtype)
+    except AttributeError:
+        vals = np.array(list(reader), dtype=dtype)
+    if len(vals) < count:
+        vals = np.concatenate([vals, np.full(count - len(vals), default, dtype=dtype)])
+    return vals
+
+
+def _read_postings(segreader, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    """All docnums (int64) and weights (float32) of a term, read block by block."""
+    try:
+        m = segreader.postings(fieldname, term)
+    except Exception:  # noqa: BLE001  (TermNotFound)
+        return _EMPTY_IDS, _EMPTY_WS
+    if not isinstance(m, W3LeafMatcher):  # inlined postings (rare terms)
+        ids: list[int] = []
+        ws: list[float] = []
+        while m.is_active():
+            ids.append(m.id())
+            ws.append(m.weight())
+            m.next()
+        return np.array(ids, dtype=np.int64), np.array(ws, dtype=np.float32)
+    deltas: list[int] = []
+    weights: list[float] = []
+    lengths: list[int] = []
+    byteids = m._byteids
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        raw_ids, raw_ws = m._data[0], m._data[1]
+        n = m._blocklength
+        deltas.extend(raw_ids)
+        lengths.append(n)
+        if raw_ws is None:
+            weights.extend([1.0] * n)
+        elif isinstance(raw_ws, float):
+            weights.extend([raw_ws] * n)
+        else:
+            weights.extend(raw_ws)
+        m._next_block()
+    arr = np.array(deltas, dtype=np.int64)
+    if not byteids and len(arr):
+        # each block is delta-encoded on its own: cumulative sum over all
+        # blocks, then take off what the earlier blocks added
+        total = np.cumsum(arr)
+        if len(lengths) > 1:
+            starts = np.cumsum(lengths)[:-1]
+            base = np.repeat(np.concatenate(([0], total[starts - 1])), lengths)
+            total -= base
+        arr = total
+    return arr, np.array(weights, dtype=np.float32)
+
+
+def _column(segreader, name: str, count: int, default) -> list:
     if segreader.has_column(name):
         return list(segreader.column_reader(name))
     return [default] * count

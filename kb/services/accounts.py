@@ -10,11 +10,12 @@ from werkzeug.security import generate_password_hash
 from kb.model_base import utcnow
 from kb.models import AuditEvent, Role, User
 from kb.services import organisations
-from kb.services.name_resolution import NameResolutionError
+from kb.services.name_resolution import NameResolutionError, RegistryEntry
 from kb.services.records import EMAIL_RE
 from kb.services.registry import get_resolver
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
 
 
 class AccountError(ValueError):
@@ -38,9 +39,52 @@ def hash_password(password: str) -> str:
 
 
 def check_new_password(password: str) -> None:
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError("password", _(
+            "Das Passwort darf höchstens %(n)d Zeichen lang sein.", n=MAX_PASSWORD_LENGTH))
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("password", _(
             "Das Passwort muss mindestens %(n)d Zeichen lang sein.", n=MIN_PASSWORD_LENGTH))
+
+
+def check_email(email: str) -> str:
+    """Return the normalised address; raise AccountError if it is not an e-mail address."""
+    email = normalise_email(email)
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise AccountError("email", _("„%(email)s“ ist keine gültige E-Mail-Adresse.", email=email))
+    return email
+
+
+def resolve_municipality(municipality: str | None, state: str | None = None) -> RegistryEntry | None:
+    """Return the registry entry a typed name or key means; raise AccountError if unclear."""
+    if not municipality or not municipality.strip():
+        return None
+    try:
+        return get_resolver().resolve(municipality, state=state or None)
+    except NameResolutionError as exc:
+        raise AccountError("municipality", str(exc)) from None
+
+
+def assign_membership(session: Session, user: User, municipality: str | None,
+                      organisation: str | None, state: str | None = None) -> None:
+    """Link the account to a municipality (name or key, resolved in the registry) or a named
+    organisation; raise AccountError with the resolver's explanation if the name is unclear."""
+    entry = resolve_municipality(municipality, state)
+    if entry is not None:
+        org = organisations.for_entry(session, entry)
+        user.organisation = org
+        user.municipality_ags = org.municipality_ags
+    elif organisation and organisation.strip():
+        user.organisation = organisations.named(session, organisation.strip()[:200])
+        user.municipality_ags = None
+
+
+def set_password(user: User, password: str) -> None:
+    """Check and set a new password; lift a lock-out (does not commit)."""
+    check_new_password(password)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
 
 
 def create_user(
@@ -53,25 +97,17 @@ def create_user(
     organisation: str | None = None,
     confirmed: bool = False,
     actor: User | None = None,
+    state: str | None = None,
+    display_name: str | None = None,
 ) -> User:
     """Create an account and commit; raise AccountError with a clear message on bad input."""
-    email = normalise_email(email)
-    if not EMAIL_RE.match(email):
-        raise AccountError("email", _("„%(email)s“ ist keine gültige E-Mail-Adresse.", email=email))
+    email = check_email(email)
     if find_by_email(session, email) is not None:
         raise AccountError("email", _("Für %(email)s gibt es bereits ein Konto.", email=email))
     check_new_password(password)
-    user = User(email=email, password_hash=hash_password(password), role=role)
-    if municipality:
-        try:
-            entry = get_resolver().resolve(municipality)
-        except NameResolutionError as exc:
-            raise AccountError("municipality", str(exc)) from None
-        org = organisations.for_entry(session, entry)
-        user.organisation = org
-        user.municipality_ags = org.municipality_ags
-    elif organisation:
-        user.organisation = organisations.named(session, organisation)
+    user = User(email=email, password_hash=hash_password(password), role=role,
+                display_name=(display_name or "").strip()[:120] or None)
+    assign_membership(session, user, municipality, organisation, state)
     if confirmed:
         user.email_confirmed_at = utcnow()
         user.membership_verified_at = utcnow() if (municipality or organisation) else None

@@ -86,7 +86,7 @@ def write_record(
     owner = owner_organisation(session, record.owner)
     changed |= _assign(case, "owner", owner)
     wanted_topics = [topics[name] for name in record.topics]
-    if [t.id for t in case.topics] != [t.id for t in wanted_topics]:
+    if {t.id for t in case.topics} != {t.id for t in wanted_topics}:
         case.topics = wanted_topics
         changed = True
     if publish:

@@ -1,5 +1,6 @@
-"""The submission blueprint."""
+"""Submitting and editing case studies, "Meine Beiträge", municipality type-ahead."""
 
-from flask import Blueprint
+from kb.submission import places_views, views
+from kb.submission.blueprint import bp
 
-bp = Blueprint("submission", __name__)
+__all__ = ["bp", "places_views", "views"]

@@ -1,0 +1,5 @@
+"""The moderation blueprint object."""
+
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__)

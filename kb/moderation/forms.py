@@ -1,0 +1,13 @@
+"""The decision form (INTERFACES §6: decision = publish | reject, reason)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(_l("Entscheidung"), validate_choice=False, choices=[
+        ("publish", _l("Veröffentlichen")), ("reject", _l("Zurückweisen"))])
+    reason = TextAreaField(_l("Begründung"))

@@ -1,0 +1,92 @@
+"""The mails the site sends: account links and moderation decisions.
+
+Mail goes out after the change is committed; a failing mail server is logged and does not
+undo the change.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from kb.models import UseCase, User
+from kb.services.links import external_url
+from kb.services.mail import send_mail
+
+log = logging.getLogger(__name__)
+
+
+def _site() -> str:
+    return current_app.config.get("KB_SITE_NAME", "Praxisatlas")
+
+
+def _send(to: str, subject: str, body: str) -> None:
+    try:
+        send_mail(to, subject, body)
+    except Exception:  # the committed change stands; the operator sees the log
+        log.exception("Mail an %s konnte nicht gesendet werden: %s", to, subject)
+
+
+def _footer() -> str:
+    return _("Viele Grüße\nIhr Team vom %(site)s\n\n%(url)s", site=_site(),
+             url=external_url("catalog.index"))
+
+
+def confirm_email(user: User, token: str, hours: int) -> None:
+    link = external_url("auth.confirm_email", token=token)
+    body = _(
+        "Guten Tag,\n\nSie haben beim %(site)s ein Konto mit dieser E-Mail-Adresse angelegt. "
+        "Bitte bestätigen Sie die Adresse über diesen Link:\n\n%(link)s\n\n"
+        "Der Link ist %(hours)d Stunden gültig. Wenn Sie kein Konto angelegt haben, "
+        "können Sie diese Nachricht ignorieren.\n\n", site=_site(), link=link, hours=hours)
+    _send(user.email, _("Bitte bestätigen Sie Ihre E-Mail-Adresse"), body + _footer())
+
+
+def already_registered(email: str) -> None:
+    body = _(
+        "Guten Tag,\n\njemand hat versucht, beim %(site)s ein Konto mit dieser E-Mail-Adresse "
+        "anzulegen. Für diese Adresse gibt es bereits ein Konto.\n\n"
+        "Anmelden: %(login)s\nPasswort vergessen? %(reset)s\n\n"
+        "Wenn Sie das nicht waren, können Sie diese Nachricht ignorieren.\n\n",
+        site=_site(), login=external_url("auth.login"), reset=external_url("auth.forgot_password"))
+    _send(email, _("Sie haben bereits ein Konto"), body + _footer())
+
+
+def reset_password(user: User, token: str, minutes: int) -> None:
+    link = external_url("auth.reset_password", token=token)
+    body = _(
+        "Guten Tag,\n\nfür Ihr Konto beim %(site)s wurde ein neues Passwort angefordert. "
+        "Über diesen Link können Sie es festlegen:\n\n%(link)s\n\n"
+        "Der Link ist %(minutes)d Minuten gültig und funktioniert nur einmal. Wenn Sie kein "
+        "neues Passwort angefordert haben, können Sie diese Nachricht ignorieren; Ihr "
+        "bisheriges Passwort bleibt gültig.\n\n", site=_site(), link=link, minutes=minutes)
+    _send(user.email, _("Neues Passwort für Ihr Konto"), body + _footer())
+
+
+def case_decision(case: UseCase, author: User, *, published: bool, edit: bool,
+                  reason: str | None) -> None:
+    """Tell the author what the moderation decided (with the reason for a rejection)."""
+    link = external_url("catalog.case_detail", slug=case.slug)
+    if published:
+        subject = _("Ihre Änderung ist veröffentlicht") if edit else _("Ihre Beschreibung ist veröffentlicht")
+        body = _("Guten Tag,\n\ndie Moderation hat „%(title)s“ veröffentlicht:\n\n%(link)s\n\n",
+                 title=case.title, link=link)
+    else:
+        subject = _("Ihre Änderung wurde zurückgewiesen") if edit else _("Ihre Beschreibung wurde zurückgewiesen")
+        body = _(
+            "Guten Tag,\n\ndie Moderation hat „%(title)s“ nicht veröffentlicht. Begründung:\n\n"
+            "%(reason)s\n\nSie können die Beschreibung überarbeiten und erneut einreichen:\n\n"
+            "%(link)s\n\n", title=case.title, reason=reason or "", link=external_url("submission.mine"))
+    _send(author.email, subject, body + _footer())
+
+
+def new_submission(case: UseCase, moderators: list[User], *, edit: bool) -> None:
+    """Tell the moderators that something waits in the queue."""
+    link = external_url("moderation.review", slug=case.slug)
+    kind = _("Änderung einer veröffentlichten Beschreibung") if edit else _("Neue Beschreibung")
+    for moderator in moderators:
+        body = _("Guten Tag,\n\nin der Moderation wartet: %(kind)s – „%(title)s“.\n\n%(link)s\n\n",
+                 kind=kind, title=case.title, link=link)
+        _send(moderator.email, _("Neu in der Moderation: %(title)s", title=case.title), body + _footer())

@@ -1,0 +1,5 @@
+"""The submission blueprint object."""
+
+from flask import Blueprint
+
+bp = Blueprint("submission", __name__)

@@ -1,0 +1,179 @@
+"""Who may do what: one row per route and method, one column per role.
+
+``tests/test_authz_matrix.py`` requests every route of ``app.url_map`` as each role and
+checks the outcome written here. A route of the app that is missing from ``MATRIX`` makes the
+test fail with its name and a line to paste – new routes cannot slip through untested.
+
+Columns: anonymous, reader, contributor, moderator, admin (see ``ROLES``).
+
+Outcomes:
+  OK     the view runs: 2xx/3xx (not a redirect to the login page), or 400/409 for the empty
+         or deliberately incomplete test input (the view refused the input, not the person)
+  PASS   the authorisation gate lets the role through; the view may still answer 404 because
+         the test data has nothing for this role (e.g. no own adoption to confirm)
+  LOGIN  redirect to the login page with ?next= (anonymous visitors); a redirect to the
+         login page without ?next= after success (e.g. "address confirmed") counts as OK
+  E401   401, an API token is required (session cookies do not count)
+  E403   403 Forbidden
+  E404   404 – the object is hidden from this role (unpublished cases)
+
+URL placeholders are filled per request by ``MatrixData`` in test_authz_matrix.py, most of
+them with fresh objects, so state-changing requests of one role cannot disturb the next:
+  {published}      slug of a published seed case run outside Leipzig (the matrix users
+                   belong to Leipzig, so they may adopt it)
+  {software}       slug of a published case with a repository (publiccode.yml)
+  {draft}          a fresh draft written by the matrix contributor
+  {foreign_draft}  a fresh draft written by another contributor
+  {submitted}      a fresh case of the matrix contributor waiting in moderation
+  {user_id}        a fresh reader account
+  {adoption_id}    a fresh adoption of {published} (the URL must use {published} as slug)
+  {confirm_token}  a confirmation token of a fresh unconfirmed account
+  {reset_token}    a password-reset token of a fresh account
+  {municipality} {kreis} {land} {static}   fixed registry keys / a static file
+POST requests send an empty form (plus what ``POST_DATA`` adds) without CSRF token
+(the CSRF check itself is tested in test_csrf.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = ("anonymous", "reader", "contributor", "moderator", "admin")
+
+OK, PASS, LOGIN, E401, E403, E404 = "OK", "PASS", "LOGIN", "401", "403", "404"
+
+PUBLIC = (OK, OK, OK, OK, OK)
+MEMBERS = (LOGIN, OK, OK, OK, OK)
+MEMBERS_PASS = (LOGIN, PASS, PASS, PASS, PASS)
+CONTRIBUTORS = (LOGIN, E403, OK, OK, OK)
+MODERATORS = (LOGIN, E403, E403, OK, OK)
+MODERATORS_PASS = (LOGIN, E403, E403, PASS, PASS)
+ADMINS = (LOGIN, E403, E403, E403, OK)
+TOKEN_ONLY = (E401, E401, E401, E401, E401)
+# unpublished case written by the matrix contributor: its author and moderators only
+AUTHOR_VIEW = (E404, E404, OK, OK, OK)
+AUTHOR_ACTION = (LOGIN, E403, OK, OK, OK)
+FOREIGN_VIEW = (E404, E404, E404, OK, OK)
+FOREIGN_ACTION = (LOGIN, E403, E404, OK, OK)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One URL of an endpoint with the expected outcome per role for each method."""
+
+    url: str
+    get: tuple[str, ...] | None = None
+    post: tuple[str, ...] | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def expectations(self) -> dict[str, tuple[str, ...]]:
+        return {m: e for m, e in (("GET", self.get), ("POST", self.post)) if e is not None}
+
+
+MATRIX: dict[str, list[Check]] = {
+    # -- public catalogue ---------------------------------------------------------------
+    "catalog.index": [Check("/", get=PUBLIC)],
+    "catalog.browse": [Check("/cases", get=PUBLIC)],
+    "catalog.search": [Check("/search?q=Chatbot", get=PUBLIC)],
+    "catalog.case_detail": [
+        Check("/cases/{published}", get=PUBLIC),
+        Check("/cases/{draft}", get=AUTHOR_VIEW),
+        Check("/cases/{submitted}", get=AUTHOR_VIEW),
+        Check("/cases/{foreign_draft}", get=FOREIGN_VIEW),
+    ],
+    "catalog.municipality": [Check("/municipalities/{municipality}", get=PUBLIC)],
+    "catalog.kreis": [Check("/kreise/{kreis}", get=PUBLIC)],
+    "catalog.land": [Check("/laender/{land}", get=PUBLIC)],
+    "catalog.statistics_page": [Check("/statistik", get=PUBLIC)],
+    "catalog.about": [Check("/ueber", get=PUBLIC)],
+    "catalog.accessibility": [Check("/barrierefreiheit", get=PUBLIC)],
+    "catalog.data_sources": [Check("/datenquellen", get=PUBLIC)],
+    "catalog.imprint": [Check("/impressum", get=PUBLIC)],
+    "catalog.privacy": [Check("/datenschutz", get=PUBLIC)],
+    "catalog.switch_language": [Check("/sprache", post=PUBLIC)],
+    "static": [Check("/static/{static}", get=PUBLIC)],
+    # -- accounts ------------------------------------------------------------------------
+    "auth.login": [Check("/login", get=PUBLIC, post=PUBLIC)],
+    "auth.logout": [Check("/logout", post=PUBLIC)],
+    "auth.register": [Check("/register", get=PUBLIC, post=PUBLIC)],
+    "auth.register_done": [Check("/register/gesendet", get=PUBLIC)],
+    "auth.confirm_email": [Check("/konto/bestaetigen/{confirm_token}", get=PUBLIC, post=PUBLIC)],
+    "auth.resend_confirmation": [Check("/konto/bestaetigung", get=PUBLIC, post=PUBLIC)],
+    "auth.forgot_password": [Check("/passwort-vergessen", get=PUBLIC, post=PUBLIC)],
+    "auth.reset_password": [Check("/passwort-neu/{reset_token}", get=PUBLIC, post=PUBLIC)],
+    "auth.account": [Check("/konto", get=MEMBERS)],
+    "auth.change_password": [Check("/konto/passwort", get=MEMBERS, post=MEMBERS)],
+    # -- submission ----------------------------------------------------------------------
+    "submission.new": [Check("/cases/new", get=CONTRIBUTORS, post=CONTRIBUTORS)],
+    "submission.edit": [
+        Check("/cases/{draft}/edit", get=AUTHOR_ACTION, post=AUTHOR_ACTION),
+        Check("/cases/{foreign_draft}/edit", get=FOREIGN_ACTION, post=FOREIGN_ACTION),
+        Check("/cases/{published}/edit", get=(LOGIN, E403, E403, OK, OK), post=(LOGIN, E403, E403, OK, OK),
+              note="seed cases have no author: only moderation edits them"),
+    ],
+    "submission.submit": [
+        Check("/cases/{draft}/submit", post=AUTHOR_ACTION, note="the fresh draft is incomplete: 400"),
+        Check("/cases/{foreign_draft}/submit", post=FOREIGN_ACTION),
+    ],
+    "submission.delete": [
+        Check("/cases/{draft}/delete", post=AUTHOR_ACTION),
+        Check("/cases/{foreign_draft}/delete", post=FOREIGN_ACTION),
+        Check("/cases/{published}/delete", post=(LOGIN, E403, E403, OK, OK),
+              note="refused with a message (published cases are never deleted)"),
+    ],
+    "submission.mine": [Check("/meine-beitraege", get=CONTRIBUTORS)],
+    "submission.suggest_places": [Check("/municipalities/suggest?q=Leip", get=PUBLIC)],
+    # -- moderation ----------------------------------------------------------------------
+    "moderation.queue": [Check("/moderation", get=MODERATORS)],
+    "moderation.review": [
+        Check("/moderation/{submitted}", get=MODERATORS),
+        Check("/moderation/{published}", get=MODERATORS),
+    ],
+    "moderation.decide": [Check("/moderation/{submitted}", post=MODERATORS,
+                                note="no decision in the empty form: 400")],
+    "moderation.history": [
+        Check("/cases/{submitted}/versionen", get=AUTHOR_ACTION),
+        Check("/cases/{foreign_draft}/versionen", get=(LOGIN, E403, E404, OK, OK)),
+        Check("/cases/{published}/versionen", get=(LOGIN, E403, E404, OK, OK)),
+    ],
+    "moderation.compare": [
+        Check("/cases/{submitted}/versionen/vergleich?alt=1&neu=aktuell", get=AUTHOR_ACTION),
+        Check("/cases/{foreign_draft}/versionen/vergleich?alt=1&neu=aktuell", get=(LOGIN, E403, E404, E404, E404),
+              note="a draft has no stored version 1 yet: 404 even for moderators"),
+    ],
+    # -- administration ------------------------------------------------------------------
+    "admin.users": [Check("/admin/users", get=ADMINS)],
+    "admin.user": [Check("/admin/users/{user_id}", get=ADMINS)],
+    "admin.change_role": [Check("/admin/users/{user_id}/role", post=ADMINS, note="no role given: 400")],
+    "admin.membership": [Check("/admin/users/{user_id}/membership", post=ADMINS)],
+    "admin.active": [Check("/admin/users/{user_id}/active", post=ADMINS)],
+    "admin.unlock": [Check("/admin/users/{user_id}/unlock", post=ADMINS)],
+    "admin.audit_log": [Check("/admin/audit", get=ADMINS)],
+    # -- adoption (issue 5) --------------------------------------------------------------
+    "adoption.declare": [Check("/cases/{published}/adopt", get=MEMBERS_PASS, post=MEMBERS_PASS)],
+    "adoption.confirm": [Check("/cases/{published}/adopt/confirm", post=MEMBERS_PASS)],
+    "adoption.withdraw": [Check("/cases/{published}/adopt/withdraw", post=MEMBERS_PASS)],
+    "adoption.report": [Check("/cases/{published}/adopt/report", get=MEMBERS_PASS, post=MEMBERS_PASS)],
+    "adoption.moderate": [Check("/cases/{published}/adoptions/{adoption_id}/moderate",
+                                get=MODERATORS_PASS, post=MODERATORS_PASS)],
+    "adoption.remove": [Check("/cases/{published}/adoptions/{adoption_id}/remove", post=MODERATORS_PASS)],
+    # -- open data and API (issue 6) -----------------------------------------------------
+    "api.list_cases": [Check("/api/v1/cases", get=PUBLIC)],
+    "api.get_case": [Check("/api/v1/cases/{published}", get=PUBLIC),
+                     Check("/api/v1/cases/{draft}", get=(E404,) * 5, note="unpublished: 404 for everyone")],
+    "api.get_municipality": [Check("/api/v1/municipalities/{municipality}", get=PUBLIC)],
+    "api.search": [Check("/api/v1/search?q=Chatbot", get=PUBLIC)],
+    "api.openapi": [Check("/api/v1/openapi.json", get=PUBLIC)],
+    "api.submit_case": [Check("/api/v1/cases", post=TOKEN_ONLY)],
+    "api.declare_adoption": [Check("/api/v1/cases/{published}/adoptions", post=TOKEN_ONLY)],
+    "opendata.index": [Check("/daten", get=PUBLIC)],
+    "opendata.api_docs": [Check("/daten/api", get=PUBLIC)],
+    "opendata.cases_feed": [Check("/feeds/cases.atom", get=PUBLIC)],
+    "opendata.municipality_feed": [Check("/feeds/municipalities/{municipality}.atom", get=PUBLIC)],
+    "opendata.download_csv": [Check("/daten/praxisatlas-faelle.csv", get=PUBLIC)],
+    "opendata.download_jsonl": [Check("/daten/praxisatlas-faelle.jsonl", get=PUBLIC)],
+    "opendata.download_publiccode": [Check("/daten/praxisatlas-software.publiccode.yml", get=PUBLIC)],
+    "opendata.case_publiccode": [Check("/cases/{software}/publiccode.yml", get=PUBLIC),
+                                 Check("/cases/{draft}/publiccode.yml", get=(E404,) * 5)],
+}

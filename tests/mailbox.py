@@ -1,0 +1,37 @@
+"""Read the mails the app put into $KB_DATA_DIR/outbox (no SMTP server in tests)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
+
+from kb.services.mail import outbox_messages
+
+
+@dataclass
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+    def link(self, path_fragment: str) -> str:
+        """The path of the first link in the body that contains ``path_fragment``."""
+        for url in re.findall(r"https?://\S+", self.body):
+            if path_fragment in url:
+                return re.sub(r"^https?://[^/]+", "", url)
+        raise AssertionError(f"no link with {path_fragment!r} in: {self.body}")
+
+
+def mails(app, to: str | None = None) -> list[Mail]:
+    """All mails so far (oldest first), optionally only those to one address."""
+    with app.app_context():
+        paths = outbox_messages()
+    found = []
+    for path in paths:
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        mail = Mail(str(message["To"]), str(message["Subject"]), message.get_content())
+        if to is None or mail.to == to:
+            found.append(mail)
+    return found

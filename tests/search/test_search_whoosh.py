@@ -1,0 +1,295 @@
+"""End-to-end tests of the Whoosh backend on a small realistic corpus."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+from search_fixtures import CORPUS, make_doc
+
+from kb.search import SearchBackend, SearchQuery, create_backend
+from kb.search.whoosh_backend import WhooshBackend
+
+
+def ids(backend, text, **kw):
+    return [h.id for h in backend.search(SearchQuery(text=text, **kw)).hits]
+
+
+def test_factory_and_protocol(tmp_path):
+    b = create_backend("whoosh", index_dir=tmp_path)
+    assert isinstance(b, WhooshBackend)
+    assert isinstance(b, SearchBackend)
+    b.close()
+    with pytest.raises(ValueError):
+        create_backend("elasticsearch", index_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Chatbots", 1),  # inflection
+        ("Parkplätze", 2),  # doc 2 says "Parkplatz"
+        ("Parkplatz", 3),  # doc 3 says "Parkplätze"
+        ("Bäume", 5),  # doc 5 says "Baum"
+        ("Baum", 4),  # doc 4 says "Bäume"
+        ("Buergerbeteiligung", 6),  # umlaut-free typing
+        ("Strassenbeleuchtung", 8),  # doc 8 spells "Straßenbeleuchtung"
+        ("Straßenbeleuchtung", 7),  # doc 7 spells "Strassenbeleuchtung"
+        ("Radweg", 9),  # compound part
+        ("Hochwasser Warnung", 10),  # parts of "Hochwasserfrühwarnsystem"
+        ("Digitalisierng", 11),  # typo
+        ("KI", 12),  # abbreviation -> künstliche Intelligenz
+        ("ÖPNV", 13),  # -> Nahverkehr
+        ("Bürgerbüro", 14),  # -> Bürgeramt
+        ("Bürgeramt", 15),  # -> Bürgerbüro
+        ("Sehbehinderung", 16),  # -> blind
+        ("blind", 17),  # -> Sehbehinderung
+    ],
+)
+def test_query_finds_document(backend, query, expected):
+    assert expected in ids(backend, query)
+
+
+def test_exact_words_rank_first(backend):
+    assert ids(backend, "Parkplätze")[:2] == [3, 2] or ids(backend, "Parkplätze")[0] in (2, 3)
+    assert ids(backend, "Strassenbeleuchtung")[:2] in ([7, 8], [8, 7])
+
+
+def test_typo_gives_suggestion(backend):
+    res = backend.search(SearchQuery(text="Digitalisierng"))
+    assert res.suggestion == "Digitalisierung"
+    assert res.total >= 1
+    assert backend.search(SearchQuery(text="Digitalisierung")).suggestion is None
+
+
+def test_place_query(backend):
+    res = backend.search(SearchQuery(text="Projekte in Sachsen"))
+    assert {h.id for h in res.hits} == {1, 12, 20}
+    assert 1 in ids(backend, "Chatbot Leipzig")[:1]
+
+
+def test_title_match_outranks_body_match(backend):
+    assert ids(backend, "Solarkataster")[:2] == [18, 19]
+
+
+def test_highlights_are_escaped_and_marked(backend):
+    res = backend.search(SearchQuery(text="Chatbot"))
+    hit = next(h for h in res.hits if h.id == 20)
+    title = hit.highlights["title"]
+    assert "&lt;script&gt;" in title and "<script>" not in title
+    assert "<mark>Chatbot</mark>" in title
+    assert "&lt;b&gt;" in hit.highlights["body"]
+    for h in res.hits:
+        for snippet in h.highlights.values():
+            rest = snippet.replace("<mark>", "").replace("</mark>", "")
+            assert "<" not in rest and ">" not in rest
+
+
+def test_highlights_mark_stem_compound_and_synonym_matches(backend):
+    (hit,) = [h for h in backend.search(SearchQuery(text="Radweg")).hits if h.id == 9]
+    assert "<mark>Radwegeplanung</mark>" in hit.highlights["title"]
+    (hit,) = [h for h in backend.search(SearchQuery(text="KI")).hits if h.id == 12]
+    assert "<mark>Künstliche</mark> <mark>Intelligenz</mark>" in hit.highlights["summary"]
+
+
+def test_empty_query_lists_all_newest_first(backend):
+    res = backend.search(SearchQuery(per_page=100))
+    assert res.total == len(CORPUS)
+    dates = {d.id: d.published for d in CORPUS}
+    got = [dates[h.id] for h in res.hits]
+    assert got == sorted(got, reverse=True)
+
+
+def test_filters_or_within_and_across_facets(backend):
+    res = backend.search(SearchQuery(states=["Sachsen", "Bayern"], per_page=50))
+    assert {h.id for h in res.hits} == {1, 12, 20, 10, 19}
+    res = backend.search(SearchQuery(states=["Sachsen", "Bayern"], topics=["Künstliche Intelligenz"], per_page=50))
+    assert {h.id for h in res.hits} == {1, 12}
+    res = backend.search(SearchQuery(text="Chatbot", statuses=["planung"]))
+    assert [h.id for h in res.hits] == [20]
+
+
+def test_facets_are_disjunctive(backend):
+    res = backend.search(SearchQuery(states=["Sachsen"], per_page=50))
+    # the state facet ignores the state filter: alternatives stay visible
+    assert res.facets["state"]["Sachsen"] == 3
+    assert res.facets["state"]["Bayern"] == 2
+    assert res.facets["state"]["Baden-Württemberg"] == 4
+    # the other facets are counted within the selection
+    assert res.facets["topic"] == {"Künstliche Intelligenz": 2, "Bürgerservice": 1, "Sicherheit": 1}
+    assert res.facets["status"] == {"in_betrieb": 2, "planung": 1}
+    assert set(res.facets) == {"topic", "state", "status"}
+
+
+def test_facets_follow_text_query(backend):
+    res = backend.search(SearchQuery(text="Chatbot"))
+    assert res.facets["state"] == {"Sachsen": 2}
+
+
+def test_paging(backend):
+    all_ids = [h.id for h in backend.search(SearchQuery(per_page=100)).hits]
+    p1 = backend.search(SearchQuery(per_page=7, page=1))
+    p3 = backend.search(SearchQuery(per_page=7, page=3))
+    assert [h.id for h in p1.hits] == all_ids[:7]
+    assert [h.id for h in p3.hits] == all_ids[14:21]
+    beyond = backend.search(SearchQuery(per_page=7, page=9))
+    assert beyond.hits == [] and beyond.total == len(CORPUS) and beyond.page == 9
+
+
+def test_sorting(backend):
+    res = backend.search(SearchQuery(text="Chatbot", sort="adoption"))
+    assert res.hits[0].id == 1  # 4 adopters
+    res = backend.search(SearchQuery(text="Parkplatz", sort="newest"))
+    pub = {d.id: d.published for d in CORPUS}
+    got = [pub[h.id] for h in res.hits]
+    assert got == sorted(got, reverse=True)
+
+
+def test_update_remove_and_versions(fresh_backend):
+    b = fresh_backend
+    b.index([make_doc(1, "Chatbot im Rathaus"), make_doc(2, "Baumkataster")])
+    assert b.versions() == {1: "v1", 2: "v1"}
+    b.index([make_doc(1, "Sprachassistent im Rathaus", version="v2")])  # replace by id
+    assert b.versions() == {1: "v2", 2: "v1"}
+    assert ids(b, "Chatbot") == []
+    assert ids(b, "Sprachassistent") == [1]
+    b.remove([2, 99])
+    assert b.versions() == {1: "v2"}
+    assert ids(b, "Baumkataster") == []
+    assert b.search(SearchQuery()).total == 1
+
+
+def test_rebuild_replaces_everything(fresh_backend):
+    b = fresh_backend
+    b.index([make_doc(1, "Alt")])
+    seen = []
+    n = b.rebuild([make_doc(5, "Neu eins"), make_doc(6, "Neu zwei")], progress=seen.append)
+    assert n == 2 and sum(seen) == 2
+    assert b.versions() == {5: "v1", 6: "v1"}
+
+
+def test_rebuild_with_worker_processes(tmp_path):
+    b = create_backend("whoosh", index_dir=tmp_path, rebuild_procs=2)
+    docs = [make_doc(1000 + i, f"Radwegeplanung Nummer {i}") for i in range(1200)]  # > 2 batches
+    seen = []
+    assert b.rebuild([*CORPUS, *docs], progress=seen.append) == len(CORPUS) + 1200
+    assert sum(seen) == len(CORPUS) + 1200
+    assert len(b.versions()) == len(CORPUS) + 1200
+    assert 9 in ids(b, "Radweg", per_page=100) or b.search(SearchQuery(text="Radweg")).total == 1201
+    b.close()
+
+
+def test_second_instance_sees_changes(tmp_path):
+    a = create_backend("whoosh", index_dir=tmp_path)
+    b = create_backend("whoosh", index_dir=tmp_path)
+    a.index([make_doc(1, "Chatbot")])
+    assert ids(b, "Chatbot") == [1]
+    a.index([replace(make_doc(2, "Chatbot zwei"), published=datetime(2024, 1, 1))])
+    assert ids(b, "Chatbot") == [1, 2] or ids(b, "Chatbot") == [2, 1]
+    a.remove([1])
+    assert ids(b, "Chatbot") == [2]
+    a.close()
+    b.close()
+
+
+def _writer_process(index_dir: str, start: int, count: int) -> None:
+    backend = create_backend("whoosh", index_dir=index_dir, lock_timeout=120)
+    for i in range(start, start + count):
+        backend.index([make_doc(i, f"Dokument {i} Chatbot")])
+    backend.close()
+
+
+def test_concurrent_writers_lose_nothing(tmp_path):
+    index_dir = str(tmp_path / "ix")
+    create_backend("whoosh", index_dir=index_dir).close()
+    ctx = mp.get_context("fork")
+    procs = [ctx.Process(target=_writer_process, args=(index_dir, 1000 * (k + 1), 8)) for k in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert all(p.exitcode == 0 for p in procs)
+    b = create_backend("whoosh", index_dir=index_dir)
+    expected = {1000 * (k + 1) + i for k in range(4) for i in range(8)}
+    assert set(b.versions()) == expected
+    assert b.search(SearchQuery(text="Chatbot")).total == len(expected)
+    b.close()
+
+
+def test_write_lock_timeout(tmp_path):
+    from kb.search import IndexBusyError
+
+    b = create_backend("whoosh", index_dir=tmp_path, lock_timeout=0.2)
+    ctx = mp.get_context("fork")
+    ready = ctx.Event()
+    release = ctx.Event()
+
+    def hold() -> None:
+        other = create_backend("whoosh", index_dir=tmp_path)
+        with other._write_lock():
+            ready.set()
+            release.wait(10)
+
+    p = ctx.Process(target=hold)
+    p.start()
+    assert ready.wait(10)
+    with pytest.raises(IndexBusyError):
+        b.index([make_doc(1, "x")])
+    release.set()
+    p.join(10)
+    b.index([make_doc(1, "x")])
+    assert b.versions() == {1: "v1"}
+    b.close()
+
+
+def test_index_of_another_format_is_recreated(tmp_path):
+    from kb.search.whoosh_backend import FORMAT_FILE
+
+    b = create_backend("whoosh", index_dir=tmp_path)
+    b.index([make_doc(1, "Chatbot")])
+    b.close()
+    (tmp_path / FORMAT_FILE).write_text("kb-whoosh-0\n")
+    b = create_backend("whoosh", index_dir=tmp_path)
+    assert b.versions() == {}  # check-index will report the case as missing
+    b.index([make_doc(1, "Chatbot")])
+    assert b.versions() == {1: "v1"}
+    b.close()
+
+
+def test_long_posting_lists_span_several_blocks(tmp_path):
+    b = create_backend("whoosh", index_dir=tmp_path, rebuild_procs=1)
+    docs = [make_doc(i, f"Glasfaser Abschnitt {i}", published=datetime(2020, 1, 1)) for i in range(1, 2601)]
+    b.rebuild(docs)
+    view = b._current()
+    ids, ws = b._term(view, "glasfas")
+    assert sorted(view.ids[ids].tolist()) == list(range(1, 2601))
+    assert len(set(ids.tolist())) == 2600 and (ws > 0).all()
+    res = b.search(SearchQuery(text="Glasfaser", per_page=5, page=520))
+    assert res.total == 2600 and len(res.hits) == 5
+    b.close()
+
+
+def test_search_keeps_working_during_rebuild(fresh_backend):
+    import threading
+    import time
+
+    b = fresh_backend
+    b.index([make_doc(1, "Chatbot alt")])
+    started = threading.Event()
+
+    def slow_docs():
+        started.set()
+        for i in range(10, 15):
+            time.sleep(0.2)
+            yield make_doc(i, f"Chatbot neu {i}")
+
+    t = threading.Thread(target=b.rebuild, args=(slow_docs(),))
+    t.start()
+    assert started.wait(5)
+    t0 = time.perf_counter()
+    assert ids(b, "Chatbot") == [1]  # old generation, not blocked by the writer
+    assert time.perf_counter() - t0 < 0.5
+    t.join(10)
+    assert sorted(ids(b, "Chatbot")) == [10, 11, 12, 13, 14]

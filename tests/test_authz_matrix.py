@@ -1,0 +1,250 @@
+"""Every route × every role, GET and POST, against the table in tests/authz_matrix.py.
+
+Also checks on every single response that the security headers are there (CSP without
+'unsafe-inline', nosniff, Referrer-Policy, frame-ancestors 'none') and that a refused POST
+changed nothing in the database.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from itertools import count
+
+import pytest
+from sqlalchemy import func, select
+
+from kb.extensions import db
+from kb.model_base import utcnow
+from kb.models import (
+    Adoption,
+    AdoptionSource,
+    AdoptionStatus,
+    AuditEvent,
+    CaseRevision,
+    Organisation,
+    Role,
+    UseCase,
+    User,
+)
+from kb.services import accounts, organisations, passwords, registration, submissions, tokens
+from tests.authz_matrix import E401, E403, E404, LOGIN, MATRIX, OK, PASS, ROLES
+
+PASSWORD = "geheim-passwort-1"
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+_serial = count(1)
+
+
+class MatrixData:
+    """Fills URL placeholders, creating fresh objects where a request might change them."""
+
+    def __init__(self, app, users: dict[str, int]) -> None:
+        self.app = app
+        self.users = users
+
+    def url(self, template: str) -> str:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        with self.app.app_context():
+            values = {name: getattr(self, name)() for name in sorted(names)}
+        return template.format(**values)
+
+    def _user(self, key: str) -> User:
+        return db.session.get(User, self.users[key])
+
+    def _draft(self, author_key: str) -> str:
+        data = {"title": f"Matrix-Entwurf {next(_serial)}", "municipality": "14713000"}
+        return submissions.save_draft(db.session, data, author=self._user(author_key)).slug
+
+    def published(self) -> str:
+        leipzig = select(Organisation.id).where(Organisation.municipality_ags == "14713000")
+        return db.session.scalar(select(UseCase.slug).where(
+            UseCase.published_at.is_not(None), UseCase.author_id.is_(None),
+            UseCase.owner_id.not_in(leipzig)).order_by(UseCase.id))
+
+    def software(self) -> str:
+        return db.session.scalar(select(UseCase.slug).where(UseCase.repository.is_not(None),
+                                                            UseCase.published_at.is_not(None)).order_by(UseCase.id))
+
+    def draft(self) -> str:
+        return self._draft("contributor")
+
+    def foreign_draft(self) -> str:
+        return self._draft("other")
+
+    def submitted(self) -> str:
+        data = {"title": f"Matrix-Einreichung {next(_serial)}", "summary": "Kurz.", "description": "Lang.",
+                "municipality": "14713000", "topics": ["Bürgerservice"], "status": "pilot"}
+        return submissions.submit_data(db.session, data, author=self._user("contributor")).slug
+
+    def _account(self, prefix: str, confirmed: bool) -> User:
+        """A fresh account without paying for a new password hash each time."""
+        if not hasattr(self, "_hash"):
+            self._hash = accounts.hash_password(PASSWORD)
+        user = User(email=f"{prefix}-{next(_serial)}@example.org", password_hash=self._hash, role=Role.READER,
+                    email_confirmed_at=utcnow() if confirmed else None)
+        accounts.assign_membership(db.session, user, "14713000", None)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def user_id(self) -> str:
+        return str(self._account("ziel", confirmed=True).id)
+
+    def adoption_id(self) -> str:
+        case = db.session.scalar(select(UseCase).where(UseCase.slug == self.published()))
+        org = organisations.named(db.session, f"Matrix-Nachnutzer {next(_serial)}")
+        adoption = Adoption(case=case, organisation=org, status=AdoptionStatus.PILOT, source=AdoptionSource.IMPORTED)
+        db.session.add(adoption)
+        db.session.commit()
+        return str(adoption.id)
+
+    def confirm_token(self) -> str:
+        user = self._account("neu", confirmed=False)
+        return tokens.make_token(tokens.CONFIRM_EMAIL, {"uid": user.id, "email": user.email})
+
+    def reset_token(self) -> str:
+        user = self._account("reset", confirmed=True)
+        return tokens.make_token(tokens.RESET, {"uid": user.id, "fp": passwords._fingerprint(user)})
+
+    def municipality(self) -> str:
+        return "14713000"
+
+    def kreis(self) -> str:
+        return "14729"
+
+    def land(self) -> str:
+        return "sachsen"
+
+    def static(self) -> str:
+        return "css/app.css"
+
+
+def fingerprint(app) -> tuple:
+    """Row counts and the latest change of everything a POST could touch."""
+    with app.app_context():
+        return tuple(db.session.scalar(select(func.count()).select_from(model)) for model in
+                     (UseCase, CaseRevision, AuditEvent, Adoption, User)) + (
+            db.session.scalar(select(func.max(UseCase.updated_at))),
+            db.session.scalar(select(func.max(Adoption.updated_at))),
+            tuple(db.session.execute(select(User.id, User.role, User.active, User.membership_verified_at,
+                                            User.password_hash).order_by(User.id)).all()),
+        )
+
+
+def outcome(response) -> str:
+    """Classify a response into the matrix vocabulary."""
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    if status in (301, 302, 303, 307, 308) and re.match(r"^(https?://[^/]+)?/login\?next=", location):
+        return LOGIN
+    if status == 401:
+        return E401
+    if status == 403:
+        return E403
+    if status == 404:
+        return E404
+    if status < 400 or status in (400, 409, 422, 429):
+        return OK
+    return str(status)
+
+
+def matches(expected: str, actual: str) -> bool:
+    if expected == PASS:
+        return actual in (OK, E404)
+    return expected == actual
+
+
+def check_headers(response, where: str) -> list[str]:
+    csp = response.headers.get("Content-Security-Policy", "")
+    problems = []
+    if "script-src 'self'" not in csp or "unsafe-inline" in csp or "frame-ancestors 'none'" not in csp:
+        problems.append(f"{where}: CSP {csp!r}")
+    if response.headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append(f"{where}: X-Content-Type-Options missing")
+    if not response.headers.get("Referrer-Policy"):
+        problems.append(f"{where}: Referrer-Policy missing")
+    return problems
+
+
+@pytest.fixture
+def matrix_users(app):
+    with app.app_context():
+        ids = {}
+        for key, role in (("reader", Role.READER), ("contributor", Role.CONTRIBUTOR), ("moderator", Role.MODERATOR),
+                          ("admin", Role.ADMIN), ("other", Role.CONTRIBUTOR)):
+            user = accounts.create_user(db.session, email=f"matrix-{key}@example.org", password=PASSWORD, role=role,
+                                        municipality="14713000", confirmed=True)
+            ids[key] = user.id
+        return ids
+
+
+def _client(app, role: str):
+    client = app.test_client()
+    if role != "anonymous":
+        response = client.post("/login", data={"email": f"matrix-{role}@example.org", "password": PASSWORD})
+        assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    return client
+
+
+def test_every_route_of_the_app_has_a_row_in_the_matrix(app):
+    missing, stale = [], []
+    for rule in app.url_map.iter_rules():
+        methods = sorted(rule.methods - IGNORED_METHODS)
+        checks = MATRIX.get(rule.endpoint)
+        if not checks:
+            arguments = ", ".join(f"{m.lower()}=…" for m in methods)
+            missing.append(f'    "{rule.endpoint}": [Check("{rule.rule}", {arguments})],')
+            continue
+        covered = {m for check in checks for m in check.expectations()}
+        for method in methods:
+            if method not in covered:
+                missing.append(f"    {rule.endpoint}: no expectation for {method} {rule.rule}")
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    stale = [name for name in MATRIX if name not in endpoints]
+    assert not missing, ("Routes without a row in tests/authz_matrix.py – add who may use them:\n"
+                         + "\n".join(missing))
+    assert not stale, f"Rows in tests/authz_matrix.py for routes that no longer exist: {stale}"
+
+
+def test_every_role_gets_exactly_what_its_row_allows(app, matrix_users):
+    data = MatrixData(app, matrix_users)
+    clients = {role: _client(app, role) for role in ROLES}
+    failures, header_problems = [], []
+    for endpoint, checks in MATRIX.items():
+        for check in checks:
+            for method, expected in check.expectations().items():
+                for role, wanted in zip(ROLES, expected, strict=True):
+                    url = data.url(check.url)
+                    before = fingerprint(app) if method == "POST" else None
+                    client = clients[role]
+                    response = client.get(url) if method == "GET" else client.post(url, data=check.extra)
+                    got = outcome(response)
+                    where = f"{method} {url} as {role} ({endpoint})"
+                    header_problems += check_headers(response, where)
+                    if not matches(wanted, got):
+                        failures.append(f"{where}: expected {wanted}, got {got} ({response.status_code})")
+                    elif method == "POST" and got in (LOGIN, E401, E403, E404) and fingerprint(app) != before:
+                        failures.append(f"{where}: refused ({got}) but the database changed")
+                    if endpoint == "auth.logout" and role != "anonymous":
+                        clients[role] = _client(app, role)
+    assert not failures, "\n".join(failures)
+    assert not header_problems, "\n".join(header_problems[:20])
+
+
+def test_matrix_covers_the_rules_the_issue_names():
+    """The table itself says what the issue asks (guards against loosening it by accident)."""
+    assert MATRIX["submission.new"][0].get == (LOGIN, E403, OK, OK, OK)
+    assert MATRIX["moderation.queue"][0].get[:3] == (LOGIN, E403, E403)
+    assert MATRIX["moderation.decide"][0].post[:3] == (LOGIN, E403, E403)
+    assert MATRIX["admin.users"][0].get[:4] == (LOGIN, E403, E403, E403)
+    hidden = [c for c in MATRIX["catalog.case_detail"] if "draft" in c.url]
+    assert all(c.get[:2] == (E404, E404) for c in hidden)
+
+
+def test_unconfirmed_tokens_are_usable_helpers(app):
+    """The matrix' token placeholders really are valid (else the auth rows would test nothing)."""
+    data = MatrixData(app, {})
+    token = data.url("{confirm_token}")
+    with app.app_context():
+        user = registration.user_for_confirmation(db.session, token)
+        assert user.email_confirmed_at is None
