@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -40,6 +41,10 @@ class BaseConfig:
     KB_RESET_MAX_AGE_MINUTES = 60
     KB_BASE_URL = "http://127.0.0.1:5000"
     KB_API_RATE_LIMIT = "300/minute"
+    KB_PROXY_HOPS = 0
+    KB_LOG_FULL_IP = False
+    KB_ACCESSIBILITY_EMAIL = None  # feedback address in the accessibility statement (Erklärung zur Barrierefreiheit)
+    KB_ACCESSIBILITY_DATE = date(2026, 11, 22)  # when the statement was drawn up or last reviewed
 
 
 class DevelopmentConfig(BaseConfig):
@@ -81,6 +86,54 @@ def build_config(environ: Mapping[str, str] | None = None) -> dict:
     if environ.get("KB_MAP_TILE_URL"):
         settings["KB_MAP_TILE_URL"] = environ["KB_MAP_TILE_URL"]
     settings.update(_mail_settings(environ))
+    settings.update(_operations_settings(environ))
+    settings.update(_account_settings(environ))
+    settings.update(_accessibility_settings(environ))
+    return settings
+
+
+def _accessibility_settings(environ: Mapping[str, str]) -> dict:
+    """Feedback address and date of the accessibility statement, if set in the environment."""
+    settings: dict = {}
+    if environ.get("KB_ACCESSIBILITY_EMAIL"):
+        settings["KB_ACCESSIBILITY_EMAIL"] = environ["KB_ACCESSIBILITY_EMAIL"].strip()
+    if environ.get("KB_ACCESSIBILITY_DATE"):
+        try:
+            settings["KB_ACCESSIBILITY_DATE"] = date.fromisoformat(environ["KB_ACCESSIBILITY_DATE"])
+        except ValueError:
+            raise RuntimeError(f"KB_ACCESSIBILITY_DATE={environ['KB_ACCESSIBILITY_DATE']!r} ist kein Datum "
+                               "(JJJJ-MM-TT)") from None
+    return settings
+
+
+def _account_settings(environ: Mapping[str, str]) -> dict:
+    """Lock-out limits and the role of self-registered accounts, if set in the environment."""
+    settings: dict = {}
+    for key in ("KB_LOGIN_MAX_FAILURES", "KB_LOGIN_LOCK_MINUTES", "KB_LOGIN_MAX_FAILURES_PER_ADDRESS",
+                "KB_CONFIRM_MAX_AGE_HOURS", "KB_RESET_MAX_AGE_MINUTES"):
+        if environ.get(key):
+            try:
+                settings[key] = int(environ[key])
+            except ValueError:
+                raise RuntimeError(f"{key}={environ[key]!r} ist keine ganze Zahl") from None
+    if environ.get("KB_REGISTRATION_ROLE"):
+        if environ["KB_REGISTRATION_ROLE"] not in ("reader", "contributor"):
+            raise RuntimeError("KB_REGISTRATION_ROLE muss „reader“ oder „contributor“ sein")
+        settings["KB_REGISTRATION_ROLE"] = environ["KB_REGISTRATION_ROLE"]
+    return settings
+
+
+def _operations_settings(environ: Mapping[str, str]) -> dict:
+    """Reverse-proxy hops to trust (ProxyFix), full client addresses in logs, the API rate limit."""
+    hops = environ.get("KB_PROXY_HOPS") or "0"
+    if not hops.isdigit():
+        raise RuntimeError(f"KB_PROXY_HOPS={hops!r} ist keine ganze Zahl")
+    settings = {
+        "KB_PROXY_HOPS": int(hops),
+        "KB_LOG_FULL_IP": (environ.get("KB_LOG_FULL_IP") or "0").lower() not in ("0", "false", "no"),
+    }
+    if environ.get("KB_API_RATE_LIMIT"):
+        settings["KB_API_RATE_LIMIT"] = environ["KB_API_RATE_LIMIT"]
     return settings
 
 

@@ -53,9 +53,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_subsystems(app: Flask) -> None:
     """Set up database tuning, search sync, templates, security headers and logging."""
-    from kb import database, logging_setup, search_sync, security, templating
+    from kb import database, logging_setup, proxy, request_guard, search_sync, security, templating
     from kb.auth import login_setup
 
+    proxy.init_app(app)
+    request_guard.init_app(app)
     database.init_app(app)
     logging_setup.init_app(app)
     search_sync.init_app(app)
@@ -73,10 +75,11 @@ def register_blueprints(app: Flask) -> None:
     from kb.catalog import bp as catalog_bp
     from kb.moderation import bp as moderation_bp
     from kb.opendata import bp as opendata_bp
+    from kb.ops import bp as ops_bp
     from kb.submission import bp as submission_bp
 
     for blueprint in (catalog_bp, auth_bp, submission_bp, moderation_bp, adoption_bp, admin_bp,
-                      opendata_bp, api_bp):
+                      opendata_bp, api_bp, ops_bp):
         app.register_blueprint(blueprint)
 
 

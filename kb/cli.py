@@ -14,16 +14,18 @@ from kb.adoption import cli as adoption_cli
 from kb.extensions import db
 from kb.models import AdoptionSource, Role
 from kb.services import accounts, exporting, importing, setup
+from kb.services.unit_of_work import ConcurrentUpdate
 
 
 def init_app(app: Flask) -> None:
     """Register every command."""
     for command in (init_db, seed, import_cases, export_cases, create_user):
         app.cli.add_command(command)
-    from kb import cli_ops, cli_tokens
+    from kb import cli_backup, cli_ops, cli_tokens
 
     cli_ops.register(app)
     cli_tokens.register(app)
+    cli_backup.register(app)
     adoption_cli.init_app(app)
 
 
@@ -91,6 +93,8 @@ def import_cases(files: tuple[Path, ...], dry_run: bool) -> None:
     except importing.ImportRejected as exc:
         count = len(exc.problems)
         fail(f"Import abgelehnt – nichts wurde geschrieben ({count} Fehler):\n{exc}")
+    except ConcurrentUpdate as exc:
+        fail(f"Import abgebrochen – nichts wurde geschrieben: {exc}")
     for warning in report.warnings[:20]:
         click.secho(f"Hinweis: {warning}", fg="yellow", err=True)
     verb = "würde anlegen" if dry_run else "angelegt"

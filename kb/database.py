@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +24,18 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def begin_write(session: Session) -> None:
+    """Take the database's write lock now (SQLite), so this transaction reads what it will write on.
+
+    SQLite lets one writer at a time in; reads before the first write run outside the transaction
+    and may be stale by the time it writes (two imports creating the same organisation). With the
+    lock taken first, a concurrent writer waits (busy timeout) instead of failing on a conflict.
+    PostgreSQL needs nothing here.
+    """
+    if is_sqlite(session.get_bind()):
+        session.execute(text("DELETE FROM search_outbox WHERE 0 = 1"))
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from kb.services import unit_of_work
+
 log = logging.getLogger(__name__)
 
 TITLES = {
@@ -16,6 +18,7 @@ TITLES = {
     403: _l("Kein Zugriff"),
     404: _l("Seite nicht gefunden"),
     405: _l("Methode nicht erlaubt"),
+    409: _l("Gleichzeitige Änderung"),
     413: _l("Anfrage zu groß"),
     429: _l("Zu viele Anfragen"),
     500: _l("Interner Fehler"),
@@ -29,7 +32,7 @@ MESSAGES = {
     429: _l("Sie haben in kurzer Zeit zu viele Anfragen gestellt. Bitte warten Sie einen Moment."),
     500: _l("Auf unserer Seite ist ein Fehler aufgetreten. Bitte versuchen Sie es später noch einmal."),
 }
-CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
          413: "payload_too_large", 429: "too_many_requests", 500: "server_error"}
 
 
@@ -70,10 +73,21 @@ def init_app(app: Flask) -> None:
     def unhandled(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if unit_of_work.is_transient(exc):
+            return concurrent_update(exc)
         log.exception("Unbehandelter Fehler bei %s %s", request.method, request.path)
         return error_response(500, code="server_error")
 
     app.register_error_handler(InternalServerError, lambda exc: error_response(500))
+
+    def concurrent_update(exc: Exception):
+        """Someone changed the same data at the same moment: nothing was stored, try again."""
+        from kb.extensions import db
+
+        db.session.rollback()
+        log.warning("Gleichzeitige Änderung bei %s %s: %s", request.method, request.path, type(exc).__name__)
+        message = str(exc) if isinstance(exc, unit_of_work.ConcurrentUpdate) else str(unit_of_work.MESSAGE)
+        return error_response(409, message, code="conflict")
 
 
 def _custom(exc: HTTPException) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import markdown as markdown_lib
 from markupsafe import Markup
 
@@ -14,9 +16,15 @@ def render_markdown(text: str | None, demote_headings: int = 1) -> Markup:
     """Render Markdown and sanitise it; headings are demoted so the page keeps one <h1>."""
     if not text:
         return Markup("")
+    return Markup(_render(text, demote_headings))  # noqa: S704 - sanitised by kb.sanitize
+
+
+@lru_cache(maxsize=1024)
+def _render(text: str, demote_headings: int) -> str:
+    """Markdown → sanitised HTML, remembered per text (a case page renders the same texts again and again)."""
     html = markdown_lib.markdown(text, extensions=_EXTENSIONS, output_format="html")
     for level in range(6 - demote_headings, 0, -1):
         html = html.replace(f"<h{level}", f"<h{level + demote_headings}").replace(
             f"</h{level}>", f"</h{level + demote_headings}>"
         )
-    return Markup(clean_html(html))  # noqa: S704 - sanitised by kb.sanitize
+    return clean_html(html)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask import has_app_context
+from flask_babel import format_decimal
 from markupsafe import Markup, escape
 
 WIDTH = 640
@@ -26,7 +28,9 @@ class Series:
 
 
 def _fmt(n: int | float) -> str:
-    """German thousands separator for whole numbers."""
+    """Format a whole number for the current locale (German separators outside a request)."""
+    if has_app_context():
+        return format_decimal(int(n))
     return f"{int(n):,}".replace(",", ".")
 
 

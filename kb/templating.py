@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request
@@ -22,6 +22,8 @@ def init_app(app: Flask) -> None:
         date=_date,
         datetime=_datetime,
         number=_number,
+        month=_month,
+        partial_date=_partial_date,
         case_status=lambda v: labels.label(labels.CASE_STATUS, v),
         adoption_status=lambda v: labels.label(labels.ADOPTION_STATUS, v),
         moderation_state=lambda v: labels.label(labels.MODERATION_STATE, v),
@@ -52,6 +54,28 @@ def _datetime(value: datetime | None, fmt: str = "medium") -> str:
 
 def _number(value) -> str:
     return format_decimal(value) if value is not None else ""
+
+
+def _month(value: str | None) -> str:
+    """"2026-03" → "März 2026" / "March 2026"; anything else unchanged."""
+    try:
+        year, month = (int(part) for part in str(value).split("-"))
+        return format_date(date(year, month, 1), "LLLL yyyy")
+    except (TypeError, ValueError):
+        return value or ""
+
+
+def _partial_date(value: str | None) -> str:
+    """A stored JJJJ / JJJJ-MM / JJJJ-MM-TT date in the visitor's locale; the year stays as it is."""
+    text = (value or "").strip()
+    if len(text) == 7:
+        return _month(text)
+    if len(text) == 10:
+        try:
+            return format_date(date.fromisoformat(text), "long")
+        except ValueError:
+            return text
+    return text
 
 
 def _args() -> list[tuple[str, str]]:

@@ -76,6 +76,7 @@ MATRIX: dict[str, list[Check]] = {
     "catalog.index": [Check("/", get=PUBLIC)],
     "catalog.browse": [Check("/cases", get=PUBLIC)],
     "catalog.search": [Check("/search?q=Chatbot", get=PUBLIC)],
+    "catalog.search_suggest": [Check("/search/suggest?q=Chat", get=PUBLIC)],
     "catalog.case_detail": [
         Check("/cases/{published}", get=PUBLIC),
         Check("/cases/{draft}", get=AUTHOR_VIEW),
@@ -176,4 +177,6 @@ MATRIX: dict[str, list[Check]] = {
     "opendata.download_publiccode": [Check("/daten/praxisatlas-software.publiccode.yml", get=PUBLIC)],
     "opendata.case_publiccode": [Check("/cases/{software}/publiccode.yml", get=PUBLIC),
                                  Check("/cases/{draft}/publiccode.yml", get=(E404,) * 5)],
+    # -- operations (issue 8) --------------------------------------------------------------
+    "ops.healthz": [Check("/healthz", get=PUBLIC)],
 }

@@ -101,6 +101,28 @@ def _stop_browser() -> None:
         _PLAYWRIGHT.pop("playwright").stop()
 
 
+class GermanBrowser:
+    """The shared browser, but new pages and contexts ask for German unless a test sets ``locale``.
+
+    Playwright's chromium sends ``Accept-Language: en-US`` by default, which would switch the
+    site to English; German is the site's default and what most tests read.
+    """
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options):
+        options.setdefault("locale", "de-DE")
+        return self._browser.new_context(**options)
+
+    def new_page(self, **options):
+        options.setdefault("locale", "de-DE")
+        return self._browser.new_page(**options)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian chromium driven by Playwright (skipped with a reason if unavailable)."""
@@ -114,4 +136,4 @@ def browser():
         instance = _shared_browser()
     except Exception as exc:  # a broken chromium must show up as a visible skip, not an error
         pytest.skip(f"chromium ließ sich nicht starten: {exc}")
-    yield instance
+    yield GermanBrowser(instance)

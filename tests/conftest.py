@@ -10,9 +10,14 @@ import pytest
 
 from kb import create_app
 from kb.extensions import db
-from tests import dbprovision
+from tests import dbprovision, i18n_support
 
 os.environ.setdefault("KB_ENV", "testing")
+
+
+def pytest_configure(config):
+    """Compile kb/translations/*/messages.mo if missing or older than the .po, so bare pytest serves English."""
+    i18n_support.compile_catalogs()
 
 
 @pytest.fixture(scope="session")

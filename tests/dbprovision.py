@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -21,6 +22,27 @@ from kb.search_sync import close_backend
 
 SERVER_URL = os.environ.get("KB_TEST_DATABASE_URL")
 TEMPLATE_NAME = f"kb_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+class SharedTemplateCache(BytecodeCache):
+    """Compiled Jinja templates kept in memory for every app of the test process.
+
+    Each test creates its own app, and compiling the templates again for each one costs
+    about a second per test; Jinja checks the source checksum, so edits still take effect.
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self._store:
+            bucket.bytecode_from_string(self._store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedTemplateCache()}
 
 
 def settings(data_dir: Path, database_url: str) -> dict:
@@ -62,6 +84,15 @@ def copy_database(template: str, data_dir: Path, test_name: str) -> str:
     return str(make_url(template).set(database=name).render_as_string(hide_password=False))
 
 
+def empty_database(data_dir: Path, test_name: str, sqlite: bool = False) -> str:
+    """A database without any tables (a fresh instance before ``init-db``)."""
+    if sqlite or not SERVER_URL:
+        return f"sqlite:///{data_dir / 'kb.sqlite3'}"
+    name = "kb_e_" + re.sub(r"[^a-z0-9]", "", test_name.lower())[-30:] + uuid.uuid4().hex[:6]
+    _admin(f'CREATE DATABASE "{name}"')
+    return str(make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False))
+
+
 def dispose(app: Flask) -> None:
     close_backend(app)
     with app.app_context():
@@ -70,7 +101,7 @@ def dispose(app: Flask) -> None:
 
 
 def drop_database(url: str) -> None:
-    if SERVER_URL:
+    if SERVER_URL and not url.startswith("sqlite"):
         _admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from config import build_config
 from kb import create_app
 from kb.extensions import db
 from kb.model_base import utcnow
@@ -293,3 +294,32 @@ def test_account_page_shows_membership_state(client, make_user, login):
     login(email, password)
     html = text(client.get("/konto"))
     assert email in html and "Ulm" in html and "Beitragend" in html
+
+
+def test_lockout_limits_and_registration_role_come_from_the_environment():
+    settings = build_config({"KB_LOGIN_MAX_FAILURES": "3", "KB_LOGIN_LOCK_MINUTES": "60",
+                             "KB_REGISTRATION_ROLE": "reader", "KB_BASE_URL": "https://praxisatlas.example/"})
+    assert (settings["KB_LOGIN_MAX_FAILURES"], settings["KB_LOGIN_LOCK_MINUTES"]) == (3, 60)
+    assert settings["KB_REGISTRATION_ROLE"] == "reader" and settings["KB_BASE_URL"] == "https://praxisatlas.example"
+    with pytest.raises(RuntimeError, match="KB_LOGIN_MAX_FAILURES"):
+        build_config({"KB_LOGIN_MAX_FAILURES": "viele"})
+    with pytest.raises(RuntimeError, match="KB_REGISTRATION_ROLE"):
+        build_config({"KB_REGISTRATION_ROLE": "admin"})
+
+
+def test_registration_role_reader_cannot_submit(app, client):
+    app.config["KB_REGISTRATION_ROLE"] = "reader"
+    register(client, "nur-lesen@example.org")
+    assert user(app, "nur-lesen@example.org").role is Role.READER
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:x",
+                                    "/\t/evil.example", "/\n/evil.example"])
+def test_language_switch_cannot_be_used_as_an_open_redirect(client, target):
+    response = client.post("/sprache", data={"lang": "en", "next": target})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def test_language_switch_returns_to_the_page(client):
+    response = client.post("/sprache", data={"lang": "en", "next": "/search?q=Chatbot Leipzig"})
+    assert response.status_code == 303 and response.headers["Location"] == "/search?q=Chatbot%20Leipzig"

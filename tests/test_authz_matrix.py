@@ -206,6 +206,7 @@ def test_every_route_of_the_app_has_a_row_in_the_matrix(app):
     assert not stale, f"Rows in tests/authz_matrix.py for routes that no longer exist: {stale}"
 
 
+@pytest.mark.slow  # long and independent of the database: runs once, in the SQLite pass of make test
 def test_every_role_gets_exactly_what_its_row_allows(app, matrix_users):
     data = MatrixData(app, matrix_users)
     clients = {role: _client(app, role) for role in ROLES}

@@ -106,6 +106,7 @@ def test_search_facets_and_paging_are_described(spec):
     assert {"q", "page", "per_page", "topic", "state", "status"} <= names
 
 
+@pytest.mark.slow  # long: runs once, in the SQLite pass of make test
 def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(app, sample):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -42,14 +42,15 @@ def dangers(html: str, allowed_tags=ALLOWED_TAGS) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("payload", payloads(), ids=lambda p: p[:40])
-def test_clean_html_leaves_nothing_executable(payload):
-    assert dangers(clean_html(payload)) == []
+def test_clean_html_leaves_nothing_executable():
+    found = {p: dangers(clean_html(p)) for p in payloads()}
+    assert len(found) >= 300
+    assert {p: d for p, d in found.items() if d} == {}
 
 
-@pytest.mark.parametrize("payload", payloads() + markdown_payloads().splitlines(), ids=lambda p: p[:40])
-def test_markdown_rendering_leaves_nothing_executable(payload):
-    assert dangers(str(render_markdown(payload))) == []
+def test_markdown_rendering_leaves_nothing_executable():
+    found = {p: dangers(str(render_markdown(p))) for p in payloads() + markdown_payloads().splitlines()}
+    assert {p: d for p, d in found.items() if d} == {}
 
 
 def test_markdown_payload_collection_as_one_document():
@@ -58,14 +59,25 @@ def test_markdown_payload_collection_as_one_document():
     assert "<table>" in html, "harmless Markdown still renders"
 
 
-@pytest.mark.parametrize("payload", payloads(), ids=lambda p: p[:40])
-def test_highlights_keep_only_mark(payload):
-    snippet = clean_highlight(f"… <mark>Treffer</mark> {payload} …")
-    assert "<mark>Treffer</mark>" in snippet
-    assert dangers(snippet, allowed_tags={"mark"}) == []
-    collector = TagCollector()
-    collector.feed(snippet)
-    assert {tag for tag, _attrs in collector.tags} <= {"mark"}
+def test_highlights_keep_only_mark():
+    problems = {}
+    for payload in payloads():
+        snippet = clean_highlight(f"… <mark>Treffer</mark> {payload} …")
+        collector = TagCollector()
+        collector.feed(snippet)
+        tags = {tag for tag, _attrs in collector.tags}
+        if "<mark>Treffer</mark>" not in snippet or tags - {"mark"} or dangers(snippet, allowed_tags={"mark"}):
+            problems[payload] = snippet
+    assert problems == {}
+
+
+def test_the_checker_itself_sees_danger():
+    """dangers() must flag what it is meant to flag, or the tests above prove nothing."""
+    assert dangers('<img src=x onerror="alert(1)">')
+    assert dangers('<a href=" javascript:alert(1)">x</a>', allowed_tags={"a"})
+    assert dangers("<script>alert(1)</script>")
+    assert dangers('<p style="x">y</p>', allowed_tags={"p"})
+    assert dangers("<p>harmlos</p>", allowed_tags={"p"}) == []
 
 
 def test_links_get_rel_nofollow_noopener_and_unsafe_schemes_are_dropped():

@@ -155,7 +155,7 @@ def test_preview_renders_sanitised_markdown_and_saves_nothing(app, client, autho
     assert response.status_code == 200
     html = text(response)
     preview = html[html.index('id="preview-heading"'):html.index('class="form-stack case-form"')]
-    assert "<strong>wichtig</strong>" in preview and "<h5>Abschnitt</h5>" in preview
+    assert "<strong>wichtig</strong>" in preview and "<h4>Abschnitt</h4>" in preview
     assert "<script>alert(1)" not in preview and "javascript:" not in preview and "onerror" not in preview
     assert 'rel="nofollow noopener noreferrer"' in preview
     assert "Vorschau &lt;b&gt;fett&lt;/b&gt;" in preview

@@ -12,9 +12,9 @@ from kb.errors import error_response
 from kb.extensions import csrf, db
 from kb.http_headers import conditional
 from kb.query_params import ParamError, filters_from_args, int_arg, search_query_from_args
-from kb.search_sync import get_backend
+from kb.search_sync import get_searcher
 from kb.services import catalog, opendata, recommendations
-from kb.services.search import search_cases
+from kb.services.search import canonical_query, search_cases
 
 csrf.exempt(bp)
 MAX_PER_PAGE = 100
@@ -76,9 +76,8 @@ def get_municipality(key: str):
 @bp.get("/search")
 def search():
     """Ranked search with facets, highlights and a spelling suggestion."""
-    query = search_query_from_args(10, MAX_PER_PAGE)
-    catalog.resolve_filters(db.session, catalog.CaseFilters(query.topics, query.states, query.statuses))
-    found = search_cases(db.session, get_backend(), query)
+    query = canonical_query(db.session, search_query_from_args(10, MAX_PER_PAGE))
+    found = search_cases(db.session, get_searcher(), query)
     return jsonify({
         "query": query.text,
         "total": found.result.total,

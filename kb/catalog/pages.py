@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, redirect, render_template, request, session, url_for
 
 from kb.catalog.blueprint import bp
 from kb.i18n import LANG_SESSION_KEY
+from kb.safe_redirect import safe_next
 
 INFO_PAGES = {
     "about": "ueber",
@@ -32,12 +31,7 @@ for _name, _path in INFO_PAGES.items():
 
 def safe_return_path(target: str | None) -> str:
     """Return a same-site path to go back to, or the start page."""
-    if not target:
-        return url_for("catalog.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("catalog.index")
-    return target
+    return safe_next(target, url_for("catalog.index"))
 
 
 @bp.post("/sprache")

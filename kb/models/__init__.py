@@ -12,6 +12,7 @@ from kb.models.enums import (
     Role,
 )
 from kb.models.registry import Kreis, Land, Municipality, Organisation
+from kb.models.search import SearchOutbox
 
 __all__ = [
     "Adoption",
@@ -32,6 +33,7 @@ __all__ = [
     "OrganisationKind",
     "RevisionState",
     "Role",
+    "SearchOutbox",
     "Topic",
     "UseCase",
     "User",

@@ -87,7 +87,7 @@ class UseCase(Base):
     owner: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
     topics: Mapped[list[Topic]] = relationship(secondary=case_topic, order_by=Topic.position)
     adoptions: Mapped[list[Adoption]] = relationship(
-        back_populates="case", cascade="all, delete-orphan", order_by="Adoption.created_at"
+        back_populates="case", cascade="all, delete-orphan", order_by="(Adoption.created_at, Adoption.id)"
     )
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
 

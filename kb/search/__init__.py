@@ -44,7 +44,7 @@ __all__ = [
     "create_backend",
 ]
 
-BACKENDS = ("whoosh",)  # "postgres" goes here once kb/search/postgres_backend.py exists
+BACKENDS = ("whoosh", "postgres")
 
 
 def create_backend(name: str, **options: Any) -> SearchBackend:
@@ -55,9 +55,12 @@ def create_backend(name: str, **options: Any) -> SearchBackend:
     :class:`kb.search.whoosh_backend.WhooshBackend`; its ``warm_up()`` is worth
     calling once per worker process).
 
-    A PostgreSQL backend would be added here as ``"postgres"`` (options: a
-    connection/engine and table name), storing ``kb.search.german`` terms in a
-    ``tsvector`` column built with ``array_to_tsvector``.
+    ``"postgres"``: options ``engine`` (required: a SQLAlchemy engine or a
+    ``postgresql+psycopg://`` URL), ``table_prefix``, ``lock_timeout``,
+    ``snippet_size``, ``create_tables`` (see
+    :class:`kb.search.postgres_backend.PostgresBackend`): PostgreSQL full-text
+    search over the same ``kb.search.german`` terms, shared by any number of
+    app servers.
     """
     key = (name or "").strip().lower()
     if key == "whoosh":
@@ -66,7 +69,10 @@ def create_backend(name: str, **options: Any) -> SearchBackend:
         if "index_dir" not in options:
             raise TypeError("create_backend('whoosh') needs index_dir=")
         return WhooshBackend(**options)
-    # elif key == "postgres":
-    #     from kb.search.postgres_backend import PostgresBackend
-    #     return PostgresBackend(**options)
+    if key == "postgres":
+        from kb.search.postgres_backend import PostgresBackend
+
+        if "engine" not in options:
+            raise TypeError("create_backend('postgres') needs engine=")
+        return PostgresBackend(**options)
     raise ValueError(f"unknown search backend {name!r} (available: {', '.join(BACKENDS)})")

@@ -579,17 +579,12 @@ def analyze(text: str, synonyms: Synonyms | None = None) -> list[tuple[str, floa
     keys: list[str] = []
     first = syn.phrase_first
     phrases = syn.phrases
-    has_phrase = False
-    for m in _WORD_RE.finditer(text):
-        terms = analyze_word(m.group())
-        if not terms:
-            continue
-        out.extend(terms)
-        k = terms[0][0]
-        keys.append(k)
-        if k in first:
-            has_phrase = True
-    if has_phrase:
+    extend, append = out.extend, keys.append  # hot loop: ~1 µs per word of every document
+    for terms in map(analyze_word, _WORD_RE.findall(text)):
+        if terms:
+            extend(terms)
+            append(terms[0][0])
+    if not first.isdisjoint(keys):
         maxl = syn.max_len
         for i, k in enumerate(keys):
             if k not in first:

@@ -26,6 +26,8 @@ import html
 import math
 from collections.abc import Iterable
 
+import numpy as np
+
 from kb.search import german
 from kb.search.base import SearchDocument
 
@@ -70,13 +72,19 @@ def document_impacts(doc: SearchDocument) -> dict[str, float]:
         terms = german.analyze(text, syn)
         if not terms:
             continue
-        length = sum(1 for _, w in terms if w == 1.0) or 1
+        length = sum(w == 1.0 for _, w in terms) or 1
         norm = boost / (1.0 - b + b * length / avg)
+        get = acc.get
         for t, w in terms:
-            acc[t] = acc.get(t, 0.0) + w * norm
-    k1 = K1
+            acc[t] = get(t, 0.0) + w * norm
+    if not acc:
+        return {}
+    # saturate and quantise all terms at once (same float64 arithmetic as
+    # ``max(1, round(x * (k1 + 1) / (x + k1) * q)) / q``; numpy rounds half to even like round())
+    x = np.fromiter(acc.values(), dtype=np.float64, count=len(acc))
     q = IMPACT_QUANTUM
-    return {t: max(1.0, round(x * (k1 + 1.0) / (x + k1) * q)) / q for t, x in acc.items()}
+    impacts = np.maximum(1.0, np.round(x * (K1 + 1.0) / (x + K1) * q)) / q
+    return dict(zip(acc, impacts.tolist(), strict=True))
 
 
 def idf(df: int, n_docs: int) -> float:

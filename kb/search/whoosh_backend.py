@@ -10,7 +10,7 @@ Index layout (small on purpose: the app reloads cases from the DB by id)
                :class:`ImpactTokenizer` from :mod:`kb.search.german` terms
   ``topic``/``state``/``status``  facet values, existence only
   ``published``/``adopters``      numeric columns (sorting)
-  ``hl``       stored, zlib-compressed title/summary/body (snippets only)
+  ``hl``       column of zlib-compressed title/summary/body (snippets only)
 
 Search does not use whoosh's query/scoring machinery: it reads the postings
 of the query terms (cached per segment), combines them with the group /
@@ -40,7 +40,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice, repeat
 from pathlib import Path
 
 import numpy as np
@@ -59,19 +59,42 @@ from kb.search.base import (
     normalise_query,
 )
 
-__all__ = ["ImpactTokenizer", "WhooshBackend"]
+__all__ = ["ImpactTokenizer", "PackedImpacts", "WhooshBackend"]
 
 LOCK_NAME = "kb-write.lock"
+#: ``index()`` with at least this many documents takes the streaming bulk path
+BULK_THRESHOLD = 1000
 FORMAT_FILE = "kb-format"
 #: bump when the schema, analysis or impact model changes incompatibly: an index
 #: of another format is recreated empty on open (check-index then reports every
 #: case as missing and ``--repair``/``reindex`` refills it)
-INDEX_FORMAT = "kb-whoosh-3"
+INDEX_FORMAT = "kb-whoosh-4"
 log = logging.getLogger(__name__)
 _FACET_FIELDS = {"topic": "topics", "state": "states", "status": "statuses"}
 
 
 # ------------------------------------------------------------------ analysis
+
+
+class PackedImpacts(tuple):
+    """``{term: impact}`` packed as ``(terms joined by \\x1f, float32 impacts as bytes)``.
+
+    What analysis workers send back to the writing process: one string and one bytes object
+    unpickle far faster than a dict of several hundred entries."""
+
+    SEP = "\x1f"
+
+    @classmethod
+    def pack(cls, impacts: dict[str, float]) -> PackedImpacts:
+        return cls((cls.SEP.join(impacts), array("f", impacts.values()).tobytes()))
+
+    def terms(self) -> list[str]:
+        return self[0].split(self.SEP) if self[0] else []
+
+    def weights(self) -> array:
+        out = array("f")
+        out.frombytes(self[1])
+        return out
 
 
 class ImpactTokenizer(Composable):
@@ -94,6 +117,8 @@ class ImpactTokenizer(Composable):
                  start_pos=0, start_char=0, mode="", **kwargs):
         if isinstance(value, SearchDocument):
             items = ranking.document_impacts(value).items()
+        elif isinstance(value, PackedImpacts):
+            items = zip(value.terms(), value.weights(), strict=True)
         elif isinstance(value, dict):
             items = value.items()
         else:
@@ -167,7 +192,8 @@ def make_schema() -> fields.Schema:
         status=_field(ListTokenizer(), formats.Existence()),
         published=fields.COLUMN(columns.NumericColumn("d", default=0.0)),
         adopters=fields.COLUMN(columns.NumericColumn("i", default=0)),
-        hl=fields.STORED(),
+        # a column, not a stored field: whoosh would pickle and compress it a second time
+        hl=fields.COLUMN(columns.VarBytesColumn()),
     )
 
 
@@ -181,7 +207,7 @@ def _doc_fields(doc: SearchDocument) -> dict:
         "id": str(doc.id),
         "docid": int(doc.id),
         "version": (doc.version or "").encode(),
-        "text": ranking.document_impacts(doc),
+        "text": PackedImpacts.pack(ranking.document_impacts(doc)),
         "topic": list(doc.topics or ()),
         "state": [doc.state] if doc.state else [],
         "status": [doc.status] if doc.status else [],
@@ -227,15 +253,55 @@ def make_codec() -> W3Codec:
     return KbCodec(blocklimit=1024, compression=1, inlinelimit=8)
 
 
+class _Postings:
+    """Postings of one field in arrival order: parallel term-id / docnum / weight arrays."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.terms = array("I")
+        self.docs = array("I")
+        self.weights = array("f")
+
+    def add(self, docnum: int, terms: list[str], weights: Iterable[float] | bytes) -> int:
+        vocab = self.vocab
+        for term in set(terms).difference(vocab):  # new terms get the next numbers
+            vocab[term] = len(vocab)
+        ids = list(map(vocab.__getitem__, terms))
+        self.terms.extend(ids)
+        self.docs.extend(repeat(docnum, len(ids)))
+        if isinstance(weights, bytes):
+            self.weights.frombytes(weights)
+        else:
+            self.weights.extend(weights)
+        return len(ids)
+
+    def by_term(self) -> Iterator[tuple[str, array, array]]:
+        """``(term, docnums, weights)`` in term order, docnums ascending."""
+        if not self.vocab:
+            return
+        tids = np.frombuffer(self.terms, dtype=np.uint32)
+        order = np.argsort(tids, kind="stable")  # arrival order = docnum order within a term
+        docs = np.frombuffer(self.docs, dtype=np.uint32)[order]
+        weights = np.frombuffer(self.weights, dtype=np.float32)[order]
+        ends = np.cumsum(np.bincount(tids, minlength=len(self.vocab)))
+        for term in sorted(self.vocab):
+            tid = self.vocab[term]
+            start, end = (int(ends[tid - 1]) if tid else 0), int(ends[tid])
+            yield term, array("I", docs[start:end].tobytes()), array("f", weights[start:end].tobytes())
+
+
 class _BulkWriter(writing.SegmentWriter):
-    """Segment writer for ``rebuild``: keeps the postings of the new segment
-    in memory (term → doc/weight arrays) instead of whoosh's sorting pool and
-    writes them block-wise at commit, several times faster for bulk loads.
-    Only for fresh segments (``commit(mergetype=writing.CLEAR)``)."""
+    """Segment writer for ``rebuild`` and bulk ``index``: keeps the postings of
+    the new segment in memory (flat term-id/doc/weight arrays, inverted with
+    numpy at commit) instead of whoosh's sorting pool, several times faster
+    for bulk loads.  Only ever writes a new segment: commit with
+    ``mergetype=writing.CLEAR`` (rebuild) or ``merge=False`` (append); a merge
+    would route the old segments' postings through the pool, which this
+    writer does not flush."""
 
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
-        self._mem: dict[str, dict[str, tuple[array, array]]] = {}
+        self._mem: dict[str, _Postings] = {}
 
     def add_document(self, **fields_) -> None:
         self._check_state()
@@ -251,22 +317,19 @@ class _BulkWriter(writing.SegmentWriter):
                 field_ = schema[fieldname]
                 length = 0
                 if field_.indexed:
-                    terms = self._mem.get(fieldname)
-                    if terms is None:
-                        terms = self._mem[fieldname] = {}
-                    if isinstance(value, dict):  # fast path: {term: impact}
-                        items = value.items()
+                    postings = self._mem.get(fieldname)
+                    if postings is None:
+                        postings = self._mem[fieldname] = _Postings()
+                    if isinstance(value, PackedImpacts):  # fast path: analysed by a worker
+                        length = postings.add(docnum, value.terms(), value[1])
+                    elif isinstance(value, dict):  # {term: impact}
+                        length = postings.add(docnum, list(value), value.values())
                     elif isinstance(value, list) and isinstance(field_.analyzer, ListTokenizer):
-                        items = ((v, 1.0) for v in dict.fromkeys(x for x in value if x))
+                        items = list(dict.fromkeys(x for x in value if x))
+                        length = postings.add(docnum, items, repeat(1.0, len(items)))
                     else:
-                        items = ((t.decode("utf-8"), w) for t, _f, w, _v in field_.index(value))
-                    for term, weight in items:
-                        length += 1
-                        entry = terms.get(term)
-                        if entry is None:
-                            entry = terms[term] = (array("I"), array("f"))
-                        entry[0].append(docnum)
-                        entry[1].append(weight)
+                        items = [(t.decode("utf-8"), w) for t, _f, w, _v in field_.index(value)]
+                        length = postings.add(docnum, [t for t, _w in items], [w for _t, w in items])
                 perdoc.add_field(fieldname, field_, value if field_.stored else None, length)
                 column = field_.column_type
                 if column:
@@ -282,12 +345,10 @@ class _BulkWriter(writing.SegmentWriter):
         self.perdocwriter.close()
         fw = self.fieldwriter
         for fieldname in sorted(self._mem):
-            terms = self._mem[fieldname]
             fw.start_field(fieldname, self.schema[fieldname])
             pw = fw._postwriter
             limit = pw._blocklimit
-            for term in sorted(terms):
-                ids, ws = terms[term]
+            for term, ids, ws in self._mem[fieldname].by_term():
                 fw.start_term(term.encode("utf-8"))
                 n = len(ids)
                 for start in range(0, n, limit):
@@ -301,8 +362,48 @@ class _BulkWriter(writing.SegmentWriter):
                         pw._write_block()  # starts a new block itself
                 fw.finish_term()
             fw.finish_field()
-            terms.clear()
+        self._mem.clear()
         fw.close()
+
+
+def _analysed(
+    docs: Iterable[SearchDocument], procs: int, progress: Callable[[int], None] | None = None,
+    batch_size: int = 500,
+) -> Iterator[dict]:
+    """Yield the index fields of ``docs`` in order.  From the second batch on
+    they are analysed in ``procs`` worker processes (if more than one) while
+    the caller writes the previous batch; ``docs`` is only read in the calling
+    thread.  ``progress(k)`` reports each finished batch."""
+    pool = None
+    pending = None
+    n = 0
+    try:
+        it = iter(docs)
+        while True:
+            batch = list(islice(it, batch_size))
+            if not batch:
+                break
+            if pool is None and procs > 1 and n >= batch_size:
+                ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+                pool = ctx.Pool(procs)
+            if pool is None:
+                prepared = [_doc_fields(d) for d in batch]
+            else:
+                future = pool.map_async(_doc_fields, batch, chunksize=50)
+                prepared, pending = (pending.get() if pending is not None else []), future
+            yield from prepared
+            n += len(batch)
+            if progress is not None and prepared:
+                progress(len(prepared))
+        if pending is not None:
+            prepared = pending.get()
+            yield from prepared
+            if progress is not None and prepared:
+                progress(len(prepared))
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
 
 
 # ------------------------------------------------------------- reader caches
@@ -339,6 +440,7 @@ class _View:
     facet_matrix: dict[str, np.ndarray]  # field -> bool[values, docs]
     facet_packed: dict[str, np.ndarray]  # the same bit-packed as uint64 rows (fast counting)
     newest: np.ndarray | None = None
+    texts: object | None = None  # column reader of ``hl`` (opened on first use)
     terms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     speller: german.Speller | None = None
 
@@ -480,7 +582,17 @@ class WhooshBackend:
     # --------------------------------------------------------------- writing
 
     def index(self, docs: Iterable[SearchDocument]) -> None:
-        prepared = [_doc_fields(d) for d in docs]  # analyse outside the lock
+        """Add or replace documents.  Up to ``BULK_THRESHOLD`` documents are
+        analysed before the write lock is taken and written with whoosh's
+        ordinary writer; larger inputs (a bulk import) are streamed: analysed
+        in worker processes and written as one new segment by the in-memory
+        bulk writer, without holding all documents in memory."""
+        it = iter(docs)
+        head = list(islice(it, BULK_THRESHOLD))
+        if len(head) == BULK_THRESHOLD:
+            self._index_bulk(chain(head, it))
+            return
+        prepared = [_doc_fields(d) for d in head]  # analyse outside the lock
         if not prepared:
             return
         with self._write_lock():
@@ -492,6 +604,25 @@ class WhooshBackend:
                 w.cancel()
                 raise
             w.commit()
+
+    def _index_bulk(self, docs: Iterable[SearchDocument], procs: int | None = None) -> int:
+        """Append documents as one new segment; replaced ids are deleted first."""
+        n = 0
+        with self._write_lock(timeout=max(self.lock_timeout, 600.0)):
+            view = self._current()
+            existing = set(view.ids[view.live].tolist())
+            w = _BulkWriter(self._ix, timeout=30.0, delay=0.05, codec=make_codec())
+            try:
+                for fields_ in _analysed(docs, self._procs(procs)):
+                    if fields_["docid"] in existing:
+                        w.delete_by_term("id", fields_["id"])
+                    w.add_document(**fields_)
+                    n += 1
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit(merge=False)
+        return n
 
     def remove(self, ids: Iterable[int]) -> None:
         keys = [str(int(i)) for i in ids]
@@ -507,6 +638,12 @@ class WhooshBackend:
                 raise
             w.commit()
 
+    def _procs(self, procs: int | None) -> int:
+        procs = self.rebuild_procs if procs is None else procs
+        if mp.current_process().daemon:  # daemonic processes cannot have children
+            procs = 1
+        return procs
+
     def rebuild(
         self,
         docs: Iterable[SearchDocument],
@@ -521,48 +658,16 @@ class WhooshBackend:
         second batch of 500 on, documents are analysed in ``procs`` worker
         processes (default: CPU count) while this process reads ``docs``
         (only ever in the calling thread) and writes the segment."""
-        procs = self.rebuild_procs if procs is None else procs
-        if mp.current_process().daemon:  # daemonic processes cannot have children
-            procs = 1
         n = 0
-        batch_size = 500
         with self._write_lock(timeout=max(self.lock_timeout, 600.0)):
             w = _BulkWriter(self._ix, timeout=30.0, delay=0.05, codec=make_codec())
-            pool = None
             try:
-                it = iter(docs)
-                pending = None
-                while True:
-                    batch = list(islice(it, batch_size))
-                    if not batch:
-                        break
-                    if pool is None and procs > 1 and n >= batch_size:
-                        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-                        pool = ctx.Pool(procs)
-                    if pool is None:
-                        prepared = [_doc_fields(d) for d in batch]
-                    else:
-                        future = pool.map_async(_doc_fields, batch, chunksize=50)
-                        prepared, pending = (pending.get() if pending is not None else []), future
-                    for fields_ in prepared:
-                        w.add_document(**fields_)
-                    n += len(prepared)
-                    if progress is not None and prepared:
-                        progress(len(prepared))
-                if pending is not None:
-                    prepared = pending.get()
-                    for fields_ in prepared:
-                        w.add_document(**fields_)
-                    n += len(prepared)
-                    if progress is not None and prepared:
-                        progress(len(prepared))
+                for fields_ in _analysed(docs, self._procs(procs), progress):
+                    w.add_document(**fields_)
+                    n += 1
             except BaseException:
                 w.cancel()
                 raise
-            finally:
-                if pool is not None:
-                    pool.terminate()
-                    pool.join()
             w.commit(mergetype=writing.CLEAR, optimize=True)
         return n
 
@@ -730,7 +835,9 @@ class WhooshBackend:
 
     def _stored_texts(self, view: _View, docnum: int) -> dict | None:
         try:
-            raw = view.reader.stored_fields(docnum).get("hl")
+            if view.texts is None:
+                view.texts = view.reader.column_reader("hl")
+            raw = view.texts[docnum]
         except Exception:  # noqa: BLE001
             return None
         return json.loads(zlib.decompress(raw).decode()) if raw else None

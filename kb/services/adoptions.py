@@ -28,6 +28,7 @@ from kb.models import (
     User,
 )
 from kb.services import organisations
+from kb.services.unit_of_work import retrying
 
 STALE_AFTER = timedelta(days=365)
 NOTE_MAX_LENGTH = 1000
@@ -163,6 +164,7 @@ def clean_since(since: str | None) -> str | None:
 # ---------------------------------------------------------------- writing
 
 
+@retrying
 def declare(
     session: Session,
     *,
@@ -235,6 +237,7 @@ def declare_as_member(session: Session, *, case: UseCase, actor: User, status: A
                    verified=is_verified_member(actor, org))
 
 
+@retrying
 def confirm(session: Session, adoption: Adoption, *, actor: User) -> Adoption:
     """Confirm that the adoption is still current (after a reminder, or any time)."""
     if not may_change(actor, adoption):
@@ -251,6 +254,7 @@ def confirm(session: Session, adoption: Adoption, *, actor: User) -> Adoption:
     return adoption
 
 
+@retrying
 def withdraw(session: Session, adoption: Adoption, *, actor: User, reason: str | None = None) -> None:
     """Remove an adoption (by a member of the adopting organisation, or a moderator)."""
     if not may_change(actor, adoption):
@@ -261,6 +265,7 @@ def withdraw(session: Session, adoption: Adoption, *, actor: User, reason: str |
     session.commit()
 
 
+@retrying
 def moderate(
     session: Session,
     adoption: Adoption,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -121,7 +122,8 @@ def _sync_adopters(
     for ref in record.adopters:
         org = owner_organisation(session, ref.owner)
         if org is owner:
-            outcome.warnings.append(f"{record.slug}: {org.name} ist Eigentümer, nicht Nachnutzer – übersprungen.")
+            outcome.warnings.append(_("%(slug)s: %(name)s ist Eigentümer, nicht Nachnutzer – übersprungen.",
+                                      slug=record.slug, name=org.name))
             continue
         if id(org) in wanted:
             continue

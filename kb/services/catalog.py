@@ -201,9 +201,20 @@ def can_view(case: UseCase, viewer: User | None) -> bool:
     return viewer.has_role(Role.MODERATOR) or case.author_id == viewer.id
 
 
+def case_page_options():
+    """Loader options for a case page: adopters with their places and reports in a few queries."""
+    org = (selectinload(Organisation.municipality), selectinload(Organisation.land))
+    return (
+        selectinload(UseCase.topics),
+        selectinload(UseCase.owner).options(*org),
+        selectinload(UseCase.adoptions).options(selectinload(Adoption.report),
+                                                selectinload(Adoption.organisation).options(*org)),
+    )
+
+
 def get_visible(session: Session, slug: str, viewer: User | None) -> UseCase | None:
     """Return the case if the viewer may see it, else None (shown as 404)."""
-    case = session.scalar(select(UseCase).where(UseCase.slug == slug))
+    case = session.scalar(select(UseCase).where(UseCase.slug == slug).options(*case_page_options()))
     return case if case is not None and can_view(case, viewer) else None
 
 

@@ -13,12 +13,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kb.database import begin_write
 from kb.models import AdoptionSource, UseCase
-from kb.services import case_writer
+from kb.services import case_bulk, case_writer, organisations
 from kb.services.records import CaseRecord, RecordParser
 from kb.services.registry import get_resolver
+from kb.services.unit_of_work import retrying
 
 MAX_PROBLEMS_SHOWN = 50
+#: new cases are inserted in chunks of this many (bounded memory, a moving progress bar)
+BULK_CHUNK = 5000
 
 
 @dataclass
@@ -150,6 +154,7 @@ def validate(session: Session, sources: list[SourceRecord]) -> list[tuple[Source
                 slug=record.slug, path=first.path, line=first.line)))
             continue
         seen[record.slug] = source
+        source.data = None  # the record has everything now; a 50,000-case import halves its memory
         parsed.append((source, record))
     if problems:
         raise ImportRejected(problems)
@@ -165,6 +170,7 @@ def import_files(session: Session, paths: Iterable[Path], **options) -> ImportRe
     return report
 
 
+@retrying
 def write_validated(
     session: Session,
     parsed: list[tuple[SourceRecord, CaseRecord]],
@@ -198,16 +204,34 @@ def _existing_cases(session: Session, slugs: list[str]) -> dict[str, UseCase]:
     return found
 
 
+def _prefetch_organisations(session: Session, records: list[CaseRecord]) -> None:
+    refs = [r.owner for r in records] + [a.owner for r in records for a in r.adopters]
+    organisations.prefetch(session, (ref.entry for ref in refs if ref.entry is not None),
+                           (ref.name for ref in refs if ref.entry is None and ref.name))
+
+
 def _write_all(session, parsed, source, skip_existing, report, progress) -> None:
+    """Update existing cases one by one; insert new ones in bulk, BULK_CHUNK at a time."""
+    begin_write(session)
     topics = case_writer.topics_by_name(session)
-    existing = _existing_cases(session, [record.slug for _s, record in parsed])
+    records = [record for _s, record in parsed]
+    existing = _existing_cases(session, [record.slug for record in records])
+    if len(records) > 50:
+        _prefetch_organisations(session, records)
+    new: list[CaseRecord] = []
     with session.no_autoflush:
-        for index, (_src, record) in enumerate(parsed, start=1):
-            if skip_existing and record.slug in existing:
+        for index, record in enumerate(records, start=1):
+            if record.slug not in existing:
+                new.append(record)
+                report.slugs.append(record.slug)
+                if len(new) >= BULK_CHUNK:
+                    _insert_new(session, new, source, topics, report, progress)
+                continue
+            if skip_existing:
                 report.skipped += 1
             else:
                 outcome = case_writer.write_record(
-                    session, record, source=source, topics=topics, existing=existing.get(record.slug)
+                    session, record, source=source, topics=topics, existing=existing[record.slug]
                 )
                 setattr(report, outcome.action, getattr(report, outcome.action) + 1)
                 report.adoptions_added += outcome.adoptions_added
@@ -218,4 +242,18 @@ def _write_all(session, parsed, source, skip_existing, report, progress) -> None
                 progress(1)
             if index % 1000 == 0:
                 session.flush()
+        _insert_new(session, new, source, topics, report, progress)
     session.flush()
+
+
+def _insert_new(session, new: list[CaseRecord], source, topics, report: ImportReport, progress) -> None:
+    """Insert the collected new records and empty the list."""
+    if not new:
+        return
+    outcome = case_bulk.insert_cases(session, new, source=source, topics=topics)
+    report.created += len(outcome.ids)
+    report.adoptions_added += outcome.adoptions_added
+    report.warnings.extend(outcome.warnings)
+    if progress:
+        progress(len(new))
+    new.clear()

@@ -17,6 +17,7 @@ from kb.model_base import utcnow
 from kb.models import CaseRevision, ModerationState, RevisionState, Role, UseCase, User
 from kb.services import audit, notifications, revisions
 from kb.services.submissions import SubmissionError, apply_record, parse
+from kb.services.unit_of_work import retrying
 
 DECISIONS = ("publish", "reject")
 MAX_REASON = 2000
@@ -90,6 +91,7 @@ def pending_for(session: Session, case: UseCase) -> Pending | None:
     return None
 
 
+@retrying
 def decide(session: Session, case: UseCase, decision: str, reason: str | None, *, actor: User) -> Pending:
     """Publish or reject what waits for this case; a rejection needs a reason. Commit, then mail."""
     require_moderator(actor)

@@ -1,7 +1,7 @@
 """Resolve municipality names as people write them to the Destatis Gemeindeverzeichnis.
 
-Pure Python (stdlib only). A :class:`NameResolver` is built once from the registry rows
-(``seed_data/registry/*.csv``) and answers with :class:`RegistryEntry` objects.
+Pure Python (stdlib; messages through Flask-Babel's gettext). A :class:`NameResolver` is built
+once from the registry rows (``seed_data/registry/*.csv``) and answers with :class:`RegistryEntry` objects.
 
 Matching rules, in order:
 
@@ -31,6 +31,8 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from flask_babel import gettext as _
 
 __all__ = [
     "AmbiguousName", "NameResolutionError", "NameResolver", "RegistryEntry",
@@ -232,8 +234,8 @@ class NameResolver:
         phrases = {tuple(_tokens(p)) for p in (*_GEM_PREFIXES, *suffixes)}
         self._phrases = sorted((p for p in phrases if p), key=len, reverse=True)
         completion.sort(key=lambda ke: ke[0])
-        self._ckeys = [k for k, _ in completion]
-        self._centries = [e for _, e in completion]
+        self._ckeys = [k for k, _e in completion]
+        self._centries = [e for _k, e in completion]
         self._fuzzy_pool = sorted({k for tier in self._tiers for k in tier})
 
     def _add(self, tier: int, key: str, e: RegistryEntry) -> None:
@@ -263,11 +265,12 @@ class NameResolver:
 
     def resolve_state(self, text: str) -> tuple[str, str]:
         """Bundesland by name, abbreviation ("SN", "NRW") or code ("14") → (code, name)."""
-        toks, _ = _strip_prefixes(_tokens(text), [tuple(p.split()) for p in _STATE_PREFIXES])
+        toks, _prefix = _strip_prefixes(_tokens(text), [tuple(p.split()) for p in _STATE_PREFIXES])
         code = self._states.get(_key(toks)) or self._states.get("".join(toks))
         if code is None:
-            raise UnknownState(f"„{text.strip()}“ ist kein Bundesland. Erwartet wird ein Name "
-                               "(„Sachsen“), ein Kürzel („SN“) oder ein Schlüssel („14“).", text)
+            raise UnknownState(_("„%(text)s“ ist kein Bundesland. Erwartet wird ein Name "
+                                 "(„Sachsen“), ein Kürzel („SN“) oder ein Schlüssel („14“).",
+                                 text=text.strip()), text)
         return code, self._laender[code]
 
     def resolve(self, text: str, state: str | None = None) -> RegistryEntry:
@@ -277,8 +280,8 @@ class NameResolver:
         if raw.isdigit():
             entry = self.lookup(raw)
             if entry is None:
-                raise UnknownName(f"„{raw}“ ist kein Gemeinde- oder Kreisschlüssel im "
-                                  "Gemeindeverzeichnis (8 Stellen AGS, 5 Stellen Kreis).", raw)
+                raise UnknownName(_("„%(key)s“ ist kein Gemeinde- oder Kreisschlüssel im "
+                                    "Gemeindeverzeichnis (8 Stellen AGS, 5 Stellen Kreis).", key=raw), raw)
             variants, hint, hits = [(raw, "")], "", iter([[[entry]]])
         else:
             variants, tiers, hint = self._parse(raw)
@@ -296,16 +299,17 @@ class NameResolver:
             self._raise_unknown(raw, variants[-1][0], code, land)
         if not chosen:
             lands = ", ".join(dict.fromkeys(e.land for e in found))
-            raise UnknownName(f"„{raw}“ gibt es in {land} nicht, wohl aber in {lands}: "
-                              f"{self._describe_all(found)}.", raw, found)
+            raise UnknownName(_("„%(name)s“ gibt es in %(land)s nicht, wohl aber in %(lands)s: %(places)s.",
+                                name=raw, land=land, lands=lands, places=self._describe_all(found)), raw, found)
         chosen = sorted(chosen, key=_rank)
         if len(chosen) > 1 and hint in _TYPE_HINTS:  # "Stadt Bergen": only the Städte
             chosen = [e for e in chosen if self._typ[e.key] in _TYPE_HINTS[hint]] or chosen
         if len(chosen) > 1:
-            where = f" in {land}" if land else ""
-            raise AmbiguousName(f"„{raw}“ ist mehrdeutig ({len(chosen)} Treffer{where}): "
-                                f"{self._describe_all(chosen)}. Bitte Bundesland angeben oder "
-                                "den Namen genauer schreiben, z. B. mit Zusatz.", raw, chosen)
+            where = (_("%(num)d Treffer in %(land)s", num=len(chosen), land=land) if land
+                     else _("%(num)d Treffer", num=len(chosen)))
+            raise AmbiguousName(_("„%(name)s“ ist mehrdeutig (%(hits)s): %(places)s. Bitte Bundesland angeben "
+                                  "oder den Namen genauer schreiben, z. B. mit Zusatz.",
+                                  name=raw, hits=where, places=self._describe_all(chosen)), raw, chosen)
         return chosen[0]
 
     def complete(self, prefix: str, state: str | None = None,
@@ -365,14 +369,16 @@ class NameResolver:
                             and e.land_code in (code or e.land_code)]
         suggestions = suggestions[:5]
         if _tokens(raw)[:1] and _tokens(raw)[0] in _NOT_GEMEINDE:  # "Amt Odervorland"
-            msg = (f"„{raw}“ ist ein Gemeindeverband (Amt, Samt- oder Verbandsgemeinde); das "
-                   "Gemeindeverzeichnis führt nur Gemeinden und Kreise. Bitte die Mitgliedsgemeinde "
-                   "angeben.")
+            msg = _("„%(name)s“ ist ein Gemeindeverband (Amt, Samt- oder Verbandsgemeinde); das "
+                    "Gemeindeverzeichnis führt nur Gemeinden und Kreise. Bitte die Mitgliedsgemeinde "
+                    "angeben.", name=raw)
+        elif land:
+            msg = _("„%(name)s“ ist keine Gemeinde und kein Kreis im Gemeindeverzeichnis (%(land)s).",
+                    name=raw, land=land)
         else:
-            msg = f"„{raw}“ ist keine Gemeinde und kein Kreis im Gemeindeverzeichnis"
-            msg += f" ({land})." if land else "."
+            msg = _("„%(name)s“ ist keine Gemeinde und kein Kreis im Gemeindeverzeichnis.", name=raw)
         if suggestions:
-            msg += f" Meinten Sie: {self._describe_all(suggestions)}?"
+            msg += " " + _("Meinten Sie: %(places)s?", places=self._describe_all(suggestions))
         raise UnknownName(msg, raw, suggestions)
 
     def _describe(self, e: RegistryEntry) -> str:
@@ -381,7 +387,8 @@ class NameResolver:
 
     def _describe_all(self, entries: list[RegistryEntry], limit: int = 10) -> str:
         text = "; ".join(self._describe(e) for e in entries[:limit])
-        return text + (f"; … und {len(entries) - limit} weitere" if len(entries) > limit else "")
+        more = len(entries) - limit
+        return text + ("; … " + _("und %(num)d weitere", num=more) if more > 0 else "")
 
 
 def _int(value: object) -> int | None:

@@ -85,18 +85,67 @@ class CaseRecord:
     warnings: list[str] = field(default_factory=list)
 
 
+def _nul_fields(value: Any, path: str = "") -> list[str]:
+    """Paths of the strings (and keys) in a record that contain NUL, which no database stores."""
+    if isinstance(value, str):
+        return [path or "-"] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            found += [name] if "\x00" in str(key) else _nul_fields(item, name)
+        return found
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _nul_fields(item, f"{path}[{i}]")]
+    return []
+
+
 class RecordParser:
     """Check records against the registry and the topic vocabulary."""
 
     def __init__(self, resolver: NameResolver, topic_names: set[str]) -> None:
         self.resolver = resolver
         self.topic_names = topic_names
+        self._resolved: dict[tuple[str, str | None], object] = {}
+
+    def _resolve_state(self, state: str) -> tuple[str, str]:
+        """``resolver.resolve_state`` remembered per parser."""
+        key = ("\x00land", state)
+        result = self._resolved.get(key)
+        if result is None:
+            try:
+                result = self.resolver.resolve_state(state)
+            except NameResolutionError as exc:
+                result = exc
+            self._resolved[key] = result
+        if isinstance(result, NameResolutionError):
+            raise result.with_traceback(None)
+        return result
+
+    def _resolve(self, name: str, state: str | None) -> RegistryEntry:
+        """``resolver.resolve`` remembered per parser (a bulk import names the same places often)."""
+        if not isinstance(state, str | None):
+            return self.resolver.resolve(name, state=state)
+        key = (name, state)
+        result = self._resolved.get(key)
+        if result is None:
+            try:
+                result = self.resolver.resolve(name, state=state)
+            except NameResolutionError as exc:
+                result = exc
+            self._resolved[key] = result
+        if isinstance(result, NameResolutionError):
+            raise result.with_traceback(None)
+        return result
 
     def parse(self, data: Any) -> tuple[CaseRecord | None, list[FieldProblem]]:
         """Return the record and an empty list, or None and every problem found."""
         if not isinstance(data, dict):
             return None, [FieldProblem("-", _("Ein Eintrag muss ein JSON-Objekt sein."))]
-        problems: list[FieldProblem] = []
+        problems: list[FieldProblem] = [
+            FieldProblem(path, _("Enthält ein unzulässiges Steuerzeichen (NUL, \\u0000)."))
+            for path in _nul_fields(data)
+        ]
         for key in data:
             if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
                 problems.append(FieldProblem(key, _("Unbekanntes Feld „%(key)s“.", key=key)))
@@ -160,7 +209,7 @@ class RecordParser:
         land_code = None
         if state is not None:
             try:
-                land_code, _name = self.resolver.resolve_state(str(state))
+                land_code, _name = self._resolve_state(str(state))
             except NameResolutionError as exc:
                 problems.append(FieldProblem("state", str(exc)))
                 return None
@@ -170,7 +219,7 @@ class RecordParser:
                 problems.append(FieldProblem("municipality", _("Erwartet wird ein Text.")))
                 return None
             try:
-                entry = self.resolver.resolve(value, state=state)
+                entry = self._resolve(value, state)
             except NameResolutionError as exc:
                 problems.append(FieldProblem("municipality", str(exc)))
                 return None
@@ -249,7 +298,7 @@ class RecordParser:
         """Resolve an adopter; an unmatched or ambiguous name is kept as a named organisation."""
         if state is not None:
             try:
-                self.resolver.resolve_state(str(state))
+                self._resolve_state(str(state))
             except NameResolutionError as exc:
                 problems.append(FieldProblem(where, str(exc)))
                 return None, None
@@ -260,7 +309,7 @@ class RecordParser:
         error: NameResolutionError | None = None
         for hint in hints:
             try:
-                entry = self.resolver.resolve(name, state=hint)
+                entry = self._resolve(name, hint)
                 return OwnerRef(entry=entry, land_code=entry.land_code), None
             except NameResolutionError as exc:
                 error = exc

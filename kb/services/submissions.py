@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from kb.model_base import utcnow
@@ -33,6 +33,7 @@ from kb.services.case_writer import CASE_FIELDS, owner_organisation, topics_by_n
 from kb.services.records import CaseRecord, FieldProblem, RecordParser
 from kb.services.registry import get_resolver
 from kb.services.topics import slugify
+from kb.services.unit_of_work import retrying
 
 RESERVED_SLUGS = frozenset({"new", "neu", "mine"})
 OPTIONAL_IN_DRAFT = ("summary", "description", "topics", "status")
@@ -71,11 +72,22 @@ def new_slug(session: Session, title: str) -> str:
     base = slugify(title)[:100].strip("-") or "loesung"
     if base in RESERVED_SLUGS:
         base = f"{base}-loesung"
+    lock_slug(session, base)
     taken = set(session.scalars(select(UseCase.slug).where(UseCase.slug.like(f"{base}%"))))
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def lock_slug(session: Session, base: str) -> None:
+    """Make concurrent creators of the same slug wait for each other until commit (PostgreSQL).
+
+    Without it, members submitting the same title at the same moment would both pick the same
+    free slug and all but one would have to start over. (SQLite lets one writer in at a time.)
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"kb-slug:{base}"})
 
 
 def parse(session: Session, data: dict[str, Any], *, draft: bool) -> CaseRecord:
@@ -138,6 +150,7 @@ def _create(session: Session, record: CaseRecord, author: User | None) -> UseCas
 # -- drafts ------------------------------------------------------------------------------------
 
 
+@retrying
 def save_draft(session: Session, data: dict[str, Any], *, author: User, case: UseCase | None = None) -> UseCase:
     """Save a new draft, or the author's changes as a draft; commit once.
 
@@ -183,6 +196,7 @@ def _save_revision(session: Session, case: UseCase, record: CaseRecord, actor: U
 # -- submitting --------------------------------------------------------------------------------
 
 
+@retrying
 def submit(session: Session, case: UseCase, *, actor: User) -> UseCase:
     """Send a saved draft (new case or draft edit of a published case) to moderation; commit."""
     _require_edit(case, actor)
@@ -200,6 +214,7 @@ def submit(session: Session, case: UseCase, *, actor: User) -> UseCase:
     return case
 
 
+@retrying
 def submit_data(session: Session, data: dict[str, Any], *, author: User, case: UseCase | None = None) -> UseCase:
     """Validate fully, save and send to moderation in one step; commit once."""
     if case is not None and case.is_published:
@@ -220,6 +235,7 @@ def submit_data(session: Session, data: dict[str, Any], *, author: User, case: U
     return case
 
 
+@retrying
 def propose_edit(session: Session, case: UseCase, data: dict[str, Any], *, actor: User) -> CaseRevision:
     """Propose a change to a published case; the published text stays until it is published."""
     _require_edit(case, actor)
@@ -251,6 +267,7 @@ def _mark_submitted(session: Session, case: UseCase, actor: User | None, via: st
     audit.record(session, actor, "case.submit", case, data={"revision": revision.number, "via": via})
 
 
+@retrying
 def submit_record(session: Session, record: CaseRecord, *, author: User | None, via: str = "api") -> UseCase:
     """Create or update the case with the record's slug and send it to moderation; commit.
 
@@ -342,6 +359,7 @@ def topic_names(session: Session) -> list[str]:
     return list(session.scalars(select(Topic.name).order_by(Topic.position, Topic.name)))
 
 
+@retrying
 def delete_draft(session: Session, case: UseCase, *, actor: User) -> None:
     """Delete a case that was never published (draft or rejected); commit."""
     _require_edit(case, actor)

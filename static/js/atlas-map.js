@@ -19,7 +19,7 @@
   };
   var GERMANY = [[47.2, 5.8], [55.1, 15.1]];
 
-  function popup(point, linkBase) {
+  function popup(point, linkBase, staleLabel) {
     var box = document.createElement("div");
     var title = document.createElement(point.key ? "a" : "strong");
     title.textContent = point.name;
@@ -29,7 +29,7 @@
     box.appendChild(title);
     var lines = [point.role_label, point.detail, point.state];
     if (point.stale) {
-      lines.push(document.documentElement.lang === "en" ? "outdated" : "veraltet");
+      lines.push(staleLabel);
     }
     lines.forEach(function (text) {
       if (text) {
@@ -72,11 +72,11 @@
     }
     element.classList.add("atlas-map__canvas--active");
     element.setAttribute("role", "region");
-    element.setAttribute("aria-label", element.getAttribute("data-label") || "Karte");
+    element.setAttribute("aria-label", element.getAttribute("data-label") || "");
 
     var map = L.map(element, { scrollWheelZoom: false, zoomSnap: 0.25, attributionControl: true });
     map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution("Länder: Natural Earth");
+    map.attributionControl.addAttribution(element.getAttribute("data-attribution") || "Natural Earth");
     var tileUrl = element.getAttribute("data-tile-url");
     if (tileUrl) {
       L.tileLayer(tileUrl, { maxZoom: 18 }).addTo(map);
@@ -84,6 +84,7 @@
     addOutlines(map, element.getAttribute("data-outlines"));
 
     var linkBase = element.getAttribute("data-link-base") || "";
+    var staleLabel = element.getAttribute("data-stale-label") || "";
     var bounds = [];
     points.forEach(function (point) {
       var big = point.role === "owner" || point.role === "self";
@@ -95,7 +96,7 @@
         fillOpacity: point.stale ? 0.45 : 0.95,
         className: "atlas-marker atlas-marker--" + point.role
       });
-      marker.bindPopup(popup(point, linkBase));
+      marker.bindPopup(popup(point, linkBase, staleLabel));
       marker.bindTooltip(point.name);
       marker.addTo(map);
       bounds.push([point.lat, point.lon]);

@@ -8,10 +8,15 @@ Indexes ``corpus.jsonl`` into
       the ``tantivy`` package is installed (``requirements-eval.txt``),
 and prints a table per query file (``queries.jsonl``, ``queries_holdout.jsonl``).
 
+  (d) the PostgreSQL backend (``kb.search``, ``--backend postgres``), on scratch
+      tables in the database given by ``--database-url`` (or ``KB_TEST_DATABASE_URL``),
+
 Run::
 
     .venv/bin/python -m tests.search_eval.run_eval [--engines whoosh,fts5,tantivy]
         [--queries tests/search_eval/queries.jsonl ...] [--show-misses]
+    .venv/bin/python -m tests.search_eval.run_eval --backend postgres \
+        --database-url postgresql+psycopg://user@host/db   # compares with whoosh
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sqlite3
 import sys
@@ -204,7 +210,35 @@ class TantivyEngine:
         pass
 
 
-ENGINES = {"whoosh": WhooshEngine, "fts5": Fts5Engine, "tantivy": TantivyEngine}
+class PostgresEngine:
+    """The PostgreSQL backend on scratch tables (dropped again by ``close``)."""
+
+    name = "postgres"
+
+    def __init__(self, corpus: list[dict], database_url: str | None = None) -> None:
+        from kb.search.postgres_schema import drop_tables
+
+        url = database_url or os.environ.get("KB_TEST_DATABASE_URL")
+        if not url:
+            raise SystemExit("--backend postgres needs --database-url (or KB_TEST_DATABASE_URL)")
+        prefix = f"eval_{os.getpid()}_{os.urandom(3).hex()}"
+        self.backend = create_backend("postgres", engine=url, table_prefix=prefix, create_tables=True)
+        self._drop = drop_tables
+        docs = [to_document(i + 1, r) for i, r in enumerate(corpus)]
+        self.backend.rebuild(docs)
+        self.slugs = {d.id: d.slug for d in docs}
+
+    def __call__(self, query: str) -> list[str]:
+        res = self.backend.search(SearchQuery(text=query, per_page=K))
+        return [self.slugs[h.id] for h in res.hits]
+
+    def close(self) -> None:
+        with self.backend.engine.begin() as conn:
+            self._drop(conn, self.backend.tables)
+        self.backend.close()
+
+
+ENGINES = {"whoosh": WhooshEngine, "fts5": Fts5Engine, "tantivy": TantivyEngine, "postgres": PostgresEngine}
 
 
 def available_engines(names: Iterable[str]) -> list[str]:
@@ -255,6 +289,21 @@ def evaluate_whoosh(queries_file: Path = QUERY_FILES[0], corpus_file: Path = COR
         engine.close()
 
 
+def evaluate_backends(queries_file: Path = QUERY_FILES[0], database_url: str | None = None,
+                      corpus_file: Path = CORPUS) -> dict[str, dict]:
+    """Whoosh and PostgreSQL on the same corpus and queries: ``{"whoosh": …, "postgres": …}``."""
+    corpus = load_corpus(corpus_file)
+    queries = load_jsonl(queries_file)
+    out = {}
+    for name, make in (("whoosh", WhooshEngine), ("postgres", lambda c: PostgresEngine(c, database_url))):
+        engine = make(corpus)
+        try:
+            out[name] = evaluate(engine, queries)
+        finally:
+            engine.close()
+    return out
+
+
 def format_table(title: str, results: dict[str, dict]) -> str:
     engines = list(results)
     head = f"{'kind':<11} {'n':>3} " + " ".join(f"{e + ' nDCG':>13} {e + ' R@10':>13}" for e in engines)
@@ -283,10 +332,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=Path, action="append")
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--show-misses", action="store_true", help="list whoosh queries with nDCG < 0.7")
+    ap.add_argument("--backend", choices=["postgres"],
+                    help="also evaluate this kb.search backend (postgres: next to whoosh)")
+    ap.add_argument("--database-url", help="PostgreSQL URL for --backend postgres (default: KB_TEST_DATABASE_URL)")
     args = ap.parse_args(argv)
     corpus = load_corpus(args.corpus)
+    if args.backend == "postgres":
+        args.engines = "whoosh,postgres"
     names = available_engines(x.strip() for x in args.engines.split(",") if x.strip())
-    engines = {n: ENGINES[n](corpus) for n in names}
+    engines = {n: (PostgresEngine(corpus, args.database_url) if n == "postgres" else ENGINES[n](corpus))
+               for n in names}
     try:
         for qfile in args.queries or QUERY_FILES:
             queries = load_jsonl(qfile)

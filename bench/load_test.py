@@ -1,0 +1,274 @@
+"""Load test: mixed traffic against a running Praxisatlas for a fixed time.
+
+Readers search (web page and API), open case pages, municipality pages and the start page;
+writers sign in, submit new cases through the web form (with CSRF token, like a browser) and
+declare "Wir nutzen das auch"; an API client submits cases with a token. Printed: requests per
+second, latency percentiles per kind of request and the number of errors (5xx or no answer).
+
+Against a server you run yourself (accounts needed only for writers)::
+
+    .venv/bin/python bench/load_test.py --url http://127.0.0.1:8000 --duration 60 --readers 16 \\
+        --writer autorin@example.org:passwort --api-token kb_…
+
+Or let the script set up a throwaway instance (init-db, seed, accounts) and serve it with gunicorn::
+
+    .venv/bin/python bench/load_test.py --serve --workers 4 --duration 60 --readers 16 --writers 4
+    .venv/bin/python bench/load_test.py --serve --database-url postgresql+psycopg://…/leer --search postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+QUERIES = ["Chatbot", "Bürgerbeteiligung", "Radweg", "Digitalisierng", "KI", "ÖPNV", "Hochwasser Warnung",
+           "Projekte in Sachsen", "Datenplattform", "Sehbehinderung", "Parkplätze", "E-Akte", "Baumkataster",
+           "Leipzig", "Geodaten Dortmund", "Terminvergabe", "Open Data", "Smart City", "Schule digital", "Wlan"]
+TOPICS = ["Bürgerservice", "Mobilität", "Geodaten", "Künstliche Intelligenz", "Klima und Umwelt"]
+MUNICIPALITIES = ["14713000", "09162000", "05913000", "08421000", "16053000", "07312000", "06412000", "03241001"]
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+@dataclass
+class Stats:
+    """Latencies and outcomes per kind of request (thread-safe)."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    client_errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    examples: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, kind: str, started: float, response: requests.Response | None, problem: str = "") -> None:
+        elapsed = (time.perf_counter() - started) * 1000
+        with self.lock:
+            self.latencies[kind].append(elapsed)
+            if response is None or response.status_code >= 500:
+                self.errors[kind] += 1
+                if len(self.examples) < 10:
+                    self.examples.append(f"{kind}: {response.status_code if response is not None else problem}")
+            elif response.status_code >= 400 and response.status_code not in (409,):
+                self.client_errors[kind] += 1
+
+
+class Client:
+    """One virtual user with its own cookies."""
+
+    def __init__(self, base: str, stats: Stats) -> None:
+        self.base = base
+        self.stats = stats
+        self.http = requests.Session()
+
+    def call(self, kind: str, method: str, path: str, **kwargs) -> requests.Response | None:
+        started = time.perf_counter()
+        try:
+            response = self.http.request(method, self.base + path, timeout=60, allow_redirects=False, **kwargs)
+        except requests.RequestException as exc:
+            self.stats.record(kind, started, None, type(exc).__name__)
+            return None
+        self.stats.record(kind, started, response)
+        return response
+
+    def csrf(self, kind: str, path: str) -> str | None:
+        page = self.call(kind, "GET", path)
+        match = _CSRF.search(page.text) if page is not None else None
+        return (match.group(1) or match.group(2)) if match else None
+
+
+def reader(base: str, stats: Stats, slugs: list[str], deadline: float, rng: random.Random) -> None:
+    client = Client(base, stats)
+    while time.monotonic() < deadline:
+        roll = rng.random()
+        if roll < 0.30:
+            params = {"q": rng.choice(QUERIES)}
+            if rng.random() < 0.3:
+                params["topic"] = rng.choice(TOPICS)
+            client.call("Suche (Seite)", "GET", "/search", params=params)
+        elif roll < 0.50:
+            client.call("Suche (API)", "GET", "/api/v1/search", params={"q": rng.choice(QUERIES), "per_page": 10})
+        elif roll < 0.80:
+            client.call("Fallseite", "GET", f"/cases/{rng.choice(slugs)}")
+        elif roll < 0.90:
+            client.call("Kommune", "GET", f"/municipalities/{rng.choice(MUNICIPALITIES)}")
+        else:
+            client.call("Startseite", "GET", "/")
+
+
+def writer(base: str, stats: Stats, account: tuple[str, str], slugs: list[str], deadline: float,
+           rng: random.Random) -> None:
+    client = Client(base, stats)
+    token = client.csrf("Anmelden", "/login")
+    client.call("Anmelden", "POST", "/login", data={"email": account[0], "password": account[1], "csrf_token": token})
+    n = 0
+    while time.monotonic() < deadline:
+        n += 1
+        token = client.csrf("Einreichen", "/cases/new")
+        client.call("Einreichen", "POST", "/cases/new", data={
+            "csrf_token": token, "action": "submit", "title": f"Lasttest {account[0].split('@')[0]} {n}",
+            "summary": "Eine Lösung aus dem Lasttest.", "description": "Beschreibung mit **Markdown**.",
+            "owner_kind": "municipality", "municipality": rng.choice(MUNICIPALITIES),
+            "topics": rng.choice(TOPICS), "status": "in_betrieb"})
+        slug = rng.choice(slugs)
+        token = client.csrf("Nachnutzen", f"/cases/{slug}/adopt")
+        client.call("Nachnutzen", "POST", f"/cases/{slug}/adopt",
+                    data={"csrf_token": token, "status": rng.choice(["pilot", "in_betrieb"]), "note": f"Lauf {n}"})
+
+
+def api_writer(base: str, stats: Stats, token: str, deadline: float) -> None:
+    client = Client(base, stats)
+    n = 0
+    while time.monotonic() < deadline:
+        n += 1
+        client.call("API-Einreichung", "POST", "/api/v1/cases", headers={"Authorization": f"Bearer {token}"}, json={
+            "slug": f"lasttest-api-{os.getpid()}-{n}", "title": f"API-Lasttest {n}", "summary": "Über die API.",
+            "description": "Eingereicht vom Lasttest.", "topics": ["Datenplattform"], "status": "pilot"})
+        time.sleep(0.2)
+
+
+def published_slugs(base: str) -> list[str]:
+    body = requests.get(base + "/api/v1/cases", params={"per_page": 100}, timeout=60).json()
+    return [case["slug"] for case in body["results"]]
+
+
+def report(stats: Stats, seconds: float) -> str:
+    lines = [f"{'Anfrage':<18} {'Anzahl':>7} {'Fehler':>6} {'4xx':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+             f"{'max ms':>8}"]
+    total = errors = 0
+    for kind in sorted(stats.latencies):
+        values = sorted(stats.latencies[kind])
+        total += len(values)
+        errors += stats.errors[kind]
+        lines.append(f"{kind:<18} {len(values):>7} {stats.errors[kind]:>6} {stats.client_errors[kind]:>5} "
+                     f"{_pct(values, 50):>8.1f} {_pct(values, 95):>8.1f} {_pct(values, 99):>8.1f} {values[-1]:>8.1f}")
+    everything = sorted(v for vs in stats.latencies.values() for v in vs)
+    lines.append(f"{'gesamt':<18} {total:>7} {errors:>6} {sum(stats.client_errors.values()):>5} "
+                 f"{_pct(everything, 50):>8.1f} {_pct(everything, 95):>8.1f} {_pct(everything, 99):>8.1f} "
+                 f"{(everything or [0])[-1]:>8.1f}")
+    lines.append(f"Durchsatz: {total / seconds:.1f} Anfragen/s über {seconds:.0f} s; Fehler (5xx oder keine Antwort): "
+                 f"{errors}; Median {statistics.median(everything) if everything else 0:.1f} ms")
+    return "\n".join(lines + [f"  z. B. {e}" for e in stats.examples])
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+# ----------------------------------------------------------- throwaway server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(args) -> Iterator[tuple[str, list[tuple[str, str]], str]]:
+    """Set up a fresh instance, accounts and a token, and serve it with gunicorn."""
+    data_dir = Path(tempfile.mkdtemp(prefix="kb-load-"))
+    env = {**os.environ, "KB_DATA_DIR": str(data_dir), "KB_ENV": "development", "KB_SECRET_KEY": "lasttest",
+           "KB_SEARCH_BACKEND": args.search, "KB_API_RATE_LIMIT": "1000000/minute",
+           "KB_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000"}
+    if args.database_url:
+        env["KB_DATABASE_URL"] = args.database_url
+    flask = [str(BIN / "flask"), "--app", "wsgi"]
+
+    def run(*cmd: str) -> str:
+        return subprocess.run([*flask, *cmd], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+
+    print("Instanz wird angelegt (init-db, seed, reindex) …", file=sys.stderr)
+    run("init-db")
+    run("seed")
+    run("reindex")
+    accounts = [(f"last{i}@example.org", "lasttest-passwort-1") for i in range(args.writers)]
+    for (email, password), key in zip(accounts, MUNICIPALITIES * 10, strict=False):
+        run("create-user", "--email", email, "--password", password, "--role", "contributor", "--municipality", key)
+    token = run("create-token", "--organisation", "08421000", "--name", "Lasttest").strip().split()[-1]
+    port = _free_port()
+    process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--workers", str(args.workers),
+                                "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(base + "/healthz", timeout=5).status_code == 200:
+                    break
+            time.sleep(0.2)
+        yield base, accounts, token
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run_load(base: str, accounts: list[tuple[str, str]], token: str | None, args) -> Stats:
+    slugs = published_slugs(base)
+    stats = Stats()
+    deadline = time.monotonic() + args.duration
+    rng = random.Random(args.seed)
+    threads = [threading.Thread(target=reader, args=(base, stats, slugs, deadline, random.Random(rng.random())))
+               for _ in range(args.readers)]
+    threads += [threading.Thread(target=writer, args=(base, stats, acc, slugs, deadline, random.Random(rng.random())))
+                for acc in accounts]
+    if token:
+        threads.append(threading.Thread(target=api_writer, args=(base, stats, token, deadline)))
+    print(f"{args.readers} Leser, {len(accounts)} Schreiber{', 1 API-Client' if token else ''} für "
+          f"{args.duration} s gegen {base} …", file=sys.stderr)
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Lasttest mit gemischtem Verkehr")
+    ap.add_argument("--url", help="laufender Server, z. B. http://127.0.0.1:8000")
+    ap.add_argument("--serve", action="store_true", help="Wegwerf-Instanz anlegen und mit gunicorn bedienen")
+    ap.add_argument("--workers", type=int, default=4, help="gunicorn-Worker bei --serve")
+    ap.add_argument("--database-url", help="bei --serve: leere Datenbank (Standard: SQLite im Wegwerf-Verzeichnis)")
+    ap.add_argument("--search", default="whoosh", choices=["whoosh", "postgres"], help="Suchbackend bei --serve")
+    ap.add_argument("--duration", type=int, default=60)
+    ap.add_argument("--readers", type=int, default=16)
+    ap.add_argument("--writers", type=int, default=4, help="bei --serve: so viele Konten anlegen")
+    ap.add_argument("--writer", action="append", default=[], metavar="EMAIL:PASSWORT")
+    ap.add_argument("--api-token")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    if bool(args.url) == bool(args.serve):
+        ap.error("entweder --url oder --serve angeben")
+    if args.serve:
+        with serve(args) as (base, accounts, token):
+            stats = run_load(base, accounts, token, args)
+    else:
+        accounts = [tuple(w.split(":", 1)) for w in args.writer]
+        stats = run_load(args.url.rstrip("/"), accounts, args.api_token, args)
+    print(report(stats, args.duration))
+    return 1 if sum(stats.errors.values()) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""Gunicorn settings for Praxisatlas: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Every value can be overridden on the command line or with ``GUNICORN_CMD_ARGS``; the
+``KB_GUNICORN_*`` variables below are shortcuts for the usual ones. See docs/production.md.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+# Listen on loopback by default: nginx (TLS, static files) sits in front.
+bind = os.environ.get("KB_GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: each handles one request at a time, so CPU-bound search and page rendering
+# scale with processes. 2 × cores + 1 is gunicorn's usual starting point.
+workers = int(os.environ.get("KB_GUNICORN_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+worker_class = "sync"
+timeout = int(os.environ.get("KB_GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then (bounded memory, no effect on users).
+max_requests = int(os.environ.get("KB_GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = 500
+# Each worker builds its own app: no database connection or index reader crosses a fork.
+preload_app = False
+# The app writes one JSON line per request itself (kb.logging_setup); gunicorn's own access
+# log would only duplicate it. Errors go to stderr (journald, docker logs).
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("KB_GUNICORN_LOG_LEVEL", "info")
+# nginx sets X-Forwarded-For/-Proto; the app trusts one proxy hop (KB_PROXY_HOPS, ProxyFix).
+forwarded_allow_ips = os.environ.get("KB_GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker) -> None:
+    """Warm the search backend (German analysis data, index reader) before the first request,
+    and write index changes a killed worker may have left queued (kb.search_sync)."""
+    from kb.search_sync import warm_up_worker
+
+    try:
+        warm_up_worker(worker.wsgi)
+    except Exception:  # a cold start is slower, not broken: the first search loads the data
+        worker.log.exception("Suchindex konnte beim Start nicht vorgewärmt werden")

@@ -1,0 +1,66 @@
+"""Message catalogues for tests: compile missing .mo files, extract the current msgids.
+
+``make translations`` builds the .mo files (they are not in the repository); the conftest calls
+:func:`compile_catalogs` so that a bare ``pytest`` serves English too. :func:`extract` runs the
+same extraction as ``make translations-update`` (babel.cfg, the same keywords) in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "kb" / "translations"
+# Same keywords as `make translations-update`: Babel's defaults (_, gettext, ngettext, …) and the lazy ones.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+
+
+def catalog_files() -> list[Path]:
+    """Every kb/translations/<lang>/LC_MESSAGES/messages.po."""
+    return sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+
+
+def read_catalog(po_file: Path) -> Catalog:
+    with po_file.open("rb") as handle:
+        return read_po(handle)
+
+
+def compile_catalogs() -> list[Path]:
+    """Write messages.mo next to every .po whose .mo is missing or older; return what was written."""
+    written = []
+    for po_file in catalog_files():
+        mo_file = po_file.with_suffix(".mo")
+        if mo_file.exists() and mo_file.stat().st_mtime >= po_file.stat().st_mtime:
+            continue
+        catalog = read_catalog(po_file)
+        # Atomic replace: parallel test workers may compile at the same moment.
+        fd, tmp = tempfile.mkstemp(dir=po_file.parent, suffix=".mo.tmp")
+        with os.fdopen(fd, "wb") as handle:
+            write_mo(handle, catalog)
+        os.replace(tmp, mo_file)
+        written.append(mo_file)
+    return written
+
+
+def extract() -> dict[tuple[str | None, str | tuple[str, ...]], list[str]]:
+    """Every (context, msgid) in kb/, config.py and templates/ (per babel.cfg) → where it occurs.
+
+    A plural msgid is a tuple (singular, plural).
+    """
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found: dict = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=KEYWORDS):
+        msgid = message if isinstance(message, str) else tuple(message)
+        if msgid and (isinstance(msgid, str) or msgid[0]):
+            found.setdefault((context, msgid), []).append(f"{filename}:{lineno}")
+    return found
