@@ -31,7 +31,7 @@ translations-update: $(VENV)/.runtime-installed
 		-o kb/translations/messages.pot .
 	@test -f kb/translations/en/LC_MESSAGES/messages.po || \
 		$(BIN)/pybabel -q init -l en -i kb/translations/messages.pot -d kb/translations
-	$(BIN)/pybabel -q update -i kb/translations/messages.pot -d kb/translations
+	$(BIN)/pybabel -q update --ignore-obsolete -i kb/translations/messages.pot -d kb/translations
 
 ## Create/migrate the database, load registry and seed data on first start, index, serve.
 setup: $(VENV)/.runtime-installed translations

@@ -33,6 +33,7 @@ class BaseConfig:
     KB_SITE_NAME = "Praxisatlas"
     KB_PER_PAGE = 10
     KB_MAP_TILE_URL = None
+    KB_MAP_TILE_ATTRIBUTION = ""
     KB_LOGIN_MAX_FAILURES = 5
     KB_LOGIN_LOCK_MINUTES = 15
     KB_LOGIN_MAX_FAILURES_PER_ADDRESS = 20
@@ -85,6 +86,8 @@ def build_config(environ: Mapping[str, str] | None = None) -> dict:
         settings["KB_BASE_URL"] = environ["KB_BASE_URL"].rstrip("/")
     if environ.get("KB_MAP_TILE_URL"):
         settings["KB_MAP_TILE_URL"] = environ["KB_MAP_TILE_URL"]
+    if environ.get("KB_MAP_TILE_ATTRIBUTION"):
+        settings["KB_MAP_TILE_ATTRIBUTION"] = environ["KB_MAP_TILE_ATTRIBUTION"]
     settings.update(_mail_settings(environ))
     settings.update(_operations_settings(environ))
     settings.update(_account_settings(environ))

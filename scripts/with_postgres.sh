@@ -6,7 +6,8 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 if [ ! -x "$PGBIN/initdb" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing PostgreSQL 15 server binaries …"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq postgresql-15 >/dev/null
   else
     echo "PostgreSQL binaries not found in $PGBIN and cannot be installed." >&2
     exit 1

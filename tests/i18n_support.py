@@ -23,9 +23,9 @@ TRANSLATIONS = ROOT / "kb" / "translations"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 
 
-def catalog_files() -> list[Path]:
-    """Every kb/translations/<lang>/LC_MESSAGES/messages.po."""
-    return sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+def catalog_files(translations: Path = TRANSLATIONS) -> list[Path]:
+    """Every <translations>/<lang>/LC_MESSAGES/messages.po."""
+    return sorted(translations.glob("*/LC_MESSAGES/messages.po"))
 
 
 def read_catalog(po_file: Path) -> Catalog:
@@ -33,10 +33,10 @@ def read_catalog(po_file: Path) -> Catalog:
         return read_po(handle)
 
 
-def compile_catalogs() -> list[Path]:
+def compile_catalogs(translations: Path = TRANSLATIONS) -> list[Path]:
     """Write messages.mo next to every .po whose .mo is missing or older; return what was written."""
     written = []
-    for po_file in catalog_files():
+    for po_file in catalog_files(translations):
         mo_file = po_file.with_suffix(".mo")
         if mo_file.exists() and mo_file.stat().st_mtime >= po_file.stat().st_mtime:
             continue

@@ -71,8 +71,9 @@ def adoption_status_mix(items: list[Adoption]):
 
 @bp.app_template_global()
 def map_settings() -> dict:
-    """Tile URL (optional) and where the Länder outlines are."""
-    return {"tile_url": current_app.config.get("KB_MAP_TILE_URL") or ""}
+    """Tile URL and its attribution (both optional; no tiles by default)."""
+    return {"tile_url": current_app.config.get("KB_MAP_TILE_URL") or "",
+            "tile_attribution": current_app.config.get("KB_MAP_TILE_ATTRIBUTION") or ""}
 
 
 @bp.app_template_global()

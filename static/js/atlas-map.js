@@ -79,7 +79,10 @@
     map.attributionControl.addAttribution(element.getAttribute("data-attribution") || "Natural Earth");
     var tileUrl = element.getAttribute("data-tile-url");
     if (tileUrl) {
-      L.tileLayer(tileUrl, { maxZoom: 18 }).addTo(map);
+      // Leaflet renders attributions as HTML: pass the operator's text as text only.
+      var tileCredit = document.createElement("span");
+      tileCredit.textContent = element.getAttribute("data-tile-attribution") || "";
+      L.tileLayer(tileUrl, { maxZoom: 18, attribution: tileCredit.innerHTML }).addTo(map);
     }
     addOutlines(map, element.getAttribute("data-outlines"));
 
