@@ -887,18 +887,16 @@ def _edits1(w: str) -> dict[str, int]:
     return out
 
 
-def _osa_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance, returns ``limit + 1`` when above."""
-    la, lb = len(a), len(b)
-    if abs(la - lb) > limit:
-        return limit + 1
+def _osa_last_row(a: str, b: str, limit: int) -> list[int] | None:
+    """The last row of the optimal-string-alignment table of ``a`` against ``b``
+    (entry ``j``: distance of ``a`` to ``b[:j]``); None once every entry exceeds ``limit``."""
     prev2: list[int] = []
-    prev = list(range(lb + 1))
-    for i in range(1, la + 1):
-        cur = [i] + [0] * lb
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
         ca = a[i - 1]
         row_min = cur[0]
-        for j in range(1, lb + 1):
+        for j in range(1, len(b) + 1):
             cost = 0 if ca == b[j - 1] else 1
             v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == b[j - 1]:
@@ -907,9 +905,17 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
             if v < row_min:
                 row_min = v
         if row_min > limit:
-            return limit + 1
+            return None
         prev2, prev = prev, cur
-    return prev[lb]
+    return prev
+
+
+def _osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance, returns ``limit + 1`` when above."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    row = _osa_last_row(a, b, limit)
+    return limit + 1 if row is None else row[len(b)]
 
 
 def _prefix_distance(stem_: str, word: str, limit: int, max_rest: int = 4) -> int:
@@ -918,24 +924,10 @@ def _prefix_distance(stem_: str, word: str, limit: int, max_rest: int = 4) -> in
     m, n = len(stem_), len(word)
     if n - m > limit + max_rest or m - n > limit:
         return limit + 1
-    prev2: list[int] = []
-    prev = list(range(n + 1))
-    for i in range(1, m + 1):
-        cur = [i] + [0] * n
-        ca = stem_[i - 1]
-        row_min = cur[0]
-        for j in range(1, n + 1):
-            cost = 0 if ca == word[j - 1] else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == word[j - 2] and stem_[i - 2] == word[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-            if v < row_min:
-                row_min = v
-        if row_min > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return min(prev[j] for j in range(max(0, n - max_rest), n + 1))
+    row = _osa_last_row(stem_, word, limit)
+    if row is None:
+        return limit + 1
+    return min(row[j] for j in range(max(0, n - max_rest), n + 1))
 
 
 _UMLAUT_PAIRS = re.compile(r"ae|oe|(?<!q)ue")

@@ -97,13 +97,8 @@ class PackedImpacts(tuple):
         return out
 
 
-class ImpactTokenizer(Composable):
-    """Whoosh tokenizer for the ``text`` field.
-
-    Accepts a :class:`SearchDocument` (analysed with :mod:`kb.search.german`
-    and :func:`kb.search.ranking.document_impacts`), a precomputed
-    ``{term: impact}`` dict, or a plain string (analysed, impact = weight).
-    Yields one token per distinct term whose ``boost`` is the impact."""
+class _PlainTokenizer(Composable):
+    """A stateless tokenizer: equal to any other of its class (Whoosh compares schemas)."""
 
     is_morph = False
 
@@ -112,6 +107,15 @@ class ImpactTokenizer(Composable):
 
     def __hash__(self) -> int:
         return hash(self.__class__.__name__)
+
+
+class ImpactTokenizer(_PlainTokenizer):
+    """Whoosh tokenizer for the ``text`` field.
+
+    Accepts a :class:`SearchDocument` (analysed with :mod:`kb.search.german`
+    and :func:`kb.search.ranking.document_impacts`), a precomputed
+    ``{term: impact}`` dict, or a plain string (analysed, impact = weight).
+    Yields one token per distinct term whose ``boost`` is the impact."""
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, mode="", **kwargs):
@@ -136,16 +140,8 @@ class ImpactTokenizer(Composable):
             yield tok
 
 
-class ListTokenizer(Composable):
+class ListTokenizer(_PlainTokenizer):
     """Yields each item of a list (or the single string) unchanged."""
-
-    is_morph = False
-
-    def __eq__(self, other: object) -> bool:
-        return other.__class__ is self.__class__
-
-    def __hash__(self) -> int:
-        return hash(self.__class__.__name__)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, mode="", **kwargs):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.models import AuditEvent, UseCase, User
+from kb.services.catalog import Page
 
 
 def record(
@@ -41,22 +41,8 @@ def record(
     return event
 
 
-@dataclass
-class EventPage:
-    """One page of audit events, newest first."""
-
-    items: list[AuditEvent]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def events(session: Session, *, text: str = "", action: str = "", page: int = 1,
-           per_page: int = 50) -> EventPage:
+           per_page: int = 50) -> Page[AuditEvent]:
     """Return audit events matching an action prefix and a text (object id, actor e-mail)."""
     stmt = select(AuditEvent).outerjoin(User, User.id == AuditEvent.actor_id)
     if action:
@@ -70,7 +56,7 @@ def events(session: Session, *, text: str = "", action: str = "", page: int = 1,
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     )
-    return EventPage(list(rows), total, page, per_page)
+    return Page(list(rows), total, page, per_page)
 
 
 def for_case(session: Session, case: UseCase) -> list[AuditEvent]:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from kb.model_base import utcnow
 from kb.models import Adoption, AdoptionSource, ModerationState, Organisation, Topic, UseCase, case_topic
 from kb.services import search
-from kb.services.case_writer import CASE_FIELDS, owner_organisation
+from kb.services.case_writer import CASE_FIELDS, listed_adopters, owner_organisation
 from kb.services.records import CaseRecord
 
 
@@ -29,23 +28,6 @@ class BulkOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def _adopter_organisations(session: Session, record: CaseRecord, owner: Organisation,
-                           outcome: BulkOutcome) -> list[tuple[Organisation, object]]:
-    """The distinct adopter organisations of a record (the owner itself is skipped with a warning)."""
-    seen: set[int] = set()
-    result = []
-    for ref in record.adopters:
-        org = owner_organisation(session, ref.owner)
-        if org is owner:
-            outcome.warnings.append(_("%(slug)s: %(name)s ist Eigentümer, nicht Nachnutzer – übersprungen.",
-                                      slug=record.slug, name=org.name))
-            continue
-        if id(org) not in seen:
-            seen.add(id(org))
-            result.append((org, ref))
-    return result
-
-
 def insert_cases(session: Session, records: list[CaseRecord], *, source: AdoptionSource,
                  topics: dict[str, Topic]) -> BulkOutcome:
     """Insert published cases for records whose slugs are new; queue them for the search index."""
@@ -55,7 +37,7 @@ def insert_cases(session: Session, records: list[CaseRecord], *, source: Adoptio
     plan = []
     for record in records:
         owner = owner_organisation(session, record.owner)
-        plan.append((record, owner, _adopter_organisations(session, record, owner, outcome)))
+        plan.append((record, owner, listed_adopters(session, record, owner, outcome.warnings)))
         outcome.warnings.extend(record.warnings)
     session.flush()  # new organisations get their ids
     now = utcnow()

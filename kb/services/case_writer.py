@@ -108,6 +108,22 @@ def _publish(case: UseCase, record: CaseRecord) -> bool:
     return changed
 
 
+def listed_adopters(session: Session, record: CaseRecord, owner: Organisation,
+                    warnings: list[str]) -> list[tuple[Organisation, object]]:
+    """The record's distinct adopter organisations with their entries; the owner is skipped with a warning."""
+    seen: set[int] = set()
+    result = []
+    for ref in record.adopters:
+        org = owner_organisation(session, ref.owner)
+        if org is owner:
+            warnings.append(_("%(slug)s: %(name)s ist Eigentümer, nicht Nachnutzer – übersprungen.",
+                              slug=record.slug, name=org.name))
+        elif id(org) not in seen:
+            seen.add(id(org))
+            result.append((org, ref))
+    return result
+
+
 def _sync_adopters(
     session: Session,
     case: UseCase,
@@ -119,14 +135,7 @@ def _sync_adopters(
     """Make the listed adopters match the record; leave adoptions declared by members alone."""
     existing = {id(a.organisation): a for a in case.adoptions}
     wanted: set[int] = set()
-    for ref in record.adopters:
-        org = owner_organisation(session, ref.owner)
-        if org is owner:
-            outcome.warnings.append(_("%(slug)s: %(name)s ist Eigentümer, nicht Nachnutzer – übersprungen.",
-                                      slug=record.slug, name=org.name))
-            continue
-        if id(org) in wanted:
-            continue
+    for org, ref in listed_adopters(session, record, owner, outcome.warnings):
         wanted.add(id(org))
         adoption = existing.get(id(org))
         if adoption is None:

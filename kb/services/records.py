@@ -110,27 +110,20 @@ class RecordParser:
 
     def _resolve_state(self, state: str) -> tuple[str, str]:
         """``resolver.resolve_state`` remembered per parser."""
-        key = ("\x00land", state)
-        result = self._resolved.get(key)
-        if result is None:
-            try:
-                result = self.resolver.resolve_state(state)
-            except NameResolutionError as exc:
-                result = exc
-            self._resolved[key] = result
-        if isinstance(result, NameResolutionError):
-            raise result.with_traceback(None)
-        return result
+        return self._remembered(("\x00land", state), lambda: self.resolver.resolve_state(state))
 
     def _resolve(self, name: str, state: str | None) -> RegistryEntry:
         """``resolver.resolve`` remembered per parser (a bulk import names the same places often)."""
         if not isinstance(state, str | None):
             return self.resolver.resolve(name, state=state)
-        key = (name, state)
+        return self._remembered((name, state), lambda: self.resolver.resolve(name, state=state))
+
+    def _remembered(self, key: tuple, resolve):
+        """Resolve once per key; a resolution error is remembered and raised again."""
         result = self._resolved.get(key)
         if result is None:
             try:
-                result = self.resolver.resolve(name, state=state)
+                result = resolve()
             except NameResolutionError as exc:
                 result = exc
             self._resolved[key] = result

@@ -6,8 +6,6 @@ themselves, so an installation never loses its last way in by accident.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -15,24 +13,13 @@ from sqlalchemy.orm import Session, selectinload
 from kb.model_base import utcnow
 from kb.models import Organisation, Role, User
 from kb.services import audit
+from kb.services.catalog import Page
 
 FILTERS = ("unverified", "locked", "inactive", "unconfirmed")
 
 
 class AdminError(ValueError):
     """An admin action is not possible; the message says why."""
-
-
-@dataclass
-class UserPage:
-    items: list[User]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def require_admin(actor: User | None) -> User:
@@ -42,7 +29,7 @@ def require_admin(actor: User | None) -> User:
 
 
 def list_users(session: Session, *, text: str = "", role: str = "", state: str = "",
-               page: int = 1, per_page: int = 25) -> UserPage:
+               page: int = 1, per_page: int = 25) -> Page[User]:
     """Search by e-mail, name or organisation; filter by role and state; newest first."""
     stmt = select(User).outerjoin(Organisation, Organisation.id == User.organisation_id)
     if text:
@@ -57,7 +44,7 @@ def list_users(session: Session, *, text: str = "", role: str = "", state: str =
         stmt.options(selectinload(User.organisation)).order_by(User.created_at.desc(), User.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     )
-    return UserPage(list(rows), total, page, per_page)
+    return Page(list(rows), total, page, per_page)
 
 
 def _state_filter(stmt, state: str):
