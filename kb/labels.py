@@ -33,6 +33,58 @@ ORGANISATION_KIND = {
     "ausland": _l("Ausland"),
     "sonstige": _l("Organisation"),
 }
+TOPIC_NAME = {  # the vocabulary of INTERFACES §4 (values stay German in data, URLs and the API)
+    "Bürgerservice": _l("Bürgerservice"),
+    "Künstliche Intelligenz": _l("Künstliche Intelligenz"),
+    "Geodaten": _l("Geodaten"),
+    "Mobilität": _l("Mobilität"),
+    "Klima und Umwelt": _l("Klima und Umwelt"),
+    "Energie": _l("Energie"),
+    "Bürgerbeteiligung": _l("Bürgerbeteiligung"),
+    "Barrierefreiheit": _l("Barrierefreiheit"),
+    "Datenplattform": _l("Datenplattform"),
+    "Verwaltungsdigitalisierung": _l("Verwaltungsdigitalisierung"),
+    "Bildung": _l("Bildung"),
+    "Gesundheit und Soziales": _l("Gesundheit und Soziales"),
+    "Sicherheit": _l("Sicherheit"),
+    "Wirtschaft und Tourismus": _l("Wirtschaft und Tourismus"),
+    "IT-Infrastruktur": _l("IT-Infrastruktur"),
+    "Personal und Organisation": _l("Personal und Organisation"),
+}
+TOPIC_DESCRIPTION = {  # the seeded descriptions; one edited in the database is shown as stored
+    "Anliegen, Termine, Auskünfte und Leistungen für Bürgerinnen und Bürger":
+        _l("Anliegen, Termine, Auskünfte und Leistungen für Bürgerinnen und Bürger"),
+    "Sprachmodelle, Chatbots, Bilderkennung und maschinelles Lernen in der Verwaltung":
+        _l("Sprachmodelle, Chatbots, Bilderkennung und maschinelles Lernen in der Verwaltung"),
+    "Karten, Geoportale, Kataster, Luftbilder und räumliche Analysen":
+        _l("Karten, Geoportale, Kataster, Luftbilder und räumliche Analysen"),
+    "Verkehr, ÖPNV, Radverkehr, Parken und Verkehrssteuerung":
+        _l("Verkehr, ÖPNV, Radverkehr, Parken und Verkehrssteuerung"),
+    "Klimaanpassung, Stadtgrün, Wasser, Luft und Umweltbeobachtung":
+        _l("Klimaanpassung, Stadtgrün, Wasser, Luft und Umweltbeobachtung"),
+    "Energieversorgung, Energiesparen, Solarpotenziale und kommunale Wärmeplanung":
+        _l("Energieversorgung, Energiesparen, Solarpotenziale und kommunale Wärmeplanung"),
+    "Beteiligungsverfahren, Ideenplattformen, Mängelmelder und Dialog":
+        _l("Beteiligungsverfahren, Ideenplattformen, Mängelmelder und Dialog"),
+    "Angebote für Menschen mit Behinderungen, barrierearme Wege und Dienste":
+        _l("Angebote für Menschen mit Behinderungen, barrierearme Wege und Dienste"),
+    "Urbane Datenplattformen, Open Data, Sensorik und Datenräume":
+        _l("Urbane Datenplattformen, Open Data, Sensorik und Datenräume"),
+    "E-Akte, Onlinezugang, Prozessdigitalisierung und Fachverfahren":
+        _l("E-Akte, Onlinezugang, Prozessdigitalisierung und Fachverfahren"),
+    "Schulen, Bibliotheken, Volkshochschulen und digitale Lernangebote":
+        _l("Schulen, Bibliotheken, Volkshochschulen und digitale Lernangebote"),
+    "Gesundheit, Pflege, Jugend, Senioren und soziale Dienste":
+        _l("Gesundheit, Pflege, Jugend, Senioren und soziale Dienste"),
+    "Bevölkerungsschutz, Katastrophenwarnung, Feuerwehr und IT-Sicherheit":
+        _l("Bevölkerungsschutz, Katastrophenwarnung, Feuerwehr und IT-Sicherheit"),
+    "Wirtschaftsförderung, Innenstadt, Handel und Tourismus":
+        _l("Wirtschaftsförderung, Innenstadt, Handel und Tourismus"),
+    "Netze, LoRaWAN, Rechenzentren, Cloud und Basisdienste":
+        _l("Netze, LoRaWAN, Rechenzentren, Cloud und Basisdienste"),
+    "Personalgewinnung, Weiterbildung, Wissensmanagement und Zusammenarbeit":
+        _l("Personalgewinnung, Weiterbildung, Wissensmanagement und Zusammenarbeit"),
+}
 ROLE = {
     "reader": _l("Lesend"),
     "contributor": _l("Beitragend"),

@@ -225,3 +225,16 @@ def test_missing_compiled_catalogue_is_built_for_the_tests(tmp_path):
     assert translations.gettext("Zum Inhalt springen") == "Skip to content"
     assert translations.ngettext("%(num)d Lösung", "%(num)d Lösungen", 2) == "%(num)d solutions"
     assert compile_catalogs(copy) == []  # up to date: nothing to do
+
+
+def test_topic_names_are_shown_in_english_but_filter_by_their_german_value(client):
+    start = client.get("/", headers=EN).text
+    assert "Artificial intelligence" in start and "Künstliche Intelligenz" not in text(client.get("/", headers=EN))
+    assert 'href="/cases?topic=K%C3%BCnstliche+Intelligenz"' in start or "topic=K%C3%BCnstliche%20Intelligenz" in start
+    results = client.get("/search?q=Chatbot&topic=Künstliche Intelligenz", headers=EN)
+    assert results.status_code == 200
+    html = results.text
+    assert 'name="topic" value="Künstliche Intelligenz"' in html  # the facet keeps the stored value
+    assert "Topic:</span> Artificial intelligence" in html  # the active-filter chip shows the label
+    german = client.get("/search?q=Chatbot&topic=Künstliche Intelligenz").text
+    assert "Thema:</span> Künstliche Intelligenz" in german

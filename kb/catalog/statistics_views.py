@@ -6,6 +6,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from kb import labels
 from kb.catalog.blueprint import bp
 from kb.extensions import db
 from kb.services import statistics
@@ -17,7 +18,8 @@ def statistics_page():
     """Charts (server-rendered SVG) with a data table each."""
     stats = statistics.collect(db.session)
     charts = {
-        "topic": _bar("chart-topic", _("Lösungen und Nachnutzungen je Thema"), stats.by_topic, _("Thema")),
+        "topic": _bar("chart-topic", _("Lösungen und Nachnutzungen je Thema"), stats.by_topic, _("Thema"),
+                       name=lambda label: labels.label(labels.TOPIC_NAME, label)),
         "land": _bar("chart-land", _("Lösungen und Nachnutzungen je Bundesland"), stats.by_land, _("Bundesland")),
         "growth": _growth(stats.by_month),
     }
@@ -29,17 +31,18 @@ def _series(rows) -> list[Series]:
             Series(_("Nachnutzungen"), "adoptions", [r.adoptions for r in rows])]
 
 
-def _bar(chart_id: str, title: str, rows: list[statistics.Row], kind: str) -> Markup:
+def _bar(chart_id: str, title: str, rows: list[statistics.Row], kind: str, name=str) -> Markup:
+    """A bar chart of the rows; ``name`` turns a row label into the label shown."""
     top_cases = max(rows, key=lambda r: r.cases, default=None)
     top_adoptions = max(rows, key=lambda r: r.adoptions, default=None)
     desc = _("Balkendiagramm, je %(kind)s zwei Balken: Lösungen und Nachnutzungen.", kind=kind)
     if top_cases and top_cases.cases:
-        desc += " " + _("Die meisten Lösungen: %(label)s (%(n)d).", label=top_cases.label, n=top_cases.cases)
+        desc += " " + _("Die meisten Lösungen: %(label)s (%(n)d).", label=name(top_cases.label), n=top_cases.cases)
     if top_adoptions and top_adoptions.adoptions:
-        desc += " " + _("Die meisten Nachnutzungen: %(label)s (%(n)d).", label=top_adoptions.label,
+        desc += " " + _("Die meisten Nachnutzungen: %(label)s (%(n)d).", label=name(top_adoptions.label),
                         n=top_adoptions.adoptions)
     desc += " " + _("Alle Werte stehen in der Tabelle unter dem Diagramm.")
-    return bar_chart(chart_id, title, desc, [r.label for r in rows], _series(rows))
+    return bar_chart(chart_id, title, desc, [name(r.label) for r in rows], _series(rows))
 
 
 def _growth(rows: list[statistics.MonthRow]) -> Markup | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from kb import labels
 from kb.extensions import db
 from kb.models import Role, UseCase
 from kb.permissions import current_actor, role_required
@@ -18,7 +19,8 @@ ACTIONS = ("preview", "save", "submit")
 def _form() -> forms.CaseForm:
     form = forms.CaseForm()
     form.state.choices = [("", _("– nicht nötig –"))] + places.land_choices(db.session)
-    form.topics.choices = [(name, name) for name in submissions.topic_names(db.session)]
+    form.topics.choices = [(name, labels.label(labels.TOPIC_NAME, name))
+                           for name in submissions.topic_names(db.session)]
     return form
 
 
