@@ -102,12 +102,12 @@ def recall_at_k(ranked: list[str], relevant: dict[str, int], k: int = K) -> floa
 # ------------------------------------------------------------------ engines
 
 
-class WhooshEngine:
-    name = "whoosh"
+class _BackendEngine:
+    """One of the project's search backends, loaded with the corpus, answering with slugs."""
 
-    def __init__(self, corpus: list[dict]) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="kb-eval-")
-        self.backend = create_backend("whoosh", index_dir=self._tmp.name)
+    backend = None
+
+    def _load(self, corpus: list[dict]) -> None:
         docs = [to_document(i + 1, r) for i, r in enumerate(corpus)]
         self.backend.rebuild(docs)
         self.slugs = {d.id: d.slug for d in docs}
@@ -115,6 +115,15 @@ class WhooshEngine:
     def __call__(self, query: str) -> list[str]:
         res = self.backend.search(SearchQuery(text=query, per_page=K))
         return [self.slugs[h.id] for h in res.hits]
+
+
+class WhooshEngine(_BackendEngine):
+    name = "whoosh"
+
+    def __init__(self, corpus: list[dict]) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="kb-eval-")
+        self.backend = create_backend("whoosh", index_dir=self._tmp.name)
+        self._load(corpus)
 
     def close(self) -> None:
         self.backend.close()
@@ -210,7 +219,7 @@ class TantivyEngine:
         pass
 
 
-class PostgresEngine:
+class PostgresEngine(_BackendEngine):
     """The PostgreSQL backend on scratch tables (dropped again by ``close``)."""
 
     name = "postgres"
@@ -224,13 +233,7 @@ class PostgresEngine:
         prefix = f"eval_{os.getpid()}_{os.urandom(3).hex()}"
         self.backend = create_backend("postgres", engine=url, table_prefix=prefix, create_tables=True)
         self._drop = drop_tables
-        docs = [to_document(i + 1, r) for i, r in enumerate(corpus)]
-        self.backend.rebuild(docs)
-        self.slugs = {d.id: d.slug for d in docs}
-
-    def __call__(self, query: str) -> list[str]:
-        res = self.backend.search(SearchQuery(text=query, per_page=K))
-        return [self.slugs[h.id] for h in res.hits]
+        self._load(corpus)
 
     def close(self) -> None:
         with self.backend.engine.begin() as conn:
