@@ -774,23 +774,50 @@ def word_terms(word: str) -> frozenset[str]:
     return _word_terms_cached(word)
 
 
-_PLAIN = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "s", "-": None, "‐": None, "‑": None})
+_PLAIN_CHARS = (("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "s"), ("-", ""), ("‐", ""), ("‑", ""))
 
 
-@lru_cache(maxsize=300_000)
-def _plain(s: str) -> str:
-    """Lowercase word with umlauts reduced to their base vowel (ae → a …)
+def _plain_form(s: str) -> str:
+    """Lowercase text with umlauts reduced to their base vowel (ae → a …)
     and ss → s: every stem or compound part of a word is a substring of the
-    word's plain form (as plain string)."""
-    p = s.lower().translate(_PLAIN)
+    word's plain form (as plain string).  ``str.replace`` runs in C, unlike
+    ``str.translate`` with a mapping, which matters for whole texts."""
+    p = s.lower()
+    for a, b in _PLAIN_CHARS:
+        if a in p:
+            p = p.replace(a, b)
     if "e" in p:
         p = p.replace("ae", "a").replace("oe", "o").replace("ue", "u")
     return p.replace("ss", "s") if "ss" in p else p
 
 
+_plain = lru_cache(maxsize=300_000)(_plain_form)
+
+
 @lru_cache(maxsize=2048)
 def _pieces_regex(pieces: frozenset[str]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True)))
+
+
+_JOINERS = "-‐‑"
+
+
+def _occurrences(text: str, word: str) -> Iterator[tuple[int, int]]:
+    """Spans where ``word`` stands as a whole word of :data:`_WORD_RE` in ``text``
+    (no letter or digit, nor one joined by a hyphen, on either side)."""
+    n, size = len(text), len(word)
+    start = text.find(word)
+    while start != -1:
+        end = start + size
+        before = start == 0 or not (
+            text[start - 1].isalnum() or (text[start - 1] in _JOINERS and start > 1 and text[start - 2].isalnum())
+        )
+        after = end == n or not (
+            text[end].isalnum() or (text[end] in _JOINERS and end + 1 < n and text[end + 1].isalnum())
+        )
+        if before and after:
+            yield start, end
+        start = text.find(word, start + 1)
 
 
 def match_spans(
@@ -801,14 +828,18 @@ def match_spans(
     A word matches when its whole stem or one of its compound parts is in
     ``terms``, or its whole stem is in ``whole_only``; the words of a
     multi-word phrase term (``a_b``) match when they stand side by side.
-    Each distinct word is tested once; only words containing (the plain form
-    of) some term are analysed."""
+    A text whose plain form contains no term is rejected by one scan; else
+    each distinct word is tested once, and only words containing (the plain
+    form of) some term are analysed."""
     if not text:
         return []
     terms = frozenset(terms)
     whole_only = frozenset(whole_only)
     pieces = {_plain(p) for t in terms | whole_only for p in t.split("_") if len(p) >= 2}
     if not pieces:
+        return []
+    rx = _pieces_regex(frozenset(pieces))
+    if rx.search(_plain_form(text)) is None:
         return []
     phrase_keys = {p for t in terms if "_" in t for p in t.split("_")}
     matching: set[str] = set()
@@ -817,7 +848,6 @@ def match_spans(
     # one scan over all distinct words (plain forms joined by newlines) finds
     # the few that contain a term; only those are analysed
     joined = "\n".join(map(_plain, words))
-    rx = _pieces_regex(frozenset(pieces))
     hits: set[int] = set()
     for m in rx.finditer(joined):
         hits.add(joined.count("\n", 0, m.start()))
@@ -833,15 +863,8 @@ def match_spans(
             keys[w] = key
     if not matching and not keys:
         return []
-    spans: list[tuple[int, int]] = []
-    keyed: list[tuple[str, int, int]] = []
-    for m in _WORD_RE.finditer(text):
-        w = m.group()
-        if w in matching:
-            spans.append((m.start(), m.end()))
-        k = keys.get(w)
-        if k is not None:
-            keyed.append((k, m.start(), m.end()))
+    spans = [span for w in matching for span in _occurrences(text, w)]
+    keyed = sorted(((k, *span) for w, k in keys.items() for span in _occurrences(text, w)), key=lambda x: x[1])
     for ph in (tuple(t.split("_")) for t in terms if "_" in t):
         k = len(ph)
         for i in range(len(keyed) - k + 1):

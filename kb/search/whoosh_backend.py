@@ -32,6 +32,7 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import threading
 import time
 import zlib
@@ -46,7 +47,9 @@ from pathlib import Path
 import numpy as np
 from whoosh import columns, fields, formats, index, writing
 from whoosh.analysis import Composable, Token
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _BLOCK_MAGIC
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.util.numeric import length_to_byte
 
 from kb.search import german, ranking
 from kb.search.base import (
@@ -228,6 +231,45 @@ class _PostingsWriter(W3PostingsWriter):
             self._terminfo = None
             return terminfo
         return super().finish_postings()
+
+    # Blocks hold ``array`` objects pickled with protocol 4 (raw machine bytes) instead of
+    # whoosh's tuples of Python numbers: a reader turns them into numpy arrays without a
+    # loop (see :func:`_read_postings`); whoosh's own matchers iterate them like tuples.
+
+    def _mini_ids(self):
+        if self._byteids:
+            return tuple(self._ids)
+        ids = np.asarray(self._ids, dtype=np.int64)
+        return array("I", np.diff(ids, prepend=0).astype(np.uint32).tobytes())
+
+    def _mini_weights(self):
+        weights = np.asarray(self._weights, dtype=np.float32)
+        if (weights == 1.0).all():
+            return None
+        if (weights == weights[0]).all():
+            return float(weights[0])
+        return array("f", weights.tobytes())
+
+    def _write_block(self, last=False):
+        if not self._blockcount:
+            self._postfile.write(_BLOCK_MAGIC)
+        self._terminfo.add_block(self)
+        data = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 4)
+        comp = self._compression if len(data) >= 20 else 0
+        if comp:
+            data = zlib.compress(data, comp)
+        ids = self._ids
+        info = pickle.dumps(
+            (len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
+             length_to_byte(self._maxlength)),
+            2,
+        )
+        length = len(info) + len(data)
+        self._postfile.write_int(-length if last else length)
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
 
 
 class KbCodec(W3Codec):
@@ -1115,8 +1157,8 @@ def _read_postings(segreader, fieldname: str, term: str) -> tuple[np.ndarray, np
             ws.append(m.weight())
             m.next()
         return np.array(ids, dtype=np.int64), np.array(ws, dtype=np.float32)
-    deltas: list[int] = []
-    weights: list[float] = []
+    id_parts: list[np.ndarray] = []
+    weight_parts: list[np.ndarray] = []
     lengths: list[int] = []
     byteids = m._byteids
     while m.is_active():
@@ -1124,16 +1166,14 @@ def _read_postings(segreader, fieldname: str, term: str) -> tuple[np.ndarray, np
             m._read_data()
         raw_ids, raw_ws = m._data[0], m._data[1]
         n = m._blocklength
-        deltas.extend(raw_ids)
+        id_parts.append(_as_array(raw_ids, np.int64))
         lengths.append(n)
-        if raw_ws is None:
-            weights.extend([1.0] * n)
-        elif isinstance(raw_ws, float):
-            weights.extend([raw_ws] * n)
+        if raw_ws is None or isinstance(raw_ws, float):
+            weight_parts.append(np.full(n, 1.0 if raw_ws is None else raw_ws, dtype=np.float32))
         else:
-            weights.extend(raw_ws)
+            weight_parts.append(_as_array(raw_ws, np.float32))
         m._next_block()
-    arr = np.array(deltas, dtype=np.int64)
+    arr = np.concatenate(id_parts) if id_parts else _EMPTY_IDS
     if not byteids and len(arr):
         # each block is delta-encoded on its own: cumulative sum over all
         # blocks, then take off what the earlier blocks added
@@ -1143,7 +1183,15 @@ def _read_postings(segreader, fieldname: str, term: str) -> tuple[np.ndarray, np
             base = np.repeat(np.concatenate(([0], total[starts - 1])), lengths)
             total -= base
         arr = total
-    return arr, np.array(weights, dtype=np.float32)
+    weights = np.concatenate(weight_parts) if weight_parts else _EMPTY_WS
+    return arr, weights
+
+
+def _as_array(values, dtype) -> np.ndarray:
+    """A block's numbers as numpy: arrays (this codec) without a loop, tuples (older indexes) with one."""
+    if isinstance(values, array):
+        return np.frombuffer(values, dtype=np.dtype(values.typecode)).astype(dtype)
+    return np.array(values, dtype=dtype)
 
 
 def _column(segreader, name: str, count: int, default) -> list:

@@ -271,6 +271,52 @@ def test_long_posting_lists_span_several_blocks(tmp_path):
     b.close()
 
 
+def _glasfaser_docs(n: int) -> list:
+    return [make_doc(i, f"Glasfaser Abschnitt {i}" + " Glasfaser" * (i % 3), published=datetime(2020, 1, 1))
+            for i in range(1, n + 1)]
+
+
+def _postings(b, term: str) -> dict[int, float]:
+    view = b._current()
+    ids, ws = b._term(view, term)
+    return dict(zip(view.ids[ids].tolist(), ws.tolist(), strict=True))
+
+
+def test_index_written_in_whoosh_block_format_is_still_read(tmp_path, monkeypatch):
+    """Indexes written before blocks held raw arrays (whoosh's tuples) give the same postings."""
+    from kb.search import whoosh_backend as wb
+
+    current = create_backend("whoosh", index_dir=tmp_path / "current", rebuild_procs=1)
+    current.rebuild(_glasfaser_docs(2600))
+    for name in ("_mini_ids", "_mini_weights", "_write_block"):
+        monkeypatch.setattr(wb._PostingsWriter, name, getattr(wb.W3PostingsWriter, name))
+    older = create_backend("whoosh", index_dir=tmp_path / "older", rebuild_procs=1)
+    older.rebuild(_glasfaser_docs(2600))
+    monkeypatch.undo()
+    expected = _postings(current, "glasfas")
+    assert len(expected) == 2600 and len(set(expected.values())) == 3  # three different impacts
+    assert _postings(older, "glasfas") == expected
+    query = SearchQuery(text="Glasfaser", per_page=10)
+    assert [h.id for h in older.search(query).hits] == [h.id for h in current.search(query).hits]
+    current.close()
+    older.close()
+
+
+def test_segments_merge_with_array_blocks(tmp_path):
+    """Whoosh's own merge reads the array blocks and writes them again unchanged."""
+    from kb.search import whoosh_backend as wb
+
+    b = create_backend("whoosh", index_dir=tmp_path, rebuild_procs=1)
+    b.rebuild(_glasfaser_docs(2600))
+    b.index([make_doc(5000, "Glasfaser am Stadtrand")])
+    before = _postings(b, "glasfas")
+    w = b._ix.writer(codec=wb.make_codec())
+    w.commit(optimize=True)
+    assert len(b._current().leaves) == 1
+    assert _postings(b, "glasfas") == before and len(before) == 2601
+    b.close()
+
+
 def test_search_keeps_working_during_rebuild(fresh_backend):
     import threading
     import time
