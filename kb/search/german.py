@@ -910,6 +910,14 @@ def _edits1(w: str) -> dict[str, int]:
     return out
 
 
+def edit_stems(low: str) -> list[tuple[str, int, str]]:
+    """``(edit, rank, stem)`` for the distance-1 edits of a lowercase word (see :func:`_edits1`)."""
+    edits = _edits1(low)
+    # one batch through the C stemmer; only edits with umlauts or ß need folding
+    stems = _stemmer().stemWords([e if e.isascii() else e.translate(_FOLD_MAP) for e in edits])
+    return [(e, rank, t if len(e) > 2 else e) for (e, rank), t in zip(edits.items(), stems, strict=True)]
+
+
 def _osa_last_row(a: str, b: str, limit: int) -> list[int] | None:
     """The last row of the optimal-string-alignment table of ``a`` against ``b``
     (entry ``j``: distance of ``a`` to ``b[:j]``); None once every entry exceeds ``limit``."""
@@ -1023,6 +1031,7 @@ class Speller:
         if isinstance(vocabulary, Mapping):
             vocabulary = MappingVocabulary(vocabulary)
         self.vocabulary = vocabulary
+        self._candidates: dict[str, list[Correction]] = {}
 
     def term_df(self, term: str) -> int:
         return self.vocabulary.df(term)
@@ -1041,7 +1050,16 @@ class Speller:
         return bool(leaves) and all(df(_stem_folded(p)) for p in leaves)
 
     def candidates(self, word: str) -> list[Correction]:
-        """Corrections best first (smallest distance, then most frequent)."""
+        """Corrections best first (smallest distance, then most frequent); remembered per
+        word, as scoring and the "Meinten Sie" suggestion ask for the same words."""
+        found = self._candidates.get(word)
+        if found is None:
+            if len(self._candidates) >= 2048:
+                self._candidates.clear()
+            found = self._candidates[word] = self._find_candidates(word)
+        return list(found)
+
+    def _find_candidates(self, word: str) -> list[Correction]:
         low = unicodedata.normalize("NFKC", word).lower()
         f = fold(low)
         limit = max_edits(f)
@@ -1050,12 +1068,9 @@ class Speller:
         own = _stem_folded(f)
         vdf = self.vocabulary.df
         found: dict[str, Correction] = {}
-        fmap = _FOLD_MAP
         ranks: dict[str, int] = {}
         dfs: dict[str, int] = {}
-        stemmer = _stemmer()
-        for e, rank in _edits1(low).items():
-            t = stemmer.stemWord(e.translate(fmap)) if len(e) > 2 else e
+        for e, rank, t in edit_stems(low):
             if t == own:
                 continue
             df = dfs.get(t)

@@ -65,9 +65,7 @@ def edit_terms(word: str) -> set[str]:
     folded = german.fold(low)
     if not german.max_edits(folded) or not folded.isalpha():
         return set()
-    stemmer = german._stemmer()
-    fold_map = german._FOLD_MAP
-    return {stemmer.stemWord(e.translate(fold_map)) if len(e) > 2 else e for e in german._edits1(low)}
+    return {t for _e, _rank, t in german.edit_stems(low)}
 
 
 def word_terms(word: str) -> set[str]:

@@ -7,7 +7,7 @@ from math import ceil
 from typing import Generic, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from kb.models import (
     Adoption,
@@ -202,13 +202,14 @@ def can_view(case: UseCase, viewer: User | None) -> bool:
 
 
 def case_page_options():
-    """Loader options for a case page: adopters with their places and reports in a few queries."""
-    org = (selectinload(Organisation.municipality), selectinload(Organisation.land))
+    """Loader options for a case page: the case with its owner, topics, and adopters with
+    their places and reports, in three queries."""
+    org = (joinedload(Organisation.municipality), joinedload(Organisation.land))
     return (
         selectinload(UseCase.topics),
-        selectinload(UseCase.owner).options(*org),
-        selectinload(UseCase.adoptions).options(selectinload(Adoption.report),
-                                                selectinload(Adoption.organisation).options(*org)),
+        joinedload(UseCase.owner, innerjoin=True).options(*org),
+        selectinload(UseCase.adoptions).options(joinedload(Adoption.report),
+                                                joinedload(Adoption.organisation, innerjoin=True).options(*org)),
     )
 
 

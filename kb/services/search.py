@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from kb.model_base import utcnow
 from kb.models import Adoption, Land, ModerationState, Organisation, SearchOutbox, Topic, UseCase
@@ -89,11 +89,14 @@ def suggest_cases(session: Session, backend: SearchBackend, text: str, limit: in
 
 
 def _hit_options():
-    """What a result card and the API show: owner and Land, topics, adoption statuses (not adopters)."""
+    """What a result card and the API show: owner and Land, topics, adoption statuses (not
+    adopters); the long texts stay in the database (loaded on access if ever needed)."""
     return (
+        load_only(UseCase.slug, UseCase.title, UseCase.summary, UseCase.owner_id, UseCase.status,
+                  UseCase.moderation, UseCase.published_at, UseCase.updated_at),
         joinedload(UseCase.owner, innerjoin=True).joinedload(Organisation.land),
         selectinload(UseCase.topics),
-        selectinload(UseCase.adoptions).lazyload(Adoption.organisation),
+        selectinload(UseCase.adoptions).load_only(Adoption.status).lazyload(Adoption.organisation),
     )
 
 
