@@ -1,19 +1,28 @@
-"""In-process rate limiting per client address ("300/minute", config KB_API_RATE_LIMIT).
+"""Rate limiting per client address ("300/minute", config KB_API_RATE_LIMIT).
 
-Each worker process counts on its own (fixed one-window counters), so with N workers a client
-may make up to N times the limit; behind a reverse proxy, configure it to pass the client
-address (e.g. werkzeug's ProxyFix) so that ``request.remote_addr`` is the client, not the proxy.
+Fixed windows counted in a table every worker shares: on SQLite in ``instance/ratelimit.sqlite3``
+(a file of its own, so a long import holding the catalogue's write lock never stalls the API),
+on PostgreSQL in the unlogged table ``api_rate_window`` of the catalogue database, shared by all
+app servers. Should the table fail, the process counts on its own and logs it once. Behind a
+reverse proxy, pass the client address on (KB_PROXY_HOPS), else all clients share one allowance.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-from flask import current_app, request
+from flask import Flask, current_app, request
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
 
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 RATE_RE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$")
@@ -67,12 +76,76 @@ class FixedWindowLimiter:
         return Verdict(count <= self.rate.count, self.rate.count, max(0, self.rate.count - count), retry)
 
 
-def _limiter() -> FixedWindowLimiter:
+#: the table (PostgreSQL: created unlogged by migration 0004; SQLite: in its own file)
+TABLE_DDL = ("CREATE TABLE IF NOT EXISTS api_rate_window (client TEXT NOT NULL, slot BIGINT NOT NULL, "
+             "hits INTEGER NOT NULL, PRIMARY KEY (client, slot))")
+_COUNT = text("INSERT INTO api_rate_window (client, slot, hits) VALUES (:client, :slot, 1) "
+              "ON CONFLICT (client, slot) DO UPDATE SET hits = api_rate_window.hits + 1 RETURNING hits")
+_SWEEP = text("DELETE FROM api_rate_window WHERE slot < :slot")
+
+
+class SharedWindowLimiter:
+    """Count requests per key in fixed windows of a database table shared by all processes.
+
+    A window is identified by its start (Unix seconds); rows of ended windows are deleted once
+    per window and process. On a database error the in-process ``fallback`` decides."""
+
+    def __init__(self, engine: Engine, rate: Rate) -> None:
+        self.engine = engine
+        self.rate = rate
+        self.fallback = FixedWindowLimiter(rate)
+        self._swept = -1
+        self._failing = False
+
+    def hit(self, key: str, now: float | None = None) -> Verdict:
+        now = time.time() if now is None else now
+        start = int(now // self.rate.seconds) * self.rate.seconds
+        try:
+            with self.engine.begin() as conn:
+                if start != self._swept:
+                    conn.execute(_SWEEP, {"slot": start})
+                    self._swept = start
+                count = conn.execute(_COUNT, {"client": key, "slot": start}).scalar_one()
+        except SQLAlchemyError as exc:
+            if not self._failing:
+                log.warning("Ratenbegrenzung: gemeinsame Zählung nicht möglich, zähle je Prozess (%s)", exc)
+                self._failing = True
+            return self.fallback.hit(key, now)
+        self._failing = False
+        retry = max(1, math.ceil(start + self.rate.seconds - now))
+        return Verdict(count <= self.rate.count, self.rate.count, max(0, self.rate.count - count), retry)
+
+
+def counter_engine(app: Flask) -> Engine:
+    """The engine holding the counters: the catalogue database on PostgreSQL, else a file of its own."""
+    engines = app.extensions.setdefault("kb_rate_engine", [])
+    if not engines:
+        from kb.extensions import db
+
+        if db.engine.dialect.name == "postgresql":
+            engines.append(db.engine)
+        else:
+            path = Path(app.config["KB_DATA_DIR"]) / "ratelimit.sqlite3"
+            engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 1.0})
+            event.listen(engine, "connect", _prepare_counter_file)
+            engines.append(engine)
+    return engines[0]
+
+
+def _prepare_counter_file(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=OFF")  # counters, not records: a crash may lose a window
+    cursor.execute(TABLE_DDL)
+    cursor.close()
+
+
+def _limiter() -> SharedWindowLimiter:
     setting = current_app.config.get("KB_API_RATE_LIMIT") or "300/minute"
     current = current_app.extensions.get("kb_rate_limiter")
     if current is None or current[0] != setting:
-        current = (setting, FixedWindowLimiter(parse_rate(setting)))
-        current_app.extensions["kb_rate_limiter"] = current
+        limiter = SharedWindowLimiter(counter_engine(current_app), parse_rate(setting))
+        current = current_app.extensions["kb_rate_limiter"] = (setting, limiter)
     return current[1]
 
 

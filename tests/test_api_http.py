@@ -1,5 +1,12 @@
 """HTTP behaviour of the API: CORS, conditional GET, rate limiting with 429."""
 
+import logging
+from pathlib import Path
+
+from sqlalchemy import text
+
+from kb import create_app, ratelimit
+from tests import dbprovision
 from tests.helpers import record, write_jsonl
 
 
@@ -53,3 +60,35 @@ def test_rate_limit_headers_count_down(app, client):
     second = client.get("/api/v1/search?q=chatbot")
     assert first.headers["X-RateLimit-Limit"] == "10"
     assert int(second.headers["X-RateLimit-Remaining"]) == int(first.headers["X-RateLimit-Remaining"]) - 1
+
+
+def _second_worker(app):
+    """Another app on the same instance: what a second gunicorn worker (or server) is."""
+    return create_app(dbprovision.settings(Path(app.config["KB_DATA_DIR"]), app.config["SQLALCHEMY_DATABASE_URI"]))
+
+
+def test_rate_limit_is_shared_by_all_workers(app, client):
+    app.config["KB_API_RATE_LIMIT"] = "3/day"
+    other = _second_worker(app)
+    other.config["KB_API_RATE_LIMIT"] = "3/day"
+    try:
+        assert client.get("/api/v1/cases").status_code == 200
+        assert other.test_client().get("/api/v1/cases").status_code == 200
+        answer = client.get("/api/v1/cases")
+        assert answer.status_code == 200 and answer.headers["X-RateLimit-Remaining"] == "0"
+        refused = other.test_client().get("/api/v1/cases")
+        assert refused.status_code == 429, "the second worker must count the first one's requests"
+        assert refused.get_json()["error"]["code"] == "too_many_requests"
+    finally:
+        dbprovision.dispose(other)
+
+
+def test_rate_limit_falls_back_to_counting_per_process(app, client, caplog):
+    app.config["KB_API_RATE_LIMIT"] = "2/day"
+    assert client.get("/api/v1/cases").status_code == 200
+    with app.app_context(), ratelimit.counter_engine(app).begin() as conn:
+        conn.execute(text("DROP TABLE api_rate_window"))
+    with caplog.at_level(logging.WARNING, logger="kb.ratelimit"):
+        statuses = [client.get("/api/v1/cases").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]  # no server error; the process still limits on its own
+    assert "je Prozess" in caplog.text

@@ -32,8 +32,8 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
 TABLES_DIR = "tables"
 UPLOADS_DIR = "uploads"
-#: derived tables: rebuilt after a restore instead of copied
-DERIVED_TABLES = frozenset({"alembic_version", "search_document", "search_term", "search_outbox"})
+#: derived and transient tables: rebuilt (or started afresh) after a restore instead of copied
+DERIVED_TABLES = frozenset({"alembic_version", "search_document", "search_term", "search_outbox", "api_rate_window"})
 
 
 class BackupError(RuntimeError):
