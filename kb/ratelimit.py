@@ -118,18 +118,18 @@ class SharedWindowLimiter:
 
 def counter_engine(app: Flask) -> Engine:
     """The engine holding the counters: the catalogue database on PostgreSQL, else a file of its own."""
-    engines = app.extensions.setdefault("kb_rate_engine", [])
-    if not engines:
+    engine = app.extensions.get("kb_rate_engine")
+    if engine is None:
         from kb.extensions import db
 
         if db.engine.dialect.name == "postgresql":
-            engines.append(db.engine)
+            engine = db.engine
         else:
             path = Path(app.config["KB_DATA_DIR"]) / "ratelimit.sqlite3"
             engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 1.0})
             event.listen(engine, "connect", _prepare_counter_file)
-            engines.append(engine)
-    return engines[0]
+        app.extensions["kb_rate_engine"] = engine
+    return engine
 
 
 def _prepare_counter_file(dbapi_connection, _record) -> None:
