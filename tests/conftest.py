@@ -11,6 +11,7 @@ import pytest
 from kb import create_app
 from kb.extensions import db
 from tests import dbprovision, i18n_support
+from tests.server_support import ServerInstance
 
 os.environ.setdefault("KB_ENV", "testing")
 
@@ -43,6 +44,14 @@ def app(template_instance, tmp_path):
     yield app
     dbprovision.dispose(app)
     dbprovision.drop_database(database_url)
+
+
+@pytest.fixture
+def instance(template_instance, tmp_path):
+    """A private copy of the template instance, served by gunicorn on demand (tests.server_support)."""
+    inst = ServerInstance.create(template_instance, tmp_path)
+    yield inst
+    inst.close()
 
 
 @pytest.fixture

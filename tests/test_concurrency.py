@@ -11,7 +11,6 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 from sqlalchemy import func, select
 
@@ -19,19 +18,12 @@ from kb.extensions import db
 from kb.models import Adoption, ModerationState, Organisation, Role, UseCase, User
 from kb.services import accounts, api_tokens
 from tests.helpers import record, write_jsonl
-from tests.server_support import ServerInstance, WebClient
+from tests.server_support import WebClient
 
 PASSWORD = "geheim-passwort-1"
 # eight contributors: six municipalities, and two members of Ulm declaring the same adoption
 MUNICIPALITIES = ["08421000", "08421000", "09162000", "05315000", "06412000", "14612000", "01002000", "03241001"]
 SUBMISSIONS_EACH = 3
-
-
-@pytest.fixture
-def instance(template_instance, tmp_path):
-    inst = ServerInstance.create(template_instance, tmp_path)
-    yield inst
-    inst.close()
 
 
 def _prepare(app) -> dict:

@@ -24,13 +24,6 @@ pytestmark = pytest.mark.postgres_pass
 BIG_IMPORT = 20_000
 
 
-@pytest.fixture
-def instance(template_instance, tmp_path):
-    inst = ServerInstance.create(template_instance, tmp_path)
-    yield inst
-    inst.close()
-
-
 def _records(n: int, prefix: str) -> list[dict]:
     topics = ["Bürgerservice", "Mobilität", "Geodaten", "Klima und Umwelt", "Datenplattform"]
     places = ["Stadt Leipzig", "Ulm", "09162000", "Stadt Jena", "05315000", "Kaiserslautern"]

@@ -11,20 +11,19 @@ from kb.models import Role
 from kb.services import accounts, api_tokens
 from tests import dbprovision
 from tests.helpers import record, write_jsonl
-from tests.server_support import ServerInstance, WebClient
+from tests.server_support import WebClient
 
 pytestmark = pytest.mark.skipif(not dbprovision.SERVER_URL, reason="braucht PostgreSQL (KB_TEST_DATABASE_URL; "
                                                                    "make test setzt sie im zweiten Durchlauf)")
 
 
 @pytest.fixture
-def instance(template_instance, tmp_path):
-    inst = ServerInstance.create(template_instance, tmp_path)
-    inst.search_backend = "postgres"
-    result = inst.flask("reindex")
+def instance(instance):
+    """The server instance on the PostgreSQL search backend."""
+    instance.search_backend = "postgres"
+    result = instance.flask("reindex")
     assert result.returncode == 0, result.stderr
-    yield inst
-    inst.close()
+    return instance
 
 
 def _search(server, q: str) -> list[str]:

@@ -6,7 +6,7 @@
                        (``{term: BM25F impact}`` from :mod:`kb.search.ranking`, for scoring).
 ``<prefix>_term``      the vocabulary: every term with its document frequency (idf, spelling).
 
-The Alembic migration ``0002`` creates the default tables (prefix ``search``) with the same
+The Alembic migration ``0003`` creates the default tables (prefix ``search``) with the same
 statements; :func:`create_tables` is for standalone use (evaluation harness, library tests).
 """
 
