@@ -34,3 +34,10 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 def case_count(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(UseCase.id)))
+
+
+def signed_in(app, email: str, password: str = "geheim-passwort-1"):
+    """A new test client of ``app``, signed in as ``email``."""
+    client = app.test_client()
+    assert client.post("/login", data={"email": email, "password": password}).status_code == 303
+    return client

@@ -10,16 +10,11 @@ from sqlalchemy import select
 from kb.extensions import db
 from kb.model_base import utcnow
 from kb.models import AuditEvent, Role, User
+from tests.helpers import signed_in
 
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def signed_in(app, email, password="geheim-passwort-1"):
-    client = app.test_client()
-    assert client.post("/login", data={"email": email, "password": password}).status_code == 303
-    return client
 
 
 @pytest.fixture

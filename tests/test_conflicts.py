@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from kb.extensions import db
 from kb.models import Adoption, AuditEvent, ModerationState, UseCase
 from kb.services import adoptions, moderation
+from tests.helpers import signed_in
 
 CASE = {"summary": "Kurz.", "description": "Lang.", "owner_kind": "municipality", "municipality": "08421000",
         "topics": ["Bürgerservice"], "status": "in_betrieb"}
@@ -17,16 +18,13 @@ CASE = {"summary": "Kurz.", "description": "Lang.", "owner_kind": "municipality"
 @pytest.fixture
 def moderator_client(app, make_user):
     _id, email, password = make_user("moderator")
-    client = app.test_client()
-    assert client.post("/login", data={"email": email, "password": password}).status_code == 303
-    return client
+    return signed_in(app, email, password)
 
 
 @pytest.fixture
 def submitted(app, make_user):
     _id, email, password = make_user("contributor", municipality="08421000")
-    client = app.test_client()
-    client.post("/login", data={"email": email, "password": password})
+    client = signed_in(app, email, password)
     assert client.post("/cases/new", data=CASE | {"title": "Wartet auf Prüfung", "action": "submit"}).status_code == 303
     return "wartet-auf-pruefung"
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kb.extensions import db
 from kb.models import AuditEvent, CaseRevision, ModerationState, RevisionState, UseCase
 from kb.services import revisions
+from tests.helpers import signed_in
 from tests.mailbox import mails
 
 CASE = {
@@ -25,12 +26,6 @@ CASE = {
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def signed_in(app, email, password="geheim-passwort-1"):
-    client = app.test_client()
-    assert client.post("/login", data={"email": email, "password": password}).status_code == 303
-    return client
 
 
 @pytest.fixture
