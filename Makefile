@@ -35,6 +35,7 @@ translations-update: $(VENV)/.runtime-installed
 
 ## Create/migrate the database, load registry and seed data on first start, index, serve.
 setup: $(VENV)/.runtime-installed translations
+	scripts/ensure_system_packages.sh --runtime
 	$(FLASK) init-db
 	$(FLASK) seed --first-start
 	$(FLASK) reindex --if-needed
@@ -56,7 +57,7 @@ PYTEST_SQLITE   := -m "not postgres_pass"
 PYTEST_POSTGRES := -m "not browser and not slow"
 
 test: $(VENV)/.dev-installed translations
-	scripts/ensure_chromium.sh
+	scripts/ensure_system_packages.sh
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_SQLITE)
 	KB_SEARCH_BACKEND=postgres scripts/with_postgres.sh $(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_POSTGRES)
 
@@ -84,7 +85,7 @@ vendor:
 
 ## PNGs of the main pages for the README (docs/screenshots/), from a throwaway seeded instance.
 screenshots: $(VENV)/.dev-installed translations
-	scripts/ensure_chromium.sh
+	scripts/ensure_system_packages.sh
 	$(BIN)/python scripts/screenshots.py
 
 clean:

@@ -166,7 +166,7 @@ def shoot(base: str, accounts: dict, out: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not os.path.exists(CHROMIUM):
-        sys.exit(f"screenshots: {CHROMIUM} fehlt (scripts/ensure_chromium.sh installiert es)")
+        sys.exit(f"screenshots: {CHROMIUM} fehlt (scripts/ensure_system_packages.sh installiert es)")
     out = Path(args.out)
     if args.url:
         accounts = {"contributor": account(args.contributor), "moderator": account(args.moderator)}

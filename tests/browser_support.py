@@ -127,7 +127,7 @@ class GermanBrowser:
 def browser():
     """Headless Debian chromium driven by Playwright (skipped with a reason if unavailable)."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} fehlt – Browsertests übersprungen (scripts/ensure_chromium.sh installiert es)")
+        pytest.skip(f"{CHROMIUM} fehlt – Browsertests übersprungen (scripts/ensure_system_packages.sh installiert es)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
