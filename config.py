@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -60,6 +61,7 @@ class TestingConfig(BaseConfig):
 
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
+    KB_BASE_URL = None  # required: kb.hosts refuses to start without it
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 
@@ -83,7 +85,9 @@ def build_config(environ: Mapping[str, str] | None = None) -> dict:
     settings["KB_SEARCH_BACKEND"] = environ.get("KB_SEARCH_BACKEND", "whoosh")
     settings["SECRET_KEY"] = environ.get("KB_SECRET_KEY") or None
     if environ.get("KB_BASE_URL"):
-        settings["KB_BASE_URL"] = environ["KB_BASE_URL"].rstrip("/")
+        settings["KB_BASE_URL"] = check_base_url(environ["KB_BASE_URL"])
+    settings["KB_TRUSTED_HOSTS"] = tuple(
+        host.strip().lower() for host in (environ.get("KB_TRUSTED_HOSTS") or "").split(",") if host.strip())
     if environ.get("KB_MAP_TILE_URL"):
         settings["KB_MAP_TILE_URL"] = environ["KB_MAP_TILE_URL"]
     if environ.get("KB_MAP_TILE_ATTRIBUTION"):
@@ -93,6 +97,17 @@ def build_config(environ: Mapping[str, str] | None = None) -> dict:
     settings.update(_account_settings(environ))
     settings.update(_accessibility_settings(environ))
     return settings
+
+
+def check_base_url(value: str) -> str:
+    """Return the public address without a trailing slash; refuse anything but http(s)://host[:port][/path]."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(
+            f"KB_BASE_URL={value!r} ist keine gültige öffentliche Adresse; erwartet wird z. B. "
+            "KB_BASE_URL=https://praxisatlas.example.de (http oder https, Host, optional Port und Pfad, "
+            "ohne ? und #).")
+    return value.strip().rstrip("/")
 
 
 def _accessibility_settings(environ: Mapping[str, str]) -> dict:

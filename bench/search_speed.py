@@ -210,6 +210,7 @@ def main() -> int:
     data_dir = work / "instance"
     env = {**os.environ, "KB_DATA_DIR": str(data_dir), "KB_ENV": "production", "KB_SECRET_KEY": "bench-only",
            "KB_API_RATE_LIMIT": "1000000/minute", "KB_SEARCH_BACKEND": "whoosh"}
+    env["KB_BASE_URL"] = "http://127.0.0.1"  # production needs it; only this host is accepted
     env.pop("KB_DATABASE_URL", None)
     figures: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cases": args.cases,
                      "cpus": os.cpu_count(), "machine": _machine()}

@@ -224,6 +224,7 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user):
 def test_session_cookie_is_secure_in_production(template_instance, tmp_path, monkeypatch):
     monkeypatch.setenv("KB_ENV", "production")
     monkeypatch.setenv("KB_SECRET_KEY", "ein-geheimer-schluessel-fuer-den-test")
+    monkeypatch.setenv("KB_BASE_URL", "https://praxisatlas.example")
     template_dir, template_url = template_instance
     settings = dbprovision.settings(tmp_path, template_url)
     settings.pop("TESTING")
@@ -239,7 +240,7 @@ def test_session_cookie_is_secure_in_production(template_instance, tmp_path, mon
         prod.session_interface.save_session(prod, session, response)
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert "Strict-Transport-Security" in prod.test_client().get("/impressum").headers
+    assert "Strict-Transport-Security" in prod.test_client().get("/impressum", base_url="https://praxisatlas.example").headers
     dbprovision.dispose(prod)
 
 

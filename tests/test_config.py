@@ -20,6 +20,7 @@ def test_production_uses_secure_cookies(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_ENV", "production")
     monkeypatch.setenv("KB_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("KB_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("KB_BASE_URL", "https://praxisatlas.example.de")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

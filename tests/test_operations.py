@@ -102,7 +102,7 @@ def test_behind_one_proxy_the_client_address_and_https_come_from_its_headers(app
 
     settings = dbprovision.settings(Path(app.config["KB_DATA_DIR"]),
                                     app.config["SQLALCHEMY_DATABASE_URI"])
-    proxied = create_app({**settings, "KB_PROXY_HOPS": 1})
+    proxied = create_app({**settings, "KB_PROXY_HOPS": 1, "KB_BASE_URL": "https://praxisatlas.example"})
     seen = {}
 
     @proxied.get("/_probe")

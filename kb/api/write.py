@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, make_response, request, url_for
+from flask import jsonify, make_response, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from kb.api.blueprint import bp
 from kb.extensions import db
 from kb.models import AdoptionSource, ApiToken, Organisation, UseCase
 from kb.services import adoptions, api_tokens, catalog, organisations, submissions
+from kb.services.links import external_url
 from kb.services.records import FieldProblem, OwnerRef
 
 ADOPTION_KEYS = ("status", "note")
@@ -95,7 +96,7 @@ def submit_case():
     except submissions.SubmissionError as exc:
         raise ApiProblem(409, "conflict", exc.problems[0].message, exc.problems) from None
     body = {"slug": case.slug, "moderation": "submitted",
-            "url": url_for("catalog.case_detail", slug=case.slug, _external=True)}
+            "url": external_url("catalog.case_detail", slug=case.slug)}
     return jsonify(body), 202
 
 

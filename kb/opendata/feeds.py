@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, g, request, url_for
+from flask import Response, abort, g, request
 from flask_babel import gettext as _
 
 from kb import ratelimit
@@ -12,6 +12,7 @@ from kb.http_headers import add_cors
 from kb.opendata.atom import FeedInfo, build_feed
 from kb.opendata.blueprint import bp
 from kb.services import catalog, opendata
+from kb.services.links import absolute_url, external_url
 
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
@@ -38,16 +39,16 @@ def _feed(topic: str | None, municipality: str | None) -> Response:
     info = FeedInfo(
         title=_feed_title(selection),
         subtitle=_("Neu veröffentlichte digitale Lösungen aus Kommunen, neueste zuerst."),
-        self_url=request.url,
+        self_url=absolute_url(request.full_path.rstrip("?")),
         html_url=_html_url(selection),
-        feed_id=request.url,
+        feed_id=absolute_url(request.full_path.rstrip("?")),
         author=_("Praxisatlas"),
         rights=_("Inhalte: CC BY 4.0 (Namensnennung: betreibende Stelle und Praxisatlas)"),
         updated=selection.updated,
     )
     body = build_feed(info, selection.cases,
-                      lambda case: url_for("catalog.case_detail", slug=case.slug, _external=True),
-                      url_for("catalog.browse", _external=True))
+                      lambda case: external_url("catalog.case_detail", slug=case.slug),
+                      external_url("catalog.browse"))
     response = Response(body, content_type=ATOM_TYPE)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
@@ -64,10 +65,10 @@ def _feed_title(selection: opendata.FeedSelection) -> str:
 
 def _html_url(selection: opendata.FeedSelection) -> str:
     if selection.place_key:
-        return url_for("catalog.municipality", key=selection.place_key, _external=True)
+        return external_url("catalog.municipality", key=selection.place_key)
     if selection.topic is not None:
-        return url_for("catalog.browse", topic=selection.topic.name, _external=True)
-    return url_for("catalog.browse", _external=True)
+        return external_url("catalog.browse", topic=selection.topic.name)
+    return external_url("catalog.browse")
 
 
 @bp.before_request

@@ -8,13 +8,14 @@ import json
 from collections.abc import Iterator
 from datetime import date
 
-from flask import Response, abort, render_template, request, stream_with_context, url_for
+from flask import Response, abort, render_template, stream_with_context
 
 from kb.extensions import db
 from kb.http_headers import conditional
 from kb.openapi_spec import build_spec
 from kb.opendata.blueprint import bp
 from kb.services import catalog, exporting, opendata, publiccode
+from kb.services.links import base_url, external_url
 from kb.services.registry import ATTRIBUTION
 
 JSONL_TYPE = "application/x-ndjson; charset=utf-8"
@@ -74,7 +75,7 @@ def download_publiccode():
 
 
 def _case_url(case) -> str:
-    return url_for("catalog.case_detail", slug=case.slug, _external=True)
+    return external_url("catalog.case_detail", slug=case.slug)
 
 
 @bp.get("/cases/<slug>/publiccode.yml")
@@ -92,7 +93,7 @@ def case_publiccode(slug: str):
 @bp.get("/daten/api")
 def api_docs():
     """Human-readable documentation of the API, rendered from its OpenAPI description."""
-    spec = build_spec(db.session, request.host_url)
+    spec = build_spec(db.session, base_url())
     operations = [_operation(spec, path, method, op)
                   for path, item in spec["paths"].items()
                   for method, op in item.items() if method in HTTP_METHODS]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from kb.model_base import utcnow
 from kb.models import Adoption, AdoptionStatus, ModerationState, UseCase, User
 from kb.services.adoptions import STALE_AFTER
+from kb.services.links import external_url
 from kb.services.mail import send_mail
 
 REMIND_AGAIN_AFTER = timedelta(days=30)
@@ -77,10 +78,6 @@ def send_reminders(session: Session, *, now: datetime | None = None,
     return report
 
 
-def base_url() -> str:
-    return (current_app.config.get("KB_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
-
-
 def reminder_subject(adoptions: list[Adoption]) -> str:
     if len(adoptions) == 1:
         return _("Nutzen Sie „%(title)s“ noch? Bitte bestätigen", title=adoptions[0].case.title)
@@ -100,7 +97,8 @@ def reminder_body(adoptions: list[Adoption]) -> str:
     ]
     for adoption in adoptions:
         lines.append(f"- {adoption.case.title}")
-        lines.append(f"  {base_url()}/cases/{adoption.case.slug}#nachnutzung-erklaeren")
+        lines.append("  " + external_url("catalog.case_detail", slug=adoption.case.slug,
+                                         _anchor="nachnutzung-erklaeren"))
     lines += [
         "",
         _("Auf der Seite der Lösung können Sie mit „Bestätigen“ angeben, dass die Angabe noch stimmt, den Stand "
