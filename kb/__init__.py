@@ -53,11 +53,22 @@ def register_extensions(app: Flask) -> None:
 
 def register_subsystems(app: Flask) -> None:
     """Set up database tuning, search sync, templates, security headers and logging."""
-    from kb import database, hosts, logging_setup, proxy, request_guard, search_sync, security, templating
+    from kb import (
+        database,
+        hosts,
+        logging_setup,
+        proxy,
+        query_params,
+        request_guard,
+        search_sync,
+        security,
+        templating,
+    )
     from kb.auth import login_setup
 
     hosts.init_app(app)
     proxy.init_app(app)
+    query_params.init_app(app)
     request_guard.init_app(app)
     database.init_app(app)
     logging_setup.init_app(app)

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from kb.extensions import db
+from kb.model_base import DB_INT_MAX
 from kb.services import api_tokens
 
 
@@ -50,7 +51,7 @@ def list_tokens() -> None:
 
 
 @click.command("revoke-token")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, DB_INT_MAX))
 @with_appcontext
 def revoke_token(token_id: int) -> None:
     """Revoke an API token for good."""

@@ -18,6 +18,10 @@ NAMING_CONVENTION = {
 }
 
 
+#: the largest value an INTEGER column holds (PostgreSQL's 32-bit integer; ids and numbers from URLs stay below)
+DB_INT_MAX = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""
     return datetime.now(UTC)

@@ -9,6 +9,7 @@ from kb.admin.blueprint import bp
 from kb.extensions import db
 from kb.models import Role, User
 from kb.permissions import current_actor, role_required
+from kb.query_params import ParamError, int_arg
 from kb.services import audit, user_admin
 from kb.services.user_admin import AdminError
 
@@ -16,8 +17,11 @@ PER_PAGE = 25
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 10_000 else 1
+    """The requested page; an unusable number shows the first page."""
+    try:
+        return int_arg("page", 1, 1, 10_000)
+    except ParamError:
+        return 1
 
 
 @bp.get("/users")

@@ -14,6 +14,7 @@ from kb.query_params import ParamError, filters_from_args, int_arg
 from kb.services import catalog, geo, recommendations, regions
 
 SORTS = ("newest", "adoption", "title")
+MAX_PAGE = 100_000
 
 
 @bp.get("/")
@@ -50,7 +51,7 @@ def browse():
     filters = filters_from_args()
     errors = []
     try:
-        page = int_arg("page", 1)
+        page = int_arg("page", 1, 1, MAX_PAGE)
         sort = _sort_arg()
         result = catalog.list_published(db.session, filters, page, current_app.config["KB_PER_PAGE"], sort)
         facets = catalog.facet_counts(db.session, filters)

@@ -8,6 +8,7 @@ from kb.extensions import db
 from kb.models import Role, UseCase
 from kb.moderation.blueprint import bp
 from kb.permissions import current_actor, role_required
+from kb.query_params import ParamError, parse_bounded_int
 from kb.services import audit, revisions, submissions
 from kb.services.catalog import get_visible
 
@@ -49,7 +50,8 @@ def compare(slug: str):
 def _version(case: UseCase, number: str) -> dict | None:
     if number == "aktuell":
         return {"number": None, "data": revisions.snapshot(case), "revision": None}
-    if not number.isdigit():
+    try:
+        revision = revisions.get(db.session, case, parse_bounded_int(number, name="version"))
+    except ParamError:
         return None
-    revision = revisions.get(db.session, case, int(number))
     return {"number": revision.number, "data": revision.data, "revision": revision} if revision else None
