@@ -43,6 +43,7 @@ class BaseConfig:
     KB_RESET_MAX_AGE_MINUTES = 60
     KB_BASE_URL = "http://127.0.0.1:5000"
     KB_API_RATE_LIMIT = "300/minute"
+    KB_IMPORT_MAX_BYTES = 512 * 1024 * 1024  # largest file import-cases reads
     KB_PROXY_HOPS = 0
     KB_LOG_FULL_IP = False
     KB_ACCESSIBILITY_EMAIL = None  # feedback address in the accessibility statement (Erklärung zur Barrierefreiheit)

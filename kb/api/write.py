@@ -11,9 +11,10 @@ from sqlalchemy import select
 from kb.api.blueprint import bp
 from kb.extensions import db
 from kb.models import AdoptionSource, ApiToken, Organisation, UseCase
-from kb.services import adoptions, api_tokens, catalog, organisations, submissions
+from kb.services import adoptions, api_tokens, catalog, organisations, structured_input, submissions
 from kb.services.links import external_url
 from kb.services.records import FieldProblem, OwnerRef
+from kb.services.structured_input import StructureError
 
 ADOPTION_KEYS = ("status", "note")
 
@@ -52,9 +53,13 @@ def _token() -> ApiToken:
 def _json_object() -> dict[str, Any]:
     if not request.is_json:
         raise ApiProblem(415, "unsupported_media_type", _("Erwartet wird „Content-Type: application/json“."))
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ApiProblem(400, "invalid_json", _("Der Anfragekörper ist kein gültiges JSON."))
+    try:
+        data = structured_input.load_json(request.get_data(cache=True))
+    except StructureError as exc:
+        code = "invalid_character" if exc.code == "invalid_character" else "invalid_json"
+        raise ApiProblem(400, code, str(exc), [FieldProblem(exc.field, str(exc))]) from None
+    except ValueError:
+        raise ApiProblem(400, "invalid_json", _("Der Anfragekörper ist kein gültiges JSON.")) from None
     if not isinstance(data, dict):
         raise ApiProblem(422, "validation_failed", _("Erwartet wird ein JSON-Objekt."),
                          [FieldProblem("-", _("Erwartet wird ein JSON-Objekt."))])

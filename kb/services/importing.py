@@ -9,20 +9,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.database import begin_write
 from kb.models import AdoptionSource, UseCase
-from kb.services import case_bulk, case_writer, organisations
+from kb.services import case_bulk, case_writer, organisations, structured_input
 from kb.services.records import CaseRecord, RecordParser
 from kb.services.registry import get_resolver
+from kb.services.structured_input import StructureError
 from kb.services.unit_of_work import retrying
 
 MAX_PROBLEMS_SHOWN = 50
 #: new cases are inserted in chunks of this many (bounded memory, a moving progress bar)
 BULK_CHUNK = 5000
+#: the largest import file accepted unless KB_IMPORT_MAX_BYTES says otherwise
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
 
 @dataclass
@@ -76,20 +80,14 @@ class ImportReport:
 
 
 def read_source(path: Path) -> list[SourceRecord]:
-    """Read the raw records of one file; refuse unreadable or malformed files."""
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ImportRejected([ImportProblem(name, None, "-", _("Datei nicht gefunden."))]) from None
-    except UnicodeDecodeError as exc:
-        raise ImportRejected([ImportProblem(name, None, "-", _(
-            "Die Datei ist nicht UTF-8-kodiert (%(reason)s).", reason=exc.reason))]) from None
+    """Read the raw records of one file; refuse unreadable, oversized or malformed files."""
+    name = display_name(path)
+    text = _read_text(path, name)
     suffix = path.suffix.lower()
     if path.name.endswith((".yml", ".yaml")):
         from kb.services import publiccode
 
-        return [SourceRecord(name, line, data) for line, data in publiccode.read_records(path, text)]
+        return [SourceRecord(name, line, data) for line, data in publiccode.read_records(name, text)]
     if suffix == ".jsonl":
         return _read_jsonl(name, text)
     if suffix == ".json":
@@ -99,6 +97,43 @@ def read_source(path: Path) -> list[SourceRecord]:
         suffix=suffix or path.name))])
 
 
+def display_name(path: Path) -> str:
+    """The file name as shown in messages, control characters written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(path))
+
+
+def max_bytes() -> int:
+    """The largest import file accepted (``KB_IMPORT_MAX_BYTES``)."""
+    return int(current_app.config.get("KB_IMPORT_MAX_BYTES") or DEFAULT_MAX_BYTES) if has_app_context() \
+        else DEFAULT_MAX_BYTES
+
+
+def _read_text(path: Path, name: str) -> str:
+    """The file's text; ImportRejected (naming the file) for a directory, a missing, huge or unreadable file."""
+    def refuse(message: str) -> ImportRejected:
+        return ImportRejected([ImportProblem(name, None, "-", message)])
+
+    try:
+        if path.is_dir():
+            raise refuse(_("Das ist ein Verzeichnis, keine Datei. Bitte die Dateien darin einzeln angeben, "
+                           "zum Beispiel verzeichnis/*.jsonl."))
+        limit = max_bytes()
+        if path.stat().st_size > limit:
+            raise refuse(_("Die Datei ist zu groß (%(size)s MB, höchstens %(limit)s MB).",
+                           size=_megabytes(path.stat().st_size), limit=_megabytes(limit)))
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise refuse(_("Datei nicht gefunden.")) from None
+    except UnicodeDecodeError as exc:
+        raise refuse(_("Die Datei ist nicht UTF-8-kodiert (%(reason)s).", reason=exc.reason)) from None
+    except OSError as exc:
+        raise refuse(_("Die Datei kann nicht gelesen werden (%(reason)s).", reason=exc.strerror or exc)) from None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:.1f}".replace(".", ",")
+
+
 def _read_jsonl(name: str, text: str) -> list[SourceRecord]:
     records, problems = [], []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -106,10 +141,12 @@ def _read_jsonl(name: str, text: str) -> list[SourceRecord]:
         if not stripped or stripped.startswith("//"):
             continue
         try:
-            records.append(SourceRecord(name, number, json.loads(stripped)))
+            records.append(SourceRecord(name, number, structured_input.load_json(stripped)))
         except json.JSONDecodeError as exc:
             problems.append(ImportProblem(name, number, "-", _(
                 "Kein gültiges JSON (%(reason)s, Spalte %(col)d).", reason=exc.msg, col=exc.colno)))
+        except StructureError as exc:
+            problems.append(ImportProblem(name, number, exc.field, str(exc)))
     if problems:
         raise ImportRejected(problems)
     return records
@@ -117,24 +154,41 @@ def _read_jsonl(name: str, text: str) -> list[SourceRecord]:
 
 def _read_json_list(name: str, text: str) -> list[SourceRecord]:
     """Read a JSON list, remembering the line where each element starts."""
-    decoder = json.JSONDecoder()
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportRejected([ImportProblem(name, exc.lineno, "-", _(
             "Kein gültiges JSON (%(reason)s, Spalte %(col)d).", reason=exc.msg, col=exc.colno))]) from None
+    except RecursionError:
+        if not text.lstrip().startswith("["):
+            raise ImportRejected([ImportProblem(name, 1, "-", str(structured_input.too_deep()))]) from None
+        data = None  # the element loop below finds the line of the element that is too deep
     if isinstance(data, dict):
-        return [SourceRecord(name, 1, data)]
-    if not isinstance(data, list):
+        return [_checked(name, 1, data)]
+    if data is not None and not isinstance(data, list):
         raise ImportRejected([ImportProblem(name, 1, "-", _("Erwartet wird eine Liste von Objekten."))])
+    decoder = json.JSONDecoder()
     records, index = [], text.index("[") + 1
-    for _item in data:
+    while True:
         while text[index] in " \t\r\n,":
             index += 1
-        value, end = decoder.raw_decode(text, index)
-        records.append(SourceRecord(name, text.count("\n", 0, index) + 1, value))
-        index = end
-    return records
+        if text[index] == "]":
+            return records
+        line = text.count("\n", 0, index) + 1
+        try:
+            value, index = decoder.raw_decode(text, index)
+        except RecursionError:
+            raise ImportRejected([ImportProblem(name, line, "-", str(structured_input.too_deep()))]) from None
+        records.append(_checked(name, line, value))
+
+
+def _checked(name: str, line: int, value: Any) -> SourceRecord:
+    """A source record whose data passed structured_input.check."""
+    try:
+        structured_input.check(value)
+    except StructureError as exc:
+        raise ImportRejected([ImportProblem(name, line, exc.field, str(exc))]) from None
+    return SourceRecord(name, line, value)
 
 
 def validate(session: Session, sources: list[SourceRecord]) -> list[tuple[SourceRecord, CaseRecord]]:

@@ -34,7 +34,7 @@ MAX_SLUG = 120
 MAX_TAGS = 30
 
 
-def read_records(path: Path, text: str) -> list[tuple[int, dict]]:
+def read_records(path: Path | str, text: str) -> list[tuple[int, dict]]:
     """Return the one import record of a publiccode.yml file, or refuse the file (ImportRejected)."""
     name = str(path)
     try:

@@ -10,6 +10,9 @@ from typing import Any
 import yaml
 from flask_babel import gettext as _
 
+from kb.services import structured_input
+from kb.services.structured_input import LimitedLoader, StructureError
+
 SUPPORTED_VERSIONS = re.compile(r"^0\.([2-7])(\.\d+)?$")
 DEVELOPMENT_STATUSES = ("concept", "development", "beta", "stable", "obsolete")
 SOFTWARE_TYPES = ("standalone/mobile", "standalone/iot", "standalone/desktop", "standalone/web",
@@ -45,23 +48,26 @@ class ParsedFile:
 
     def line(self, *path: str) -> int | None:
         """Return the line of the deepest existing key along ``path``."""
-        for end in range(len(path), 0, -1):
-            if path[:end] in self.lines:
-                return self.lines[path[:end]]
-        return None
+        return _line_of(self.lines, path)
 
 
 def load(text: str) -> ParsedFile:
-    """Parse the YAML text; raise SpecError for tabs, syntax errors or a wrong structure."""
-    _refuse_tab_indentation(text)
-    loader = yaml.SafeLoader(text)
+    """Parse the YAML text; raise SpecError for tabs, syntax errors, a wrong structure or a document
+    beyond the limits of kb.services.structured_input (size, depth, aliases, characters)."""
     try:
+        loader = LimitedLoader(text)
+    except StructureError as exc:
+        raise SpecError([SpecProblem(exc.line, exc.field, str(exc))]) from None
+    try:
+        _refuse_tab_indentation(text)
         node = loader.get_single_node()
         if node is None:
             raise SpecError([SpecProblem(None, "-", _("Die Datei ist leer."))])
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise SpecError([_yaml_problem(exc)]) from None
+    except StructureError as exc:
+        raise SpecError([SpecProblem(exc.line, exc.field, str(exc))]) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -69,7 +75,20 @@ def load(text: str) -> ParsedFile:
     lines: dict[tuple[str, ...], int] = {}
     _collect_lines(node, (), lines)
     data = _plain(data)
+    try:
+        structured_input.check(data)
+    except StructureError as exc:
+        path = tuple(exc.field.replace("[", ".[").split("."))
+        raise SpecError([SpecProblem(_line_of(lines, path), exc.field, str(exc))]) from None
     return ParsedFile(data, _minor_version(data, lines), lines)
+
+
+def _line_of(lines: dict[tuple[str, ...], int], path: tuple[str, ...]) -> int | None:
+    """Return the line of the deepest key along ``path`` that the file has."""
+    for end in range(len(path), 0, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return None
 
 
 def _refuse_tab_indentation(text: str) -> None:
