@@ -1,10 +1,13 @@
 """The public pages: start, browse, case, municipality, info pages, errors, headers."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from kb.extensions import db
-from kb.models import ModerationState, UseCase
+from kb.models import Adoption, AdoptionSource, AdoptionStatus, ModerationState, UseCase, User
+from kb.services import organisations, submissions
 from tests.helpers import record, write_jsonl
 
 
@@ -125,3 +128,25 @@ def test_no_asset_is_loaded_from_another_host(client, imported):
         html = text(client.get(path))
         for tag in re.findall(r"<(?:script|link|img)[^>]+>", html):
             assert "http://" not in tag and "https://" not in tag, tag
+
+
+def key_figures(client) -> dict[str, str]:
+    html = text(client.get("/"))
+    pairs = re.findall(r'key-figures__label">([^<]+)</dt>\s*<dd class="key-figures__value">([^<]+)</dd>', html)
+    return dict(pairs)
+
+
+def test_start_page_figures_count_only_published_cases_and_their_adopters(app, client, make_user):
+    """Issue 19, item 9: adopters of an unpublished case are not "beteiligte Kommunen"."""
+    before = key_figures(client)
+    assert set(before) == {"beschriebene Lösungen", "Nachnutzungen", "beteiligte Kommunen und Organisationen"}
+    author_id, _email, _pw = make_user("contributor", municipality="Leipzig")
+    with app.app_context():
+        data = {"title": "Noch nicht veröffentlicht", "summary": "Kurz.", "description": "Lang.",
+                "municipality": "Stadt Leipzig", "topics": ["Bürgerservice"], "status": "pilot"}
+        case = submissions.submit_data(db.session, data, author=db.session.get(User, author_id))
+        for name in ("Gemeinde Nirgendwo", "Verband Unveröffentlicht"):
+            case.adoptions.append(Adoption(organisation=organisations.named(db.session, name),
+                                           status=AdoptionStatus.IN_BETRIEB, source=AdoptionSource.API))
+        db.session.commit()
+    assert key_figures(client) == before

@@ -289,7 +289,8 @@ def _activity(session: Session, org: Organisation | None) -> tuple[list[UseCase]
 
 
 def counts(session: Session) -> dict[str, int]:
-    """Headline figures for the start page."""
+    """Headline figures for the start page: published cases, their adoptions, and the organisations
+    that own or adopt a published case."""
     published = UseCase.moderation == ModerationState.PUBLISHED
     return {
         "cases": session.scalar(select(func.count(UseCase.id)).where(published)) or 0,
@@ -300,7 +301,7 @@ def counts(session: Session) -> dict[str, int]:
             select(func.count(func.distinct(Organisation.id))).where(
                 or_(
                     Organisation.id.in_(select(UseCase.owner_id).where(published)),
-                    Organisation.id.in_(select(Adoption.organisation_id)),
+                    Organisation.id.in_(select(Adoption.organisation_id).join(UseCase).where(published)),
                 )
             )
         ) or 0,
