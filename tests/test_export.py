@@ -48,3 +48,32 @@ def test_round_trip_into_empty_instance_reproduces_catalogue(runner, tmp_path):
     original = sorted(exported.read_text(encoding="utf-8").splitlines())
     reproduced = sorted(again.read_text(encoding="utf-8").splitlines())
     assert reproduced == original
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(runner, app, client, tmp_path):
+    """Issue 19, item 10 (OWASP CSV injection): = + - @ tab and CR at the start get a leading apostrophe."""
+    from tests.helpers import record, write_jsonl
+
+    path = write_jsonl(tmp_path / "formeln.jsonl", [record(
+        "formel-fall", title="=HYPERLINK(\"https://evil.example\",\"Klick\")", summary="+SUM(A1:A9)",
+        adopters=[{"organisation": {"name": "@Gemeinde Formel"}}, "Dresden"], tags=["-1+2", "Tab"],
+        contact={"name": "-Wagenrücklauf"}, costs="12.000 €")])
+    assert runner.invoke(args=["import-cases", str(path)]).exit_code == 0
+    exported = runner.invoke(args=["export-cases", "--format", "csv"]).stdout
+    downloaded = client.get("/daten/praxisatlas-faelle.csv").get_data(as_text=True).lstrip("\ufeff")
+    for text in (exported, downloaded):
+        row = next(r for r in csv.DictReader(io.StringIO(text)) if r["slug"] == "formel-fall")
+        assert row["title"] == "'=HYPERLINK(\"https://evil.example\",\"Klick\")"
+        assert row["summary"] == "'+SUM(A1:A9)"
+        assert row["adopters"] == "'@Gemeinde Formel; Dresden"
+        assert row["tags"] == "'-1+2; Tab"
+        assert row["contact_name"] == "'-Wagenrücklauf"
+        assert row["costs"] == "12.000 €" and row["adopter_count"] == "2" and row["slug"] == "formel-fall"
+
+
+def test_neutralise_covers_every_formula_start_and_leaves_other_cells():
+    from kb.services.exporting import neutralise
+
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert neutralise(start + "1+1") == "'" + start + "1+1"
+    assert [neutralise(v) for v in ("Ulm", "", 7, " =1", "a=b")] == ["Ulm", "", 7, " =1", "a=b"]

@@ -92,7 +92,23 @@ def write_jsonl(cases: Iterator[UseCase], out: TextIO) -> int:
     return count
 
 
+#: first characters that make a spreadsheet treat a cell as a formula (OWASP "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_row(case: UseCase) -> dict[str, Any]:
+    """The case as one CSV row; every text cell is safe to open in a spreadsheet."""
+    return {key: neutralise(value) for key, value in _csv_values(case).items()}
+
+
+def _csv_values(case: UseCase) -> dict[str, Any]:
     owner = case.owner
     contact = case.contact or {}
     return {
