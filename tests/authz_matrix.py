@@ -105,6 +105,7 @@ MATRIX: dict[str, list[Check]] = {
     "auth.reset_password": [Check("/passwort-neu/{reset_token}", get=PUBLIC, post=PUBLIC)],
     "auth.account": [Check("/konto", get=MEMBERS)],
     "auth.change_password": [Check("/konto/passwort", get=MEMBERS, post=MEMBERS)],
+    "auth.sign_out_everywhere": [Check("/konto/ueberall-abmelden", post=MEMBERS)],
     # -- submission ----------------------------------------------------------------------
     "submission.new": [Check("/cases/new", get=CONTRIBUTORS, post=CONTRIBUTORS)],
     "submission.edit": [

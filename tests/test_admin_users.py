@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
 from kb.extensions import db
-from kb.model_base import utcnow
 from kb.models import AuditEvent, Role, User
 from tests.helpers import signed_in
 
@@ -59,7 +56,8 @@ def test_role_change_takes_effect_and_is_audited(app, admin, make_user):
     assert member.get("/moderation").status_code == 403
     assert admin.post(f"/admin/users/{user_id}/role", data={"role": "moderator"}).status_code == 303
     assert account(app, user_id).role is Role.MODERATOR
-    assert member.get("/moderation").status_code == 200
+    assert member.get("/moderation").status_code == 302, "a role change ends the member's sessions"
+    assert signed_in(app, email).get("/moderation").status_code == 200
     (event,) = events(app, "user.role")
     assert event.actor_email == "admin@example.org" and event.data == {"from": "contributor", "to": "moderator"}
     assert "Rolle geändert" in text(admin.get(f"/admin/users/{user_id}"))
@@ -128,10 +126,8 @@ def test_invalid_admin_input_changes_nothing(app, admin, make_user, path, data):
 
 def test_locked_accounts_can_be_unlocked(app, admin, make_user):
     user_id, email, password = make_user("reader")
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        user.locked_until = utcnow() + timedelta(minutes=10)
-        db.session.commit()
+    for _ in range(app.config["KB_LOGIN_MAX_FAILURES"]):
+        app.test_client().post("/login", data={"email": email, "password": "falsch-falsch"})
     assert "gesperrt" in text(admin.get("/admin/users?state=locked"))
     assert app.test_client().post("/login", data={"email": email, "password": password}).status_code == 429
     assert admin.post(f"/admin/users/{user_id}/unlock").status_code == 303

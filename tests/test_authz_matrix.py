@@ -226,7 +226,7 @@ def test_every_role_gets_exactly_what_its_row_allows(app, matrix_users):
                         failures.append(f"{where}: expected {wanted}, got {got} ({response.status_code})")
                     elif method == "POST" and got in (LOGIN, E401, E403, E404) and fingerprint(app) != before:
                         failures.append(f"{where}: refused ({got}) but the database changed")
-                    if endpoint == "auth.logout" and role != "anonymous":
+                    if endpoint in ("auth.logout", "auth.sign_out_everywhere") and role != "anonymous":
                         clients[role] = _client(app, role)
     assert not failures, "\n".join(failures)
     assert not header_problems, "\n".join(header_problems[:20])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user, logout_user
 
 from kb.auth.blueprint import bp
 from kb.auth.forms import ChangePasswordForm, EmailForm, ResetPasswordForm
-from kb.auth.views import add_error
+from kb.auth.views import add_error, start_session
 from kb.extensions import db
 from kb.permissions import current_actor
 from kb.services import accounts, passwords, tokens
@@ -38,12 +38,13 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            passwords.reset_password(db.session, token, form.password.data)
+            user = passwords.reset_password(db.session, token, form.password.data, request.remote_addr or "-")
         except accounts.AccountError as exc:
             add_error(form, exc.field, str(exc))
         else:
-            flash(_("Ihr neues Passwort ist gespeichert. Sie können sich jetzt anmelden."), "success")
-            return redirect(url_for("auth.login"), 303)
+            start_session(user)
+            flash(_("Ihr neues Passwort ist gespeichert. Sie sind angemeldet."), "success")
+            return redirect(url_for("auth.account"), 303)
     status = 400 if form.errors else 200
     return render_template("auth/reset_password.html", form=form), status
 
@@ -62,11 +63,23 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            passwords.change_password(db.session, current_actor(), form.current.data, form.password.data)
+            user = current_actor()
+            passwords.change_password(db.session, user, form.current.data, form.password.data)
         except accounts.AccountError as exc:
             add_error(form, exc.field, str(exc))
         else:
+            login_user(user)  # other sessions ended with the old session version; this one goes on
             flash(_("Ihr Passwort ist geändert."), "success")
             return redirect(url_for("auth.account"), 303)
     status = 400 if form.errors else 200
     return render_template("auth/change_password.html", form=form), status
+
+
+@bp.post("/konto/ueberall-abmelden")
+@login_required
+def sign_out_everywhere():
+    """End every session of the account, on all devices (POST with CSRF token)."""
+    accounts.sign_out(db.session, current_actor(), everywhere=True)
+    logout_user()
+    flash(_("Sie sind jetzt auf allen Geräten abgemeldet."), "success")
+    return redirect(url_for("auth.login"), 303)

@@ -10,6 +10,7 @@ from kb.auth.blueprint import bp
 from kb.auth.forms import ConfirmForm, EmailForm, LoginForm, RegisterForm
 from kb.extensions import db
 from kb.i18n import LANG_SESSION_KEY
+from kb.permissions import current_actor
 from kb.safe_redirect import safe_next
 from kb.services import accounts, authentication, places, registration, tokens
 from kb.services.authentication import Outcome
@@ -56,7 +57,7 @@ def login():
         result = authentication.authenticate(db.session, form.email.data, form.password.data,
                                              request.remote_addr or "-")
         if result.ok:
-            _start_session(result.user)
+            start_session(result.user)
             flash(_("Sie sind angemeldet."), "success")
             return redirect(safe_next(form.next.data, default), 303)
         status, field, message = LOGIN_PROBLEMS[result.outcome]
@@ -70,7 +71,7 @@ def login():
     return response
 
 
-def _start_session(user) -> None:
+def start_session(user) -> None:
     """Begin a fresh session for the user (keeping only the language choice)."""
     lang = session.get(LANG_SESSION_KEY)
     session.clear()
@@ -81,7 +82,9 @@ def _start_session(user) -> None:
 
 @bp.post("/logout")
 def logout():
-    """Sign out (POST only, with CSRF token)."""
+    """Sign out (POST only, with CSRF token); the account's sessions end on every device."""
+    if current_user.is_authenticated:
+        accounts.sign_out(db.session, current_actor())
     logout_user()
     flash(_("Sie sind abgemeldet."), "success")
     return redirect(url_for("catalog.index"), 303)

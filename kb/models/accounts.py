@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kb.model_base import Base, UTCDateTime, enum_column, utcnow
 from kb.models.enums import RevisionState, Role
 from kb.models.registry import Municipality, Organisation
+
+
+def new_session_version() -> str:
+    return secrets.token_hex(16)
 
 
 class User(UserMixin, Base):
@@ -33,6 +38,8 @@ class User(UserMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session of this account; a new value ends them all (logout, password, role …).
+    session_version: Mapped[str] = mapped_column(String(32), default=new_session_version, server_default="0")
 
     municipality: Mapped[Municipality | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
@@ -40,6 +47,9 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what the session (and a remember cookie) stores
+        return f"{self.id}:{self.session_version}"
 
     def has_role(self, role: Role) -> bool:
         return self.role.at_least(role)
@@ -57,6 +67,8 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
+    # kb.services.authentication.Outcome, "reset" or "unlocked"; NULL for attempts before migration 0005
+    outcome: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 

@@ -9,7 +9,8 @@ from werkzeug.security import generate_password_hash
 
 from kb.model_base import utcnow
 from kb.models import AuditEvent, Role, User
-from kb.services import organisations
+from kb.models.accounts import new_session_version
+from kb.services import audit, organisations
 from kb.services.name_resolution import NameResolutionError, RegistryEntry
 from kb.services.records import EMAIL_RE
 from kb.services.registry import get_resolver
@@ -80,11 +81,29 @@ def assign_membership(session: Session, user: User, municipality: str | None,
 
 
 def set_password(user: User, password: str) -> None:
-    """Check and set a new password; lift a lock-out (does not commit)."""
+    """Check and set a new password; lift a lock-out, end all sessions (does not commit)."""
     check_new_password(password)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Make every session of the account invalid from its next request on (does not commit)."""
+    user.session_version = new_session_version()
+
+
+def sign_out(session: Session, user: User, *, everywhere: bool = False) -> None:
+    """End the account's sessions and commit.
+
+    The session version belongs to the account, so a logout ends the sessions on every device,
+    including a copy of the cookie someone else may hold; ``everywhere`` only adds an audit entry.
+    """
+    end_sessions(user)
+    if everywhere:
+        audit.record(session, user, "user.sign_out_everywhere", user)
+    session.commit()
 
 
 def create_user(

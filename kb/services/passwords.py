@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash
 
 from kb.model_base import utcnow
 from kb.models import AuditEvent, User
-from kb.services import accounts, audit, notifications, tokens
+from kb.services import accounts, audit, authentication, notifications, tokens
 
 RESEND_PAUSE = timedelta(minutes=2)
 
@@ -64,12 +64,14 @@ def user_for_reset(session: Session, token: str) -> User:
     return user
 
 
-def reset_password(session: Session, token: str, password: str) -> User:
-    """Set a new password with a valid token, lift a lock-out, confirm the address; commit."""
+def reset_password(session: Session, token: str, password: str, remote_addr: str = "-") -> User:
+    """Set a new password with a valid token and sign in with it: confirm the address, end the
+    lock-out and all other sessions; commit. The caller starts the new session."""
     user = user_for_reset(session, token)
     accounts.set_password(user, password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
+    authentication.record_reset_sign_in(session, user, remote_addr)
     audit.record(session, user, "user.password_reset", user)
     session.commit()
     return user

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb.model_base import utcnow
 from kb.models import Organisation, Role, User
-from kb.services import audit
+from kb.services import accounts, audit, authentication
 from kb.services.catalog import Page
 
 FILTERS = ("unverified", "locked", "inactive", "unconfirmed")
@@ -68,6 +68,7 @@ def change_role(session: Session, user: User, role: Role, *, actor: User) -> Non
         return
     old = user.role
     user.role = role
+    accounts.end_sessions(user)
     audit.record(session, actor, "user.role", user, data={"from": old.value, "to": role.value})
     session.commit()
 
@@ -91,6 +92,8 @@ def set_active(session: Session, user: User, active: bool, *, actor: User, reaso
     if active == user.active:
         return
     user.active = active
+    if not active:
+        accounts.end_sessions(user)
     audit.record(session, actor, "user.activate" if active else "user.deactivate", user,
                  reason=(reason or "").strip()[:2000] or None)
     session.commit()
@@ -99,8 +102,7 @@ def set_active(session: Session, user: User, active: bool, *, actor: User, reaso
 def unlock(session: Session, user: User, *, actor: User) -> None:
     """Lift a lock-out after failed logins."""
     require_admin(actor)
-    user.failed_logins = 0
-    user.locked_until = None
+    authentication.record_unlock(session, user)
     audit.record(session, actor, "user.unlock", user)
     session.commit()
 
