@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
 def register_subsystems(app: Flask) -> None:
     """Set up database tuning, search sync, templates, security headers and logging."""
     from kb import (
+        after_response,
         database,
         hosts,
         logging_setup,
@@ -76,6 +77,7 @@ def register_subsystems(app: Flask) -> None:
     templating.init_app(app)
     security.init_app(app)
     login_setup.init_app(app)
+    after_response.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from kb.services.private_files import private_file
+
 
 def init_app(app: Flask) -> None:
-    """Turn on SQLite foreign keys, WAL and a busy timeout for every connection."""
+    """Turn on SQLite foreign keys, WAL and a busy timeout for every connection; keep the file private."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
         with app.app_context():
             from kb.extensions import db
 
             event.listen(db.engine, "connect", _tune_sqlite)
+
+
+def _private_sqlite_file(uri: str) -> None:
+    """Create the database file 0600 before SQLite does (its -wal and -shm files take the same mode)."""
+    database = make_url(uri).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database)
+        if path.parent.is_dir():
+            private_file(path)
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:

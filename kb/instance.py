@@ -8,12 +8,14 @@ from pathlib import Path
 
 from flask import Flask
 
+from kb.services.private_files import private_dir
+
 
 def ensure_data_dir(app: Flask) -> Path:
-    """Create ``KB_DATA_DIR`` (and its uploads/ and outbox/) if missing."""
+    """Create ``KB_DATA_DIR`` (and its uploads/ and outbox/) if missing; only the owner may enter them."""
     data_dir = Path(app.config["KB_DATA_DIR"])
     for sub in ("", "uploads", "outbox"):
-        (data_dir / sub).mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir / sub)
     return data_dir
 
 

@@ -219,7 +219,7 @@ def _poll(try_once, wait: float) -> bool:
 
 @contextmanager
 def _file_lock(path: Path, wait: float) -> Iterator[bool]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
     def try_once() -> bool:
         try:

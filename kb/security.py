@@ -1,10 +1,11 @@
-"""Security headers on every response."""
+"""Security headers on every response; ``Cache-Control: no-store`` for private ones."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask_login import current_user
 
 
 def content_security_policy(tile_url: str | None) -> str:
@@ -41,4 +42,14 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if production:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if private_response():
+            headers["Cache-Control"] = "no-store"
         return response
+
+
+def private_response() -> bool:
+    """Pages of the account area, and every answer to a signed-in user (static files aside):
+    neither the browser nor a proxy may keep them (shared computers, back button after logout)."""
+    if request.endpoint == "static":
+        return False
+    return request.blueprint == "auth" or current_user.is_authenticated

@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from kb import create_app
 from kb.extensions import db
@@ -14,6 +16,18 @@ from tests import dbprovision, i18n_support
 from tests.server_support import ServerInstance
 
 os.environ.setdefault("KB_ENV", "testing")
+
+
+class ClosingClient(FlaskClient):
+    """A test client that closes each response as a WSGI server does once it has sent it, so work
+    queued for after the response (kb/services/deferred.py, e.g. the reset mail) runs before the
+    call returns. Pass ``buffered=False`` to look at the state before that."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+Flask.test_client_class = ClosingClient
 
 
 def pytest_configure(config):

@@ -26,6 +26,7 @@ the index generation on disk changed.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -569,7 +570,9 @@ class WhooshBackend:
         self._cache_lock = threading.Lock()
         self._view: _View | None = None
         self._segments: dict[str, _Segment] = {}
-        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.index_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # private like the rest of the data directory
+            os.chmod(self.index_dir, 0o700)
         with self._write_lock():
             marker = self.index_dir / FORMAT_FILE
             current = marker.read_text().strip() if marker.exists() else None
@@ -590,7 +593,7 @@ class WhooshBackend:
         timeout = self.lock_timeout if timeout is None else timeout
         path = self.index_dir / LOCK_NAME
         with self._write_thread_lock:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 deadline = time.monotonic() + timeout
                 delay = 0.005

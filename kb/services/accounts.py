@@ -10,13 +10,13 @@ from werkzeug.security import generate_password_hash
 from kb.model_base import utcnow
 from kb.models import AuditEvent, Role, User
 from kb.models.accounts import new_session_version
-from kb.services import audit, organisations
+from kb.services import audit, organisations, password_policy
 from kb.services.name_resolution import NameResolutionError, RegistryEntry
 from kb.services.records import EMAIL_RE
 from kb.services.registry import get_resolver
 
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 200
+MIN_PASSWORD_LENGTH = password_policy.MIN_LENGTH
+MAX_PASSWORD_LENGTH = password_policy.MAX_LENGTH
 
 
 class AccountError(ValueError):
@@ -39,13 +39,12 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-def check_new_password(password: str) -> None:
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError("password", _(
-            "Das Passwort darf höchstens %(n)d Zeichen lang sein.", n=MAX_PASSWORD_LENGTH))
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password", _(
-            "Das Passwort muss mindestens %(n)d Zeichen lang sein.", n=MIN_PASSWORD_LENGTH))
+def check_new_password(password: str, *, email: str | None = None, name: str | None = None) -> None:
+    """Raise AccountError (field ``password``) if the policy refuses the password for this account."""
+    try:
+        password_policy.check(password, email=email, name=name)
+    except password_policy.PasswordRefused as exc:
+        raise AccountError("password", str(exc)) from None
 
 
 def check_email(email: str) -> str:
@@ -82,7 +81,7 @@ def assign_membership(session: Session, user: User, municipality: str | None,
 
 def set_password(user: User, password: str) -> None:
     """Check and set a new password; lift a lock-out, end all sessions (does not commit)."""
-    check_new_password(password)
+    check_new_password(password, email=user.email, name=user.display_name)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
@@ -123,7 +122,7 @@ def create_user(
     email = check_email(email)
     if find_by_email(session, email) is not None:
         raise AccountError("email", _("Für %(email)s gibt es bereits ein Konto.", email=email))
-    check_new_password(password)
+    check_new_password(password, email=email, name=display_name)
     user = User(email=email, password_hash=hash_password(password), role=role,
                 display_name=(display_name or "").strip()[:120] or None)
     assign_membership(session, user, municipality, organisation, state)

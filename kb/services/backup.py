@@ -35,6 +35,7 @@ from kb.services.backup_format import (
     read_rows,
     write_rows,
 )
+from kb.services.private_files import private_dir, restrict_tree
 
 Progress = Callable[[int], None]
 CONTENT_TABLES = ("use_case", "user_account", "adoption")
@@ -64,7 +65,7 @@ def create_backup(engine: Engine, data_dir: Path, target: Path, *, revision: str
         raise BackupError(_("Die Datenbank hat den Stand %(current)s, diese Version erwartet %(expected)s – "
                             "bitte zuerst `flask --app wsgi init-db` ausführen.", current=current, expected=revision))
     created = not target.exists()
-    target.mkdir(parents=True, exist_ok=True)
+    private_dir(target)
     try:
         manifest = Manifest(revision=revision, dialect=engine.dialect.name,
                             kind="sqlite-file" if engine.dialect.name == "sqlite" else "jsonl",
@@ -80,6 +81,7 @@ def create_backup(engine: Engine, data_dir: Path, target: Path, *, revision: str
         manifest.counts = {name: manifest.tables.get(name, {}).get("rows", 0) for name in CONTENT_TABLES}
         manifest.counts["uploads"] = sum(1 for name in manifest.files if name.startswith(UPLOADS_DIR + "/"))
         manifest.write(target)
+        restrict_tree(target)  # password hashes and addresses: for the service account only
     except BaseException:
         if created:
             shutil.rmtree(target, ignore_errors=True)

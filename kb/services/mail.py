@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -12,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 
 from kb.model_base import utcnow
+from kb.services.private_files import private_dir, write_private
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,9 @@ def send_mail(to: str, subject: str, body: str) -> Path | None:
         _send_smtp(message)
         log.info("Mail an %s gesendet: %s", to, subject)
         return None
-    outbox = Path(config["KB_DATA_DIR"]) / "outbox"
-    outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"{utcnow():%Y%m%dT%H%M%S%f}-{abs(hash((to, subject))) % 10**8:08d}.eml"
-    path.write_bytes(bytes(message))
+    outbox = private_dir(Path(config["KB_DATA_DIR"]) / "outbox")  # reset links in here are live
+    path = outbox / f"{utcnow():%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}.eml"
+    write_private(path, bytes(message))
     log.info("Mail an %s (kein SMTP konfiguriert, abgelegt in %s): %s", to, path, subject)
     return path
 

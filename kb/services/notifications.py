@@ -7,6 +7,7 @@ undo the change.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -54,7 +55,21 @@ def already_registered(email: str) -> None:
     _send(email, _("Sie haben bereits ein Konto"), body + _footer())
 
 
-def reset_password(user: User, token: str, minutes: int) -> None:
+@dataclass(frozen=True)
+class Mail:
+    """A mail composed (in the reader's language) and not yet sent."""
+
+    to: str
+    subject: str
+    body: str
+
+
+def deliver(mail: Mail) -> None:
+    _send(mail.to, mail.subject, mail.body)
+
+
+def reset_password_mail(email: str, token: str, minutes: int) -> Mail:
+    """Compose the reset mail (sent by the caller, see kb/services/passwords.py)."""
     link = external_url("auth.reset_password", token=token)
     body = _(
         "Guten Tag,\n\nfür Ihr Konto beim %(site)s wurde ein neues Passwort angefordert. "
@@ -62,7 +77,7 @@ def reset_password(user: User, token: str, minutes: int) -> None:
         "Der Link ist %(minutes)d Minuten gültig und funktioniert nur einmal. Wenn Sie kein "
         "neues Passwort angefordert haben, können Sie diese Nachricht ignorieren; Ihr "
         "bisheriges Passwort bleibt gültig.\n\n", site=_site(), link=link, minutes=minutes)
-    _send(user.email, _("Neues Passwort für Ihr Konto"), body + _footer())
+    return Mail(email, _("Neues Passwort für Ihr Konto"), body + _footer())
 
 
 def case_decision(case: UseCase, author: User, *, published: bool, edit: bool,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -12,7 +13,7 @@ from werkzeug.security import check_password_hash
 
 from kb.model_base import utcnow
 from kb.models import AuditEvent, User
-from kb.services import accounts, audit, authentication, notifications, tokens
+from kb.services import accounts, audit, authentication, deferred, notifications, tokens
 
 RESEND_PAUSE = timedelta(minutes=2)
 
@@ -29,6 +30,9 @@ def _fingerprint(user: User) -> str:
 def request_reset(session: Session, email: str) -> None:
     """Mail a reset link if an active account has this address; never tell the caller which.
 
+    Known and unknown addresses cost the same before the answer: one lookup, one check of the
+    resend pause, one signed token, one composed mail. The mail itself goes out after the response
+    (kb/services/deferred.py), so neither the work nor the mail server's delay shows in the timing.
     At most one mail per account every two minutes, so the form cannot flood a mailbox.
     """
     try:
@@ -36,20 +40,31 @@ def request_reset(session: Session, email: str) -> None:
     except accounts.AccountError:
         return
     user = accounts.find_by_email(session, email)
-    if user is None or not user.active or _recently_requested(session, user):
+    account = user if user is not None and user.active else None
+    recent = _recently_requested(session, account.id if account is not None else 0)
+    token = tokens.make_token(tokens.RESET, {"uid": account.id if account is not None else 0,
+                                             "fp": _fingerprint(account) if account is not None else "-"})
+    mail = notifications.reset_password_mail(email, token, reset_max_age() // 60)
+    account_id = account.id if account is not None and not recent else None
+    deferred.after_response(partial(_send_reset, account_id, mail), session)
+
+
+def _send_reset(account_id: int | None, mail: notifications.Mail, session: Session) -> None:
+    """After the response: record the request (the resend pause counts from here), commit, send."""
+    user = session.get(User, account_id) if account_id is not None else None
+    if user is None or not user.active or _recently_requested(session, user.id):
         return
     audit.record(session, None, "user.password_reset_requested", user)
     session.commit()
-    token = tokens.make_token(tokens.RESET, {"uid": user.id, "fp": _fingerprint(user)})
-    notifications.reset_password(user, token, reset_max_age() // 60)
+    notifications.deliver(mail)
 
 
-def _recently_requested(session: Session, user: User) -> bool:
+def _recently_requested(session: Session, user_id: int) -> bool:
     since = utcnow() - RESEND_PAUSE
     return session.scalar(
         select(AuditEvent.id).where(
             AuditEvent.action == "user.password_reset_requested",
-            AuditEvent.object_id == str(user.id),
+            AuditEvent.object_id == str(user_id),
             AuditEvent.created_at >= since,
         ).limit(1)
     ) is not None

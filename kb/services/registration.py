@@ -40,7 +40,7 @@ def register(session: Session, form: Registration) -> None:
     AccountError (naming the field) and changes nothing.
     """
     email = accounts.check_email(form.email)
-    accounts.check_new_password(form.password)
+    accounts.check_new_password(form.password, email=email, name=form.display_name)
     accounts.resolve_municipality(form.municipality, form.state)
     if accounts.find_by_email(session, email) is not None:
         accounts.hash_password(form.password)  # same work as for a new account: no timing hint
