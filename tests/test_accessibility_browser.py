@@ -62,6 +62,9 @@ def test_axe_finds_no_violations_on_the_main_pages(live_server, browser, people)
     page.goto(base + "/cases/new")
     assert page.locator("form #title").count() == 1
     problems += violations(page)
+    page.goto(base + "/konto")
+    assert page.locator("form[action='/konto/ueberall-abmelden'] button").count() == 1
+    problems += violations(page)
     page.context.close()
 
     page = new_page(browser, guard)
