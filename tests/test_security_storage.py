@@ -30,8 +30,8 @@ def test_signed_in_responses_and_auth_pages_are_not_stored(client, make_user, lo
 
 def test_a_new_instance_keeps_its_files_private(tmp_path):
     data_dir = tmp_path / "fresh"
-    app = create_app({"TESTING": True, "KB_DATA_DIR": str(data_dir),
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'kb.sqlite3'}"})
+    app = create_app({"TESTING": True, "KB_DATA_DIR": str(data_dir), "KB_SEARCH_BACKEND": "whoosh",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'kb.sqlite3'}"})  # the single-server setup
     try:
         with app.app_context():
             db.session.execute(db.text("SELECT 1"))
