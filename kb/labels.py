@@ -121,6 +121,20 @@ AUDIT_ACTION = {
     "revision.withdraw": _l("Änderung zurückgezogen"),
     "revision.publish": _l("Änderung veröffentlicht"),
     "revision.reject": _l("Änderung zurückgewiesen"),
+    "proposal.submit": _l("Vorschlag zur Prüfung gesendet"),
+    "proposal.accepted": _l("Vorschlag übernommen"),
+    "proposal.rejected": _l("Vorschlag abgelehnt"),
+    "proposal.withdrawn": _l("Vorschlag zurückgezogen"),
+}
+PROPOSAL_STATE = {
+    "pending": _l("wartet auf Prüfung"),
+    "accepted": _l("übernommen"),
+    "rejected": _l("abgelehnt"),
+    "withdrawn": _l("zurückgezogen"),
+}
+PROPOSAL_KIND = {
+    "declaration": _l("Nachnutzungsangabe"),
+    "report": _l("Erfahrungsbericht"),
 }
 
 

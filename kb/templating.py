@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
         role_label=lambda v: labels.label(labels.ROLE, v),
         revision_state=lambda v: labels.label(labels.REVISION_STATE, v),
         audit_action=lambda v: labels.label(labels.AUDIT_ACTION, v),
+        proposal_state=lambda v: labels.label(labels.PROPOSAL_STATE, v),
+        proposal_kind=lambda v: labels.label(labels.PROPOSAL_KIND, v),
         topic_label=lambda v: labels.label(labels.TOPIC_NAME, v),
         topic_description=lambda v: labels.label(labels.TOPIC_DESCRIPTION, v),
     )

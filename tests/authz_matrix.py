@@ -4,7 +4,10 @@
 checks the outcome written here. A route of the app that is missing from ``MATRIX`` makes the
 test fail with its name and a line to paste – new routes cannot slip through untested.
 
-Columns: anonymous, reader, contributor, moderator, admin (see ``ROLES``).
+Columns: anonymous, reader, unconfirmed, contributor, moderator, admin (see ``ROLES``). Every
+signed-in matrix account belongs to Leipzig; all but "unconfirmed" are confirmed members of it.
+"unconfirmed" is a self-registered contributor whose membership of Leipzig is not confirmed
+(issue 19, item 2): what it declares or reports for Leipzig only waits for the moderation.
 
 Outcomes:
   OK     the view runs: 2xx/3xx (not a redirect to the login page), or 400/409 for the empty
@@ -16,6 +19,8 @@ Outcomes:
   E401   401, an API token is required (session cookies do not count)
   E403   403 Forbidden
   E404   404 – the object is hidden from this role (unpublished cases)
+  HELD   the view runs (2xx/3xx) but only stores a pending proposal: the published adoptions
+         and experience reports stay exactly as they were
 
 URL placeholders are filled per request by ``MatrixData`` in test_authz_matrix.py, most of
 them with fresh objects, so state-changing requests of one role cannot disturb the next:
@@ -27,6 +32,9 @@ them with fresh objects, so state-changing requests of one role cannot disturb t
   {submitted}      a fresh case of the matrix contributor waiting in moderation
   {user_id}        a fresh reader account
   {adoption_id}    a fresh adoption of {published} (the URL must use {published} as slug)
+  {adopted}        slug of another published case that Leipzig adopted (verified, with an
+                   experience report), reset before every request
+  {proposal_id}    a pending declaration of the "unconfirmed" account for {published}
   {confirm_token}  a confirmation token of a fresh unconfirmed account
   {reset_token}    a password-reset token of a fresh account
   {municipality} {kreis} {land} {static}   fixed registry keys / a static file
@@ -38,23 +46,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLES = ("anonymous", "reader", "contributor", "moderator", "admin")
+ROLES = ("anonymous", "reader", "unconfirmed", "contributor", "moderator", "admin")
 
-OK, PASS, LOGIN, E401, E403, E404 = "OK", "PASS", "LOGIN", "401", "403", "404"
+OK, PASS, LOGIN, E401, E403, E404, HELD = "OK", "PASS", "LOGIN", "401", "403", "404", "HELD"
 
-PUBLIC = (OK, OK, OK, OK, OK)
-MEMBERS = (LOGIN, OK, OK, OK, OK)
-MEMBERS_PASS = (LOGIN, PASS, PASS, PASS, PASS)
-CONTRIBUTORS = (LOGIN, E403, OK, OK, OK)
-MODERATORS = (LOGIN, E403, E403, OK, OK)
-MODERATORS_PASS = (LOGIN, E403, E403, PASS, PASS)
-ADMINS = (LOGIN, E403, E403, E403, OK)
-TOKEN_ONLY = (E401, E401, E401, E401, E401)
+PUBLIC = (OK, OK, OK, OK, OK, OK)
+MEMBERS = (LOGIN, OK, OK, OK, OK, OK)
+MEMBERS_PASS = (LOGIN, PASS, PASS, PASS, PASS, PASS)
+CONTRIBUTORS = (LOGIN, E403, OK, OK, OK, OK)
+MODERATORS = (LOGIN, E403, E403, E403, OK, OK)
+MODERATORS_PASS = (LOGIN, E403, E403, E403, PASS, PASS)
+ADMINS = (LOGIN, E403, E403, E403, E403, OK)
+TOKEN_ONLY = (E401,) * 6
 # unpublished case written by the matrix contributor: its author and moderators only
-AUTHOR_VIEW = (E404, E404, OK, OK, OK)
-AUTHOR_ACTION = (LOGIN, E403, OK, OK, OK)
-FOREIGN_VIEW = (E404, E404, E404, OK, OK)
-FOREIGN_ACTION = (LOGIN, E403, E404, OK, OK)
+AUTHOR_VIEW = (E404, E404, E404, OK, OK, OK)
+AUTHOR_ACTION = (LOGIN, E403, E404, OK, OK, OK)
+FOREIGN_VIEW = (E404, E404, E404, E404, OK, OK)
+FOREIGN_ACTION = (LOGIN, E403, E404, E404, OK, OK)
+NOT_EDITORS = (LOGIN, E403, E403, E403, OK, OK)  # seed cases: moderation only
+# Leipzig's verified adoption of {adopted}: confirmed members change it, the unconfirmed one proposes
+LEIPZIG_CHANGES = (LOGIN, OK, HELD, OK, OK, OK)
+LEIPZIG_ONLY_CONFIRMED = (LOGIN, OK, E403, OK, OK, OK)
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,7 @@ MATRIX: dict[str, list[Check]] = {
     "submission.edit": [
         Check("/cases/{draft}/edit", get=AUTHOR_ACTION, post=AUTHOR_ACTION),
         Check("/cases/{foreign_draft}/edit", get=FOREIGN_ACTION, post=FOREIGN_ACTION),
-        Check("/cases/{published}/edit", get=(LOGIN, E403, E403, OK, OK), post=(LOGIN, E403, E403, OK, OK),
+        Check("/cases/{published}/edit", get=NOT_EDITORS, post=NOT_EDITORS,
               note="seed cases have no author: only moderation edits them"),
     ],
     "submission.submit": [
@@ -121,7 +133,7 @@ MATRIX: dict[str, list[Check]] = {
     "submission.delete": [
         Check("/cases/{draft}/delete", post=AUTHOR_ACTION),
         Check("/cases/{foreign_draft}/delete", post=FOREIGN_ACTION),
-        Check("/cases/{published}/delete", post=(LOGIN, E403, E403, OK, OK),
+        Check("/cases/{published}/delete", post=NOT_EDITORS,
               note="refused with a message (published cases are never deleted)"),
     ],
     "submission.mine": [Check("/meine-beitraege", get=CONTRIBUTORS)],
@@ -134,14 +146,17 @@ MATRIX: dict[str, list[Check]] = {
     ],
     "moderation.decide": [Check("/moderation/{submitted}", post=MODERATORS,
                                 note="no decision in the empty form: 400")],
+    "moderation.proposal": [Check("/moderation/nachnutzungen/{proposal_id}", get=MODERATORS)],
+    "moderation.decide_proposal": [Check("/moderation/nachnutzungen/{proposal_id}", post=MODERATORS,
+                                         note="no decision in the empty form: 400")],
     "moderation.history": [
         Check("/cases/{submitted}/versionen", get=AUTHOR_ACTION),
-        Check("/cases/{foreign_draft}/versionen", get=(LOGIN, E403, E404, OK, OK)),
-        Check("/cases/{published}/versionen", get=(LOGIN, E403, E404, OK, OK)),
+        Check("/cases/{foreign_draft}/versionen", get=FOREIGN_ACTION),
+        Check("/cases/{published}/versionen", get=FOREIGN_ACTION),
     ],
     "moderation.compare": [
         Check("/cases/{submitted}/versionen/vergleich?alt=1&neu=aktuell", get=AUTHOR_ACTION),
-        Check("/cases/{foreign_draft}/versionen/vergleich?alt=1&neu=aktuell", get=(LOGIN, E403, E404, E404, E404),
+        Check("/cases/{foreign_draft}/versionen/vergleich?alt=1&neu=aktuell", get=(LOGIN, E403, E404, E404, E404, E404),
               note="a draft has no stored version 1 yet: 404 even for moderators"),
     ],
     # -- administration ------------------------------------------------------------------
@@ -153,17 +168,30 @@ MATRIX: dict[str, list[Check]] = {
     "admin.unlock": [Check("/admin/users/{user_id}/unlock", post=ADMINS)],
     "admin.audit_log": [Check("/admin/audit", get=ADMINS)],
     # -- adoption (issue 5) --------------------------------------------------------------
-    "adoption.declare": [Check("/cases/{published}/adopt", get=MEMBERS_PASS, post=MEMBERS_PASS)],
-    "adoption.confirm": [Check("/cases/{published}/adopt/confirm", post=MEMBERS_PASS)],
-    "adoption.withdraw": [Check("/cases/{published}/adopt/withdraw", post=MEMBERS_PASS)],
-    "adoption.report": [Check("/cases/{published}/adopt/report", get=MEMBERS_PASS, post=MEMBERS_PASS)],
+    "adoption.declare": [
+        Check("/cases/{published}/adopt", get=MEMBERS_PASS, post=MEMBERS_PASS),
+        Check("/cases/{adopted}/adopt", get=MEMBERS, post=LEIPZIG_CHANGES,
+              extra={"status": "eingestellt", "note": "Matrix: abgeschaltet"}),
+    ],
+    "adoption.confirm": [Check("/cases/{published}/adopt/confirm", post=MEMBERS_PASS),
+                         Check("/cases/{adopted}/adopt/confirm", post=LEIPZIG_ONLY_CONFIRMED)],
+    "adoption.withdraw": [Check("/cases/{published}/adopt/withdraw", post=MEMBERS_PASS),
+                          Check("/cases/{adopted}/adopt/withdraw", post=LEIPZIG_ONLY_CONFIRMED)],
+    "adoption.report": [
+        Check("/cases/{published}/adopt/report", get=MEMBERS_PASS, post=MEMBERS_PASS),
+        Check("/cases/{adopted}/adopt/report", get=MEMBERS, post=LEIPZIG_CHANGES,
+              extra={"pitfalls": "Matrix: alles anders"}),
+    ],
+    "adoption.withdraw_proposal": [Check("/cases/{published}/adopt/vorschlag/{proposal_id}/zurueckziehen",
+                                         post=(LOGIN, E404, OK, E404, E404, E404),
+                                         note="only its author (the unconfirmed account) takes a proposal back")],
     "adoption.moderate": [Check("/cases/{published}/adoptions/{adoption_id}/moderate",
                                 get=MODERATORS_PASS, post=MODERATORS_PASS)],
     "adoption.remove": [Check("/cases/{published}/adoptions/{adoption_id}/remove", post=MODERATORS_PASS)],
     # -- open data and API (issue 6) -----------------------------------------------------
     "api.list_cases": [Check("/api/v1/cases", get=PUBLIC)],
     "api.get_case": [Check("/api/v1/cases/{published}", get=PUBLIC),
-                     Check("/api/v1/cases/{draft}", get=(E404,) * 5, note="unpublished: 404 for everyone")],
+                     Check("/api/v1/cases/{draft}", get=(E404,) * 6, note="unpublished: 404 for everyone")],
     "api.get_municipality": [Check("/api/v1/municipalities/{municipality}", get=PUBLIC)],
     "api.search": [Check("/api/v1/search?q=Chatbot", get=PUBLIC)],
     "api.openapi": [Check("/api/v1/openapi.json", get=PUBLIC)],
@@ -177,7 +205,7 @@ MATRIX: dict[str, list[Check]] = {
     "opendata.download_jsonl": [Check("/daten/praxisatlas-faelle.jsonl", get=PUBLIC)],
     "opendata.download_publiccode": [Check("/daten/praxisatlas-software.publiccode.yml", get=PUBLIC)],
     "opendata.case_publiccode": [Check("/cases/{software}/publiccode.yml", get=PUBLIC),
-                                 Check("/cases/{draft}/publiccode.yml", get=(E404,) * 5)],
+                                 Check("/cases/{draft}/publiccode.yml", get=(E404,) * 6)],
     # -- operations (issue 8) --------------------------------------------------------------
     "ops.healthz": [Check("/healthz", get=PUBLIC)],
 }

@@ -108,14 +108,16 @@ def test_owner_cannot_adopt_its_own_case(app, client, make_user, login):
     assert adoptions_of(app) == []
 
 
-def test_unverified_member_declares_unconfirmed(app, client, make_user, login):
+def test_unverified_member_declaration_waits_for_moderation(app, client, make_user, login):
+    """Issue 19, item 2 (was: published at once as "unbestätigt"): it is held as a proposal."""
     user_id, email, password = make_user("reader", municipality=ULM)
     with app.app_context():
         db.session.get(User, user_id).membership_verified_at = None
         db.session.commit()
     login(email, password)
     client.post(f"/cases/{CASE}/adopt", data={"status": "in_betrieb"})
-    assert adoptions_of(app) == [(ULM, "in_betrieb", False)]
+    assert adoptions_of(app) == []
+    assert "Ihre Angabe wartet auf Prüfung" in client.get(f"/cases/{CASE}").get_data(as_text=True)
 
 
 def test_member_withdraws(app, client, ulm_member):

@@ -18,17 +18,30 @@ from kb.extensions import db
 from kb.model_base import utcnow
 from kb.models import (
     Adoption,
+    AdoptionProposal,
     AdoptionSource,
     AdoptionStatus,
     AuditEvent,
     CaseRevision,
+    ExperienceReport,
     Organisation,
     Role,
     UseCase,
     User,
 )
-from kb.services import accounts, organisations, passwords, registration, submissions, tokens
-from tests.authz_matrix import E401, E403, E404, LOGIN, MATRIX, OK, PASS, ROLES
+from kb.services import (
+    accounts,
+    adoption_proposals,
+    adoptions,
+    organisations,
+    passwords,
+    registration,
+    submissions,
+    tokens,
+)
+from tests.authz_matrix import E401, E403, E404, HELD, LOGIN, MATRIX, OK, PASS, ROLES
+
+LEIPZIG = "14713000"
 
 PASSWORD = "geheim-passwort-1"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -55,11 +68,33 @@ class MatrixData:
         data = {"title": f"Matrix-Entwurf {next(_serial)}", "municipality": "14713000"}
         return submissions.save_draft(db.session, data, author=self._user(author_key)).slug
 
-    def published(self) -> str:
-        leipzig = select(Organisation.id).where(Organisation.municipality_ags == "14713000")
+    def published(self, index: int = 0) -> str:
+        leipzig = select(Organisation.id).where(Organisation.municipality_ags == LEIPZIG)
         return db.session.scalar(select(UseCase.slug).where(
             UseCase.published_at.is_not(None), UseCase.author_id.is_(None),
-            UseCase.owner_id.not_in(leipzig)).order_by(UseCase.id))
+            UseCase.owner_id.not_in(leipzig)).order_by(UseCase.id).offset(index))
+
+    def adopted(self) -> str:
+        """Another published case with Leipzig's verified adoption and report, as they were before."""
+        slug = self.published(1)
+        case = db.session.scalar(select(UseCase).where(UseCase.slug == slug))
+        leipzig = organisations.for_key(db.session, LEIPZIG)
+        adoption = adoptions.find(db.session, case, leipzig) or Adoption(
+            case=case, organisation=leipzig, source=AdoptionSource.DECLARED, status=AdoptionStatus.IN_BETRIEB)
+        adoption.status, adoption.note, adoption.verified = AdoptionStatus.IN_BETRIEB, "Matrix: läuft", True
+        adoption.declared_by_id, adoption.confirmed_at = self.users["contributor"], utcnow()
+        adoption.report = adoption.report or ExperienceReport()
+        adoption.report.pitfalls = "Matrix: früh schulen"
+        db.session.add(adoption)
+        db.session.commit()
+        return slug
+
+    def proposal_id(self) -> str:
+        case = db.session.scalar(select(UseCase).where(UseCase.slug == self.published()))
+        proposal = adoption_proposals.submit_declaration(db.session, case=case, actor=self._user("unconfirmed"),
+                                                         status="pilot", note="Matrix-Vorschlag")
+        assert isinstance(proposal, AdoptionProposal)
+        return str(proposal.id)
 
     def software(self) -> str:
         return db.session.scalar(select(UseCase.slug).where(UseCase.repository.is_not(None),
@@ -123,12 +158,31 @@ def fingerprint(app) -> tuple:
     """Row counts and the latest change of everything a POST could touch."""
     with app.app_context():
         return tuple(db.session.scalar(select(func.count()).select_from(model)) for model in
-                     (UseCase, CaseRevision, AuditEvent, Adoption, User)) + (
+                     (UseCase, CaseRevision, AuditEvent, Adoption, User, AdoptionProposal)) + (
             db.session.scalar(select(func.max(UseCase.updated_at))),
             db.session.scalar(select(func.max(Adoption.updated_at))),
+            db.session.scalar(select(func.max(AdoptionProposal.updated_at))),
             tuple(db.session.execute(select(User.id, User.role, User.active, User.membership_verified_at,
                                             User.password_hash).order_by(User.id)).all()),
         )
+
+
+def published_records(app) -> tuple:
+    """Every adoption and experience report as published (what a HELD request must not touch)."""
+    with app.app_context():
+        return (tuple(db.session.execute(select(
+                    Adoption.id, Adoption.status, Adoption.note, Adoption.verified, Adoption.source,
+                    Adoption.declared_by_id, Adoption.confirmed_at).order_by(Adoption.id)).all()),
+                tuple(db.session.execute(select(
+                    ExperienceReport.adoption_id, ExperienceReport.months_to_live, ExperienceReport.cost_band,
+                    ExperienceReport.recommend, ExperienceReport.adapted, ExperienceReport.data_prerequisites,
+                    ExperienceReport.pitfalls).order_by(ExperienceReport.id)).all()))
+
+
+def pending_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(AdoptionProposal).where(
+            AdoptionProposal.state == "pending"))
 
 
 def outcome(response) -> str:
@@ -151,6 +205,8 @@ def outcome(response) -> str:
 def matches(expected: str, actual: str) -> bool:
     if expected == PASS:
         return actual in (OK, E404)
+    if expected == HELD:
+        return actual == OK
     return expected == actual
 
 
@@ -170,11 +226,14 @@ def check_headers(response, where: str) -> list[str]:
 def matrix_users(app):
     with app.app_context():
         ids = {}
-        for key, role in (("reader", Role.READER), ("contributor", Role.CONTRIBUTOR), ("moderator", Role.MODERATOR),
+        for key, role in (("reader", Role.READER), ("unconfirmed", Role.CONTRIBUTOR),
+                          ("contributor", Role.CONTRIBUTOR), ("moderator", Role.MODERATOR),
                           ("admin", Role.ADMIN), ("other", Role.CONTRIBUTOR)):
             user = accounts.create_user(db.session, email=f"matrix-{key}@example.org", password=PASSWORD, role=role,
-                                        municipality="14713000", confirmed=True)
+                                        municipality=LEIPZIG, confirmed=True)
             ids[key] = user.id
+        db.session.get(User, ids["unconfirmed"]).membership_verified_at = None  # claims Leipzig, not confirmed
+        db.session.commit()
         return ids
 
 
@@ -217,6 +276,7 @@ def test_every_role_gets_exactly_what_its_row_allows(app, matrix_users):
                 for role, wanted in zip(ROLES, expected, strict=True):
                     url = data.url(check.url)
                     before = fingerprint(app) if method == "POST" else None
+                    records, pending = (published_records(app), pending_count(app)) if wanted == HELD else (None, 0)
                     client = clients[role]
                     response = client.get(url) if method == "GET" else client.post(url, data=check.extra)
                     got = outcome(response)
@@ -226,6 +286,8 @@ def test_every_role_gets_exactly_what_its_row_allows(app, matrix_users):
                         failures.append(f"{where}: expected {wanted}, got {got} ({response.status_code})")
                     elif method == "POST" and got in (LOGIN, E401, E403, E404) and fingerprint(app) != before:
                         failures.append(f"{where}: refused ({got}) but the database changed")
+                    elif wanted == HELD and (published_records(app) != records or pending_count(app) != pending + 1):
+                        failures.append(f"{where}: expected a held proposal and unchanged records")
                     if endpoint in ("auth.logout", "auth.sign_out_everywhere") and role != "anonymous":
                         clients[role] = _client(app, role)
     assert not failures, "\n".join(failures)
@@ -234,12 +296,22 @@ def test_every_role_gets_exactly_what_its_row_allows(app, matrix_users):
 
 def test_matrix_covers_the_rules_the_issue_names():
     """The table itself says what the issue asks (guards against loosening it by accident)."""
-    assert MATRIX["submission.new"][0].get == (LOGIN, E403, OK, OK, OK)
-    assert MATRIX["moderation.queue"][0].get[:3] == (LOGIN, E403, E403)
-    assert MATRIX["moderation.decide"][0].post[:3] == (LOGIN, E403, E403)
-    assert MATRIX["admin.users"][0].get[:4] == (LOGIN, E403, E403, E403)
+    unconfirmed = ROLES.index("unconfirmed")
+    assert MATRIX["submission.new"][0].get == (LOGIN, E403, OK, OK, OK, OK)
+    assert MATRIX["moderation.queue"][0].get[:4] == (LOGIN, E403, E403, E403)
+    assert MATRIX["moderation.decide"][0].post[:4] == (LOGIN, E403, E403, E403)
+    assert MATRIX["moderation.decide_proposal"][0].post[:4] == (LOGIN, E403, E403, E403)
+    assert MATRIX["admin.users"][0].get[:5] == (LOGIN, E403, E403, E403, E403)
     hidden = [c for c in MATRIX["catalog.case_detail"] if "draft" in c.url]
-    assert all(c.get[:2] == (E404, E404) for c in hidden)
+    assert all(c.get[:3] == (E404, E404, E404) for c in hidden)
+    # issue 19, item 2: on Leipzig's verified adoption the unconfirmed member only proposes or is refused
+    adoption_rows = [c for name, checks in MATRIX.items() if name.startswith("adoption.") for c in checks]
+    on_leipzig = [c for c in adoption_rows if "{adopted}" in c.url and c.post is not None]
+    assert {c.url.split("{adopted}")[1] for c in on_leipzig} == {"/adopt", "/adopt/confirm", "/adopt/withdraw",
+                                                               "/adopt/report"}
+    assert all(c.post[unconfirmed] in (HELD, E403) for c in on_leipzig)
+    assert all(c.post[unconfirmed] in (E403, E404, PASS) for c in adoption_rows
+               if "adoptions/" in c.url and c.post is not None)
 
 
 def test_unconfirmed_tokens_are_usable_helpers(app):

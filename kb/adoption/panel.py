@@ -13,9 +13,9 @@ from flask import current_app
 from kb.adoption.blueprint import bp
 from kb.adoption.forms import ActionForm, DeclareForm
 from kb.extensions import db
-from kb.models import Adoption, Organisation, UseCase, User
+from kb.models import Adoption, AdoptionProposal, Organisation, ProposalKind, UseCase, User
 from kb.permissions import current_actor
-from kb.services import adoptions, experience_reports, geo
+from kb.services import adoption_proposals, adoptions, experience_reports, geo
 
 
 @dataclass
@@ -30,10 +30,22 @@ class Panel:
     declare_form: DeclareForm
     action_form: ActionForm
     reports: list[Adoption] = field(default_factory=list)
+    pending: list[AdoptionProposal] = field(default_factory=list)
+    speaks_for: bool = False
 
     @property
     def can_declare(self) -> bool:
         return self.blocker is None
+
+    @property
+    def pending_declaration(self) -> AdoptionProposal | None:
+        """The viewer's declaration that waits for moderation."""
+        return next((p for p in self.pending if p.kind is ProposalKind.DECLARATION), None)
+
+    @property
+    def pending_report(self) -> AdoptionProposal | None:
+        """The viewer's experience report that waits for moderation."""
+        return next((p for p in self.pending if p.kind is ProposalKind.REPORT), None)
 
 
 @bp.app_template_global()
@@ -55,6 +67,8 @@ def adoption_panel(case: UseCase) -> Panel:
         declare_form=DeclareForm(formdata=None, data=data),
         action_form=ActionForm(formdata=None),
         reports=[a for a in case.adoptions if a.report is not None],
+        pending=adoption_proposals.pending_of(session, case, actor),
+        speaks_for=org is not None and adoptions.may_speak_for(actor, org),
     )
 
 

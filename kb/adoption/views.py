@@ -10,9 +10,9 @@ from kb.adoption.blueprint import bp
 from kb.adoption.forms import ActionForm, DeclareForm, ModerateForm, RemoveForm, ReportForm
 from kb.errors import error_response
 from kb.extensions import db
-from kb.models import Adoption, Role, UseCase
+from kb.models import Adoption, AdoptionProposal, Role, UseCase
 from kb.permissions import current_actor, role_required
-from kb.services import adoptions, catalog, experience_reports
+from kb.services import adoption_proposals, adoptions, catalog, experience_reports
 from kb.services.adoptions import AdoptionError, AdoptionNotAllowed
 
 ANCHOR = "nachnutzung-erklaeren"
@@ -50,19 +50,28 @@ def declare(slug: str):
     form = DeclareForm(data={"status": own.status.value, "note": own.note or ""} if own else None)
     if request.method == "POST" and blocker is None and form.validate():
         try:
-            adoption = adoptions.declare_as_member(db.session, case=case, actor=actor,
-                                                   status=form.status.data, note=form.note.data)
+            result = adoption_proposals.submit_declaration(db.session, case=case, actor=actor,
+                                                           status=form.status.data, note=form.note.data)
         except AdoptionError as exc:
             getattr(form, exc.field, form.status).errors.append(str(exc))
         else:
-            flash(_("Gespeichert: %(org)s nutzt „%(title)s“ (%(status)s).", org=adoption.organisation.name,
-                    title=case.title, status=labels.label(labels.ADOPTION_STATUS, adoption.status)), "success")
+            if isinstance(result, AdoptionProposal):
+                flash(_held_message(result), "info")
+            else:
+                flash(_("Gespeichert: %(org)s nutzt „%(title)s“ (%(status)s).", org=result.organisation.name,
+                        title=case.title, status=labels.label(labels.ADOPTION_STATUS, result.status)), "success")
             return redirect(_case_url(case), 303)
     status = 200
     if request.method == "POST":
         status = 403 if blocker else 400
     return render_template("adoption/declare.html", case=case, form=form, blocker=blocker, own=own,
-                           organisation=org), status
+                           organisation=org, speaks_for=org is not None and adoptions.may_speak_for(actor, org)), status
+
+
+def _held_message(proposal: AdoptionProposal) -> str:
+    return _("Danke! Ihre Angabe wartet auf Prüfung: Ihre Zugehörigkeit zu %(org)s ist noch nicht bestätigt, "
+             "deshalb sieht die Moderation sie sich an, bevor sie erscheint. Sie bekommen eine E-Mail, "
+             "sobald entschieden ist.", org=proposal.organisation.name)
 
 
 @bp.post("/cases/<slug>/adopt/confirm")
@@ -101,15 +110,33 @@ def report(slug: str):
         data = experience_reports.ReportInput(**{name: form[name].data for name in
                                                  experience_reports.ReportInput.__dataclass_fields__})
         try:
-            saved = experience_reports.save_report(db.session, adoption, data, actor=current_actor())
+            saved = adoption_proposals.submit_report(db.session, adoption, data, actor=current_actor())
         except AdoptionError as exc:
             form[exc.field].errors.append(str(exc))
         else:
-            flash(_("Ihr Erfahrungsbericht ist gespeichert.") if saved else _("Ihr Erfahrungsbericht ist gelöscht."),
-                  "success")
+            if isinstance(saved, AdoptionProposal):
+                flash(_held_message(saved), "info")
+            else:
+                flash(_("Ihr Erfahrungsbericht ist gespeichert.") if saved
+                      else _("Ihr Erfahrungsbericht ist gelöscht."), "success")
             return redirect(_case_url(case, "erfahrungsberichte"), 303)
     status = 400 if form.errors else 200
-    return render_template("adoption/report.html", case=case, adoption=adoption, form=form), status
+    return render_template("adoption/report.html", case=case, adoption=adoption, form=form,
+                           speaks_for=adoptions.may_change(current_actor(), adoption)), status
+
+
+@bp.post("/cases/<slug>/adopt/vorschlag/<int:proposal_id>/zurueckziehen")
+@role_required(Role.READER)
+def withdraw_proposal(slug: str, proposal_id: int):
+    """Take back one's own declaration or report that waits for moderation."""
+    case = _case_or_404(slug)
+    proposal = adoption_proposals.get(db.session, proposal_id)
+    actor = current_actor()
+    if proposal is None or proposal.case_id != case.id or proposal.author_id != actor.id or not proposal.is_pending:
+        abort(404)
+    adoption_proposals.withdraw(db.session, proposal, actor=actor)
+    flash(_("Ihr Vorschlag ist zurückgezogen."), "success")
+    return redirect(_case_url(case), 303)
 
 
 @bp.route("/cases/<slug>/adoptions/<int:adoption_id>/moderate", methods=["GET", "POST"])

@@ -8,14 +8,18 @@ from kb.models.enums import (
     CaseStatus,
     ModerationState,
     OrganisationKind,
+    ProposalKind,
+    ProposalState,
     RevisionState,
     Role,
 )
+from kb.models.proposals import AdoptionProposal
 from kb.models.registry import Kreis, Land, Municipality, Organisation
 from kb.models.search import SearchOutbox
 
 __all__ = [
     "Adoption",
+    "AdoptionProposal",
     "AdoptionSource",
     "AdoptionStatus",
     "ApiToken",
@@ -31,6 +35,8 @@ __all__ = [
     "Municipality",
     "Organisation",
     "OrganisationKind",
+    "ProposalKind",
+    "ProposalState",
     "RevisionState",
     "Role",
     "SearchOutbox",

@@ -73,6 +73,22 @@ class Role(enum.StrEnum):
         return self.rank >= other.rank
 
 
+class ProposalState(enum.StrEnum):
+    """Where a held contribution stands in moderation; only ACCEPTED ones changed a published record."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ProposalKind(enum.StrEnum):
+    """What a held contribution proposes for an organisation's adoption of a case."""
+
+    DECLARATION = "declaration"  # status and note: a new adoption, or a change of the existing one
+    REPORT = "report"  # the experience report of the existing adoption (empty: delete it)
+
+
 class RevisionState(enum.StrEnum):
     """State of a stored revision of a case."""
 

@@ -1,4 +1,4 @@
-"""The decision form (INTERFACES §6: decision = publish | reject, reason)."""
+"""Decision forms: cases (INTERFACES §6: decision = publish | reject, reason) and held proposals."""
 
 from __future__ import annotations
 
@@ -10,4 +10,10 @@ from wtforms import RadioField, TextAreaField
 class DecisionForm(FlaskForm):
     decision = RadioField(_l("Entscheidung"), validate_choice=False, choices=[
         ("publish", _l("Veröffentlichen")), ("reject", _l("Zurückweisen"))])
+    reason = TextAreaField(_l("Begründung"))
+
+
+class ProposalDecisionForm(FlaskForm):
+    decision = RadioField(_l("Entscheidung"), validate_choice=False, choices=[
+        ("accept", _l("Übernehmen")), ("reject", _l("Ablehnen"))])
     reason = TextAreaField(_l("Begründung"))

@@ -12,15 +12,16 @@ from kb.models import Role, UseCase
 from kb.moderation.blueprint import bp
 from kb.moderation.forms import DecisionForm
 from kb.permissions import current_actor, role_required
-from kb.services import moderation, revisions
+from kb.services import adoption_proposals, moderation, revisions
 from kb.services.catalog import get_visible
 
 
 @bp.get("/moderation")
 @role_required(Role.MODERATOR)
 def queue():
-    """New cases and proposed edits, oldest first, with their age."""
-    return render_template("moderation/queue.html", items=moderation.queue(db.session))
+    """New cases, proposed edits and held adoption proposals, oldest first, with their age."""
+    return render_template("moderation/queue.html", items=moderation.queue(db.session),
+                           proposals=adoption_proposals.queue(db.session))
 
 
 def _case(slug: str) -> UseCase:

@@ -3,6 +3,9 @@
 Views, the JSON API and the CLI call these functions; each commits once. An adoption is
 "bestätigt" (``verified``) when a verified account of the adopting organisation declared or
 confirmed it; imported ones are not. It is *stale* when nobody confirmed it for 12 months.
+Only confirmed members of the organisation and moderators change or remove an adoption
+(``may_change``); what other members of it send waits as a proposal
+(kb.services.adoption_proposals).
 """
 
 from __future__ import annotations
@@ -75,8 +78,26 @@ def is_moderator(user: User | None) -> bool:
 
 
 def may_change(user: User | None, adoption: Adoption) -> bool:
-    """Members of the adopting organisation and moderators may change an adoption."""
-    return is_member(user, adoption.organisation) or is_moderator(user)
+    """Confirmed members of the adopting organisation and moderators may change or remove an adoption."""
+    return may_speak_for(user, adoption.organisation)
+
+
+def may_speak_for(user: User | None, org: Organisation) -> bool:
+    """True if what ``user`` declares for ``org`` is published at once (confirmed member or moderator).
+
+    Everyone else who belongs to ``org`` only proposes (kb.services.adoption_proposals).
+    """
+    return is_verified_member(user, org) or is_moderator(user)
+
+
+def refusal(user: User | None, org: Organisation, action: str) -> AdoptionNotAllowed:
+    """Why ``user`` may not change ``org``'s adoption (``action`` names what they tried)."""
+    if is_member(user, org):
+        return AdoptionNotAllowed(_(
+            "Ihre Zugehörigkeit zu %(org)s ist noch nicht bestätigt. %(action)s können nur bestätigte "
+            "Mitglieder oder die Moderation.", org=org.name, action=action))
+    return AdoptionNotAllowed(_("Nur Mitglieder von %(org)s oder die Moderation können das: %(action)s.",
+                                org=org.name, action=action))
 
 
 def declare_blocker(session: Session, case: UseCase, user: User | None) -> str | None:
@@ -180,15 +201,36 @@ def declare(
     """Record that ``organisation`` re-uses ``case``; update the existing record if there is one.
 
     Declaring counts as a confirmation. Raises AdoptionError for bad input (nothing is written).
+    The caller has checked that ``actor`` may speak for the organisation (see ``may_change``).
     """
+    adoption = record_declaration(session, case=case, organisation=organisation, status=status, note=note,
+                                  actor=actor, source=source, verified=verified, since=since)
+    session.commit()
+    return adoption
+
+
+def record_declaration(
+    session: Session,
+    *,
+    case: UseCase,
+    organisation: Organisation,
+    status: AdoptionStatus | str,
+    note: str | None,
+    actor: User | None,
+    source: AdoptionSource,
+    verified: bool,
+    since: str | None = None,
+    declared_by: User | None = None,
+) -> Adoption:
+    """``declare`` without the commit, for a larger unit of work (``declared_by`` defaults to the actor)."""
     status = parse_status(status)
     note = clean_note(note)
     since = clean_since(since)
-    if organisation.id is not None and organisation.id == case.owner_id:
-        raise AdoptionError("organisation", _("Die betreibende Stelle kann ihre eigene Lösung nicht nachnutzen."))
+    check_not_owner(case, organisation)
     if organisation.id is None:
         session.flush()
     case_id, org_id, actor_id = case.id, organisation.id, actor.id if actor else None
+    declared_by_id = declared_by.id if declared_by is not None else actor_id
     adoption = find(session, case, organisation)
     created = adoption is None
     if created:
@@ -198,19 +240,23 @@ def declare(
             adoption = session.scalar(select(Adoption).where(
                 Adoption.case_id == case_id, Adoption.organisation_id == org_id))
     before = snapshot(adoption) if not created else None
-    now = utcnow()
     adoption.status = status
     adoption.note = note
     if since is not None:
         adoption.since = since
     adoption.source = source
     adoption.verified = verified
-    adoption.declared_by_id = actor_id
-    adoption.confirmed_at = now
+    adoption.declared_by_id = declared_by_id
+    adoption.confirmed_at = utcnow()
     _audit(session, actor_id, "adoption.declare" if created else "adoption.update", adoption,
            data={"before": before, "after": snapshot(adoption)})
-    session.commit()
     return adoption
+
+
+def check_not_owner(case: UseCase, organisation: Organisation) -> None:
+    """Raise AdoptionError if ``organisation`` owns ``case`` (an owner does not adopt its own solution)."""
+    if organisation.id is not None and organisation.id == case.owner_id:
+        raise AdoptionError("organisation", _("Die betreibende Stelle kann ihre eigene Lösung nicht nachnutzen."))
 
 
 def _insert(session: Session, case_id: int, org_id: int, status: AdoptionStatus,
@@ -226,23 +272,11 @@ def _insert(session: Session, case_id: int, org_id: int, status: AdoptionStatus,
     return adoption
 
 
-def declare_as_member(session: Session, *, case: UseCase, actor: User, status: AdoptionStatus | str,
-                      note: str | None) -> Adoption:
-    """Declare re-use for the actor's own organisation (the web form's action)."""
-    blocker = declare_blocker(session, case, actor)
-    if blocker:
-        raise AdoptionNotAllowed(blocker)
-    org = organisation_of(session, actor)
-    return declare(session, case=case, organisation=org, status=status, note=note, actor=actor,
-                   verified=is_verified_member(actor, org))
-
-
 @retrying
 def confirm(session: Session, adoption: Adoption, *, actor: User) -> Adoption:
     """Confirm that the adoption is still current (after a reminder, or any time)."""
     if not may_change(actor, adoption):
-        raise AdoptionNotAllowed(_("Nur Mitglieder von %(org)s können diese Angabe bestätigen.",
-                                   org=adoption.organisation.name))
+        raise refusal(actor, adoption.organisation, _("Diese Angabe bestätigen"))
     adoption.confirmed_at = utcnow()
     if is_verified_member(actor, adoption.organisation):
         adoption.verified = True
@@ -256,10 +290,9 @@ def confirm(session: Session, adoption: Adoption, *, actor: User) -> Adoption:
 
 @retrying
 def withdraw(session: Session, adoption: Adoption, *, actor: User, reason: str | None = None) -> None:
-    """Remove an adoption (by a member of the adopting organisation, or a moderator)."""
+    """Remove an adoption (by a confirmed member of the adopting organisation, or a moderator)."""
     if not may_change(actor, adoption):
-        raise AdoptionNotAllowed(_("Nur Mitglieder von %(org)s oder die Moderation können diese "
-                                   "Angabe zurückziehen.", org=adoption.organisation.name))
+        raise refusal(actor, adoption.organisation, _("Diese Angabe zurückziehen"))
     _audit(session, actor.id, "adoption.withdraw", adoption, reason=reason, data={"before": snapshot(adoption)})
     session.delete(adoption)
     session.commit()

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from kb.models import Adoption, AuditEvent, ExperienceReport, User
-from kb.services.adoptions import AdoptionError, AdoptionNotAllowed, is_member, is_moderator
+from kb.services.adoptions import AdoptionError, may_change, refusal
 
 TEXT_MAX_LENGTH = 4000
 COST_BANDS = {
@@ -65,17 +65,25 @@ def validate(data: ReportInput) -> ReportInput:
 
 
 def save_report(session: Session, adoption: Adoption, data: ReportInput, *, actor: User) -> ExperienceReport | None:
-    """Create, update or (when every field is empty) delete the adopter's experience report."""
-    if not (is_member(actor, adoption.organisation) or is_moderator(actor)):
-        raise AdoptionNotAllowed(str(_l("Nur Mitglieder von %(org)s können den Erfahrungsbericht schreiben.",
-                                        org=adoption.organisation.name)))
-    data = validate(data)
+    """Create, update or (when every field is empty) delete the adopter's experience report; commit.
+
+    Only confirmed members of the adopting organisation and moderators write it directly; what
+    other members send waits as a proposal (kb.services.adoption_proposals.submit_report).
+    """
+    if not may_change(actor, adoption):
+        raise refusal(actor, adoption.organisation, str(_l("Den Erfahrungsbericht schreiben")))
+    report = write_report(session, adoption, validate(data), actor=actor)
+    session.commit()
+    return report
+
+
+def write_report(session: Session, adoption: Adoption, data: ReportInput, *, actor: User) -> ExperienceReport | None:
+    """Put validated report fields into the adoption's report (empty: delete it); audit, no commit."""
     report = adoption.report
     if data.is_empty():
         if report is not None:
             adoption.report = None
             _audit(session, actor, adoption, "report.delete", None)
-        session.commit()
         return None
     if report is None:
         report = ExperienceReport()
@@ -83,7 +91,6 @@ def save_report(session: Session, adoption: Adoption, data: ReportInput, *, acto
     for name in ReportInput.__dataclass_fields__:
         setattr(report, name, getattr(data, name))
     _audit(session, actor, adoption, "report.save", as_dict(report))
-    session.commit()
     return report
 
 

@@ -1,4 +1,4 @@
-"""The mails the site sends: account links and moderation decisions.
+"""The mails the site sends: account links, moderation queue and decisions.
 
 Mail goes out after the change is committed; a failing mail server is logged and does not
 undo the change.
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 
-from kb.models import UseCase, User
+from kb import labels
+from kb.models import AdoptionProposal, ProposalState, UseCase, User
 from kb.services.links import external_url
 from kb.services.mail import send_mail
 
@@ -105,3 +106,29 @@ def new_submission(case: UseCase, moderators: list[User], *, edit: bool) -> None
         body = _("Guten Tag,\n\nin der Moderation wartet: %(kind)s – „%(title)s“.\n\n%(link)s\n\n",
                  kind=kind, title=case.title, link=link)
         _send(moderator.email, _("Neu in der Moderation: %(title)s", title=case.title), body + _footer())
+
+
+def new_proposal(proposal: AdoptionProposal, moderators: list[User]) -> None:
+    """Tell the moderators that an unconfirmed member's declaration or report waits."""
+    link = external_url("moderation.proposal", proposal_id=proposal.id)
+    kind = labels.label(labels.PROPOSAL_KIND, proposal.kind)
+    for moderator in moderators:
+        body = _("Guten Tag,\n\nin der Moderation wartet: %(kind)s für %(org)s zu „%(title)s“ von einem Konto, "
+                 "dessen Zugehörigkeit noch nicht bestätigt ist.\n\n%(link)s\n\n",
+                 kind=kind, org=proposal.organisation.name, title=proposal.case.title, link=link)
+        _send(moderator.email, _("Neu in der Moderation: %(title)s", title=proposal.case.title), body + _footer())
+
+
+def proposal_decision(proposal: AdoptionProposal, author: User) -> None:
+    """Tell the author whether their declaration or report was taken over (with the reason if not)."""
+    names = {"kind": labels.label(labels.PROPOSAL_KIND, proposal.kind), "org": proposal.organisation.name,
+             "title": proposal.case.title, "link": external_url("catalog.case_detail", slug=proposal.case.slug)}
+    if proposal.state is ProposalState.ACCEPTED:
+        subject = _("Ihr Vorschlag ist übernommen")
+        body = _("Guten Tag,\n\ndie Moderation hat Ihren Vorschlag (%(kind)s) für %(org)s zu „%(title)s“ "
+                 "übernommen:\n\n%(link)s\n\n", **names)
+    else:
+        subject = _("Ihr Vorschlag wurde abgelehnt")
+        body = _("Guten Tag,\n\ndie Moderation hat Ihren Vorschlag (%(kind)s) für %(org)s zu „%(title)s“ "
+                 "nicht übernommen. Begründung:\n\n%(reason)s\n\n%(link)s\n\n", reason=proposal.reason or "", **names)
+    _send(author.email, subject, body + _footer())

@@ -9,7 +9,7 @@ from kb import labels
 from kb.extensions import db
 from kb.models import Role, UseCase
 from kb.permissions import current_actor, role_required
-from kb.services import catalog, places, revisions, submissions
+from kb.services import adoption_proposals, catalog, places, revisions, submissions
 from kb.submission import forms
 from kb.submission.blueprint import bp
 
@@ -142,6 +142,7 @@ def delete(slug: str):
 @bp.get("/meine-beitraege")
 @role_required(Role.CONTRIBUTOR)
 def mine():
-    """The member's own cases with where they stand and any reason for a rejection."""
-    items = submissions.contributions(db.session, current_actor())
-    return render_template("submission/mine.html", items=items)
+    """The member's own cases and held adoption proposals with where they stand and any reason for a rejection."""
+    actor = current_actor()
+    return render_template("submission/mine.html", items=submissions.contributions(db.session, actor),
+                           proposals=adoption_proposals.of_author(db.session, actor))
