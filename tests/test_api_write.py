@@ -6,7 +6,7 @@ from sqlalchemy import select
 from kb.extensions import db
 from kb.models import AdoptionSource, ApiToken, AuditEvent, ModerationState, UseCase
 from kb.services import api_tokens
-from tests.helpers import case_count, record, write_jsonl
+from tests.helpers import case_count, record, signed_in, write_jsonl
 
 
 def make_token(runner, organisation: str, *extra: str) -> str:
@@ -151,3 +151,59 @@ def test_write_routes_need_no_csrf_token_but_a_bearer_token(csrf_app, jena_token
     client = csrf_app.test_client()
     response = client.post("/api/v1/cases", json=submission(), headers=auth(jena_token))
     assert response.status_code == 202
+
+
+# -- issue 19, item 4: a token speaks only for its own organisation ----------------------------------
+
+
+def adoptions_of_case(app, slug: str) -> list[tuple[str, str, bool]]:
+    with app.app_context():
+        case = db.session.scalar(select(UseCase).where(UseCase.slug == slug))
+        return sorted((a.organisation.name, a.source.value, a.verified) for a in case.adoptions)
+
+
+THIRD_PARTIES = ["München", {"municipality": "Hamburg", "status": "pilot", "note": "angeblich"},
+                 {"organisation": {"name": "Verein Offene Kommune"}}, "Jena"]  # Jena is the owner: skipped
+
+
+def test_adopters_of_a_submitted_case_are_held_until_a_moderator_ticks_them(client, app, jena_token, make_user):
+    response = client.post("/api/v1/cases", json=submission(adopters=THIRD_PARTIES), headers=auth(jena_token))
+    assert response.status_code == 202 and response.get_json()["adopters_held"] == 3
+    assert adoptions_of_case(app, "jena-api-fall") == []  # nothing written for München or Hamburg
+    _id, email, _pw = make_user("moderator")
+    moderator = signed_in(app, email)
+    review = moderator.get("/moderation/jena-api-fall").get_data(as_text=True)
+    assert "Genannte Nachnutzer übernehmen" in review
+    assert all(name in review for name in ("München", "Hamburg", "Verein Offene Kommune", "angeblich"))
+    assert review.count('name="adopter"') == 3 and 'name="adopter" value="0" checked' not in review
+    published = moderator.post("/moderation/jena-api-fall", data={"decision": "publish", "adopter": ["0", "1"]})
+    assert published.status_code == 303
+    assert adoptions_of_case(app, "jena-api-fall") == [("Hamburg", "api", False), ("München", "api", False)]
+    adopters = client.get("/api/v1/cases/jena-api-fall").get_json()["adopters"]
+    assert {(a["name"], a["status"], a["verified"]) for a in adopters} == {
+        ("München", "in_betrieb", False), ("Hamburg", "pilot", False)}
+
+
+def test_publishing_without_ticks_creates_no_adoptions(client, app, jena_token, make_user):
+    client.post("/api/v1/cases", json=submission(adopters=["München"]), headers=auth(jena_token))
+    _id, email, _pw = make_user("moderator")
+    assert signed_in(app, email).post("/moderation/jena-api-fall", data={"decision": "publish"}).status_code == 303
+    assert adoptions_of_case(app, "jena-api-fall") == []
+
+
+def test_adopters_in_an_edit_are_held_and_never_change_existing_adoptions(client, app, runner, tmp_path, make_user):
+    path = write_jsonl(tmp_path / "jena.jsonl", [record("jena-bestand", municipality="16053000",
+                                                        adopters=[{"municipality": "Dresden", "status": "pilot"}])])
+    assert runner.invoke(args=["import-cases", str(path)]).exit_code == 0
+    token = make_token(runner, "Stadt Jena")
+    edit = submission("jena-bestand", adopters=[{"municipality": "Dresden", "status": "eingestellt"}, "Erfurt"])
+    assert client.post("/api/v1/cases", json=edit, headers=auth(token)).status_code == 202
+    assert adoptions_of_case(app, "jena-bestand") == [("Dresden", "imported", False)]
+    _id, email, _pw = make_user("moderator")
+    moderator = signed_in(app, email)
+    review = moderator.get("/moderation/jena-bestand").get_data(as_text=True)
+    assert "hat schon eine Angabe, bleibt unverändert" in review and "Erfurt" in review
+    moderator.post("/moderation/jena-bestand", data={"decision": "publish", "adopter": ["0", "1"]})
+    assert adoptions_of_case(app, "jena-bestand") == [("Dresden", "imported", False), ("Erfurt", "api", False)]
+    dresden = next(a for a in client.get("/api/v1/cases/jena-bestand").get_json()["adopters"] if a["name"] == "Dresden")
+    assert dresden["status"] == "pilot"

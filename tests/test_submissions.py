@@ -280,8 +280,11 @@ def test_submit_record_creates_submitted_cases_and_proposes_edits(app, make_user
         session = db.session
         case = submissions.submit_record(session, _record(session, adopters=["Dresden"]), author=None, via="api")
         assert case.moderation is ModerationState.SUBMITTED and case.author_id is None
+        assert case.adoptions == [], "adopters wait for the moderator (issue 19, item 4)"
+        assert moderation.pending_for(session, case).revision.data["adopters"] == [
+            {"municipality": "14612000", "status": "in_betrieb"}]
+        moderation.decide(session, case, "publish", "", actor=_user(moderator_id), adopters=[0])
         assert [a.organisation.name for a in case.adoptions] == ["Dresden"]
-        moderation.decide(session, case, "publish", "", actor=_user(moderator_id))
         same = submissions.submit_record(session, _record(session, title="Neuer Titel"), author=None, via="api")
         assert same.id == case.id and same.title == "Testfall api-fall", "published text stays until review"
         pending = moderation.pending_for(session, same)

@@ -11,7 +11,15 @@ from sqlalchemy import select
 from kb.api.blueprint import bp
 from kb.extensions import db
 from kb.models import AdoptionSource, ApiToken, Organisation, UseCase
-from kb.services import adoptions, api_tokens, catalog, organisations, structured_input, submissions
+from kb.services import (
+    adoptions,
+    api_tokens,
+    catalog,
+    listed_adopters,
+    organisations,
+    structured_input,
+    submissions,
+)
 from kb.services.links import external_url
 from kb.services.records import FieldProblem, OwnerRef
 from kb.services.structured_input import StructureError
@@ -80,7 +88,11 @@ def _is_owner(ref: OwnerRef, org: Organisation) -> bool:
 
 @bp.post("/cases")
 def submit_case():
-    """Submit a case for the token's organisation; it waits for moderation."""
+    """Submit a case for the token's organisation; it waits for moderation.
+
+    Its ``adopters`` are claims about other organisations: held for the moderation review and
+    created (unverified) only where a moderator ticks them when publishing.
+    """
     token = _token()
     org = token.organisation
     data = _json_object()
@@ -100,7 +112,7 @@ def submit_case():
         case = submissions.submit_record(db.session, record, author=None, via="api")
     except submissions.SubmissionError as exc:
         raise ApiProblem(409, "conflict", exc.problems[0].message, exc.problems) from None
-    body = {"slug": case.slug, "moderation": "submitted",
+    body = {"slug": case.slug, "moderation": "submitted", "adopters_held": len(listed_adopters.held_items(record)),
             "url": external_url("catalog.case_detail", slug=case.slug)}
     return jsonify(body), 202
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectMultipleField, TextAreaField
 
 
 class DecisionForm(FlaskForm):
     decision = RadioField(_l("Entscheidung"), validate_choice=False, choices=[
         ("publish", _l("Veröffentlichen")), ("reject", _l("Zurückweisen"))])
     reason = TextAreaField(_l("Begründung"))
+    # numbers of the held adopters (kb.services.listed_adopters) to create on publishing; none by default
+    adopter = SelectMultipleField(_l("Nachnutzer übernehmen"), coerce=int, validate_choice=False)
 
 
 class ProposalDecisionForm(FlaskForm):

@@ -12,7 +12,7 @@ from kb.models import Role, UseCase
 from kb.moderation.blueprint import bp
 from kb.moderation.forms import DecisionForm
 from kb.permissions import current_actor, role_required
-from kb.services import adoption_proposals, moderation, revisions
+from kb.services import adoption_proposals, listed_adopters, moderation, revisions
 from kb.services.catalog import get_visible
 
 
@@ -37,9 +37,10 @@ def _review(case: UseCase, form: DecisionForm, status: int = 200):
     if pending is not None and pending.is_edit:
         diff = revisions.compare(revisions.snapshot(case), pending.revision.data)
     proposed = pending.revision.data if pending is not None and pending.revision is not None else None
+    listed = listed_adopters.describe(db.session, case, proposed.get("adopters")) if proposed else []
     return render_template("moderation/review.html", case=case, pending=pending, form=form, diff=diff,
                            proposed=proposed, owner_label=revisions.owner_label(proposed) if proposed else None,
-                           ), status
+                           listed_adopters=listed), status
 
 
 @bp.get("/moderation/<slug>")
@@ -58,7 +59,7 @@ def decide(slug: str):
     form.validate()
     try:
         pending = moderation.decide(db.session, case, form.decision.data or "", form.reason.data,
-                                    actor=current_actor())
+                                    actor=current_actor(), adopters=form.adopter.data or [])
     except moderation.ModerationError as exc:
         target = getattr(form, exc.field, None)
         if target is not None:

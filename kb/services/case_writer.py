@@ -67,10 +67,12 @@ def write_record(
     publish: bool = True,
     author_id: int | None = None,
     existing: UseCase | None | bool = True,
+    sync_adopters: bool = True,
 ) -> WriteOutcome:
     """Create or update the case with the record's slug; never commits.
 
     ``existing`` may pass the already loaded case (or None if known to be new) to save a query.
+    ``sync_adopters`` False leaves the adoptions alone (a submission holds its adopters for review).
     """
     if existing is True:
         with session.no_autoflush:
@@ -94,7 +96,8 @@ def write_record(
         changed |= _publish(case, record)
     outcome = WriteOutcome(case=case, action="created" if created else "updated")
     outcome.warnings.extend(record.warnings)
-    _sync_adopters(session, case, owner, record, source, outcome)
+    if sync_adopters:
+        _sync_adopters(session, case, owner, record, source, outcome)
     adoptions_touched = outcome.adoptions_added + outcome.adoptions_removed + outcome.adoptions_changed
     if not created and not changed and not adoptions_touched:
         outcome.action = "unchanged"

@@ -6,6 +6,7 @@ commits through the session, so the search index follows automatically (kb.searc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb.model_base import utcnow
 from kb.models import CaseRevision, ModerationState, RevisionState, Role, UseCase, User
-from kb.services import audit, notifications, revisions
+from kb.services import audit, listed_adopters, notifications, revisions
 from kb.services.submissions import SubmissionError, apply_record, parse
 from kb.services.unit_of_work import retrying
 
@@ -92,8 +93,13 @@ def pending_for(session: Session, case: UseCase) -> Pending | None:
 
 
 @retrying
-def decide(session: Session, case: UseCase, decision: str, reason: str | None, *, actor: User) -> Pending:
-    """Publish or reject what waits for this case; a rejection needs a reason. Commit, then mail."""
+def decide(session: Session, case: UseCase, decision: str, reason: str | None, *, actor: User,
+           adopters: Iterable[int] = ()) -> Pending:
+    """Publish or reject what waits for this case; a rejection needs a reason. Commit, then mail.
+
+    ``adopters`` are the numbers of the held adopters (kb.services.listed_adopters) that
+    publishing turns into adoptions; the others are dropped.
+    """
     require_moderator(actor)
     reason = (reason or "").strip()
     if decision not in DECISIONS:
@@ -108,7 +114,7 @@ def decide(session: Session, case: UseCase, decision: str, reason: str | None, *
         raise ModerationError("-", _("Zu dieser Beschreibung liegt nichts zur Prüfung vor "
                                      "(vielleicht hat schon jemand entschieden)."), status=409)
     if decision == "publish":
-        _publish(session, pending, reason, actor)
+        _publish(session, pending, reason, actor, list(adopters))
     else:
         _reject(session, pending, reason, actor)
     session.commit()
@@ -118,7 +124,7 @@ def decide(session: Session, case: UseCase, decision: str, reason: str | None, *
     return pending
 
 
-def _publish(session: Session, pending: Pending, note: str, actor: User) -> None:
+def _publish(session: Session, pending: Pending, note: str, actor: User, adopters: list[int]) -> None:
     case, revision = pending.case, pending.revision
     if pending.is_edit:
         try:
@@ -133,9 +139,12 @@ def _publish(session: Session, pending: Pending, note: str, actor: User) -> None
     revisions.supersede(session, case, RevisionState.PUBLISHED, keep=revision)
     if revision is not None:
         revision.state = RevisionState.PUBLISHED
+    held = revision.data.get("adopters") if revision is not None else None
+    created = listed_adopters.create_chosen(session, case, held, adopters, actor=actor)
     action = "revision.publish" if pending.is_edit else "case.publish"
     audit.record(session, actor, action, case, reason=note or None,
-                 data={"revision": revision.number if revision else None})
+                 data={"revision": revision.number if revision else None, "adopters_listed": len(held or []),
+                       "adopters_created": created})
 
 
 def _reject(session: Session, pending: Pending, reason: str, actor: User) -> None:

@@ -28,7 +28,7 @@ from kb.models import (
     UseCase,
     User,
 )
-from kb.services import audit, notifications, revisions
+from kb.services import audit, listed_adopters, notifications, revisions
 from kb.services.case_writer import CASE_FIELDS, owner_organisation, topics_by_name, write_record
 from kb.services.records import CaseRecord, FieldProblem, RecordParser
 from kb.services.registry import get_resolver
@@ -177,12 +177,15 @@ def save_draft(session: Session, data: dict[str, Any], *, author: User, case: Us
 
 
 def _save_revision(session: Session, case: UseCase, record: CaseRecord, actor: User | None,
-                   state: RevisionState) -> CaseRevision:
-    """Put the record into the case's open revision (creating it, and a baseline, if needed)."""
+                   state: RevisionState, adopters: list[dict] | None = None) -> CaseRevision:
+    """Put the record into the case's open revision (creating it, and a baseline, if needed);
+    ``adopters`` (held for review, kb.services.listed_adopters) travel with it."""
     if revisions.latest(session, case, RevisionState.PUBLISHED) is None:
         revisions.add(session, case, revisions.snapshot(case), RevisionState.PUBLISHED, case.author_id)
     revision = revisions.open_revision(session, case)
     data = revisions.record_data(record)
+    if adopters:
+        data["adopters"] = adopters
     if revision is None:
         return revisions.add(session, case, data, state, actor.id if actor else None)
     if revision.state is RevisionState.SUBMITTED and state is RevisionState.DRAFT:
@@ -248,19 +251,23 @@ def propose_edit(session: Session, case: UseCase, data: dict[str, Any], *, actor
     return revision
 
 
-def _propose(session: Session, case: UseCase, record: CaseRecord, actor: User | None, via: str) -> CaseRevision:
-    if revisions.same_content(revisions.record_data(record), revisions.snapshot(case)):
+def _propose(session: Session, case: UseCase, record: CaseRecord, actor: User | None, via: str,
+             adopters: list[dict] | None = None) -> CaseRevision:
+    if not adopters and revisions.same_content(revisions.record_data(record), revisions.snapshot(case)):
         raise SubmissionError([FieldProblem("-", _("Die Änderung ist mit der veröffentlichten Fassung identisch."))])
-    revision = _save_revision(session, case, record, actor, RevisionState.SUBMITTED)
+    revision = _save_revision(session, case, record, actor, RevisionState.SUBMITTED, adopters)
     audit.record(session, actor, "revision.submit", case, data={"revision": revision.number, "via": via})
     return revision
 
 
-def _mark_submitted(session: Session, case: UseCase, actor: User | None, via: str) -> None:
+def _mark_submitted(session: Session, case: UseCase, actor: User | None, via: str,
+                    adopters: list[dict] | None = None) -> None:
     session.flush()
     revisions.supersede(session, case, RevisionState.SUBMITTED)
-    revision = revisions.add(session, case, revisions.snapshot(case), RevisionState.SUBMITTED,
-                             actor.id if actor else case.author_id)
+    data = revisions.snapshot(case)
+    if adopters:
+        data["adopters"] = adopters
+    revision = revisions.add(session, case, data, RevisionState.SUBMITTED, actor.id if actor else case.author_id)
     case.moderation = ModerationState.SUBMITTED
     case.submitted_at = utcnow()
     case.rejection_reason = None
@@ -271,27 +278,31 @@ def _mark_submitted(session: Session, case: UseCase, actor: User | None, via: st
 def submit_record(session: Session, record: CaseRecord, *, author: User | None, via: str = "api") -> UseCase:
     """Create or update the case with the record's slug and send it to moderation; commit.
 
-    A new slug becomes a new case (with the record's adopters, source API); a published case
-    gets a proposed revision (adopters are not changed by edits); an unpublished one is
-    updated and resubmitted. ``author`` None means a token-authenticated integration whose
-    scope the caller has checked; a given author must be allowed to edit an existing case.
+    A new slug becomes a new case; a published case gets a proposed revision; an unpublished
+    one is updated and resubmitted. The record's adopters are claims about other organisations:
+    they are held with the submission and become adoptions only where the moderator ticks them on
+    publishing (kb.services.listed_adopters). ``author`` None means a token-authenticated
+    integration whose scope the caller has checked; a given author must be allowed to edit an
+    existing case.
     """
     existing = session.scalar(select(UseCase).where(UseCase.slug == record.slug))
     if author is not None and not (can_edit(existing, author) if existing else can_submit(author)):
         raise SubmissionForbidden(record.slug)
+    held = listed_adopters.held_items(record)
     if existing is not None and existing.is_published:
-        _propose(session, existing, record, author, via=via)
+        _propose(session, existing, record, author, via=via, adopters=held)
         session.commit()
         _notify_moderators(session, existing, edit=True)
         return existing
     with session.no_autoflush:
         outcome = write_record(session, record, source=AdoptionSource.API, topics=topics_by_name(session),
-                               publish=False, author_id=author.id if author else None, existing=existing)
+                               publish=False, author_id=author.id if author else None, existing=existing,
+                               sync_adopters=False)
     case = outcome.case
     session.flush()
     if existing is None:
         audit.record(session, author, "case.create", case, data={"via": via})
-    _mark_submitted(session, case, author, via=via)
+    _mark_submitted(session, case, author, via=via, adopters=held)
     session.commit()
     _notify_moderators(session, case, edit=False)
     return case
