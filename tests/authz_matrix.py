@@ -180,7 +180,8 @@ MATRIX: dict[str, list[Check]] = {
     "adoption.report": [
         Check("/cases/{published}/adopt/report", get=MEMBERS_PASS, post=MEMBERS_PASS),
         Check("/cases/{adopted}/adopt/report", get=MEMBERS, post=LEIPZIG_CHANGES,
-              extra={"pitfalls": "Matrix: alles anders"}),
+              extra={"months_to_live": "", "effort_person_days": "", "cost_band": "", "recommend": "",
+                     "adapted": "", "data_prerequisites": "", "pitfalls": "Matrix: alles anders"}),
     ],
     "adoption.withdraw_proposal": [Check("/cases/{published}/adopt/vorschlag/{proposal_id}/zurueckziehen",
                                          post=(LOGIN, E404, OK, E404, E404, E404),
@@ -209,3 +210,35 @@ MATRIX: dict[str, list[Check]] = {
     # -- operations (issue 8) --------------------------------------------------------------
     "ops.healthz": [Check("/healthz", get=PUBLIC)],
 }
+
+
+# -- API tokens (issue 19, item 4) -----------------------------------------------------------------
+# A token of Jena writes adoptions only for Jena. Each row: what the token sends, the status it
+# gets, and which organisations then have an adoption of the case that were not there before.
+# {published} as above; {new_slug} a fresh slug; "adopters" name other organisations.
+
+
+@dataclass(frozen=True)
+class ApiCheck:
+    path: str
+    body: dict
+    status: int
+    new_adopters: frozenset = frozenset()
+    note: str = ""
+
+
+THIRD_PARTIES = ("München", "Hamburg", {"organisation": {"name": "Verein Matrix"}})
+
+API_ADOPTERS = [
+    ApiCheck("/api/v1/cases/{published}/adoptions", {"status": "pilot"}, 201, frozenset({"Jena"}),
+             note="its own organisation: declared (unverified)"),
+    ApiCheck("/api/v1/cases/{published}/adoptions", {"status": "pilot", "organisation": "München"}, 422,
+             note="no field names another organisation"),
+    ApiCheck("/api/v1/cases/{published}/adoptions", {"status": "pilot", "municipality": "09162000"}, 422),
+    ApiCheck("/api/v1/cases", {"slug": "{new_slug}", "adopters": THIRD_PARTIES}, 202,
+             note="a new case: adopters held for the moderation review, none created"),
+    ApiCheck("/api/v1/cases", {"slug": "{published_jena}", "adopters": THIRD_PARTIES}, 202,
+             note="an edit of its published case: held as well, existing adoptions untouched"),
+    ApiCheck("/api/v1/cases", {"slug": "{new_slug}", "municipality": "München", "adopters": THIRD_PARTIES}, 403,
+             note="a case of another organisation"),
+]

@@ -7,6 +7,7 @@ changed nothing in the database.
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from itertools import count
@@ -39,7 +40,8 @@ from kb.services import (
     submissions,
     tokens,
 )
-from tests.authz_matrix import E401, E403, E404, HELD, LOGIN, MATRIX, OK, PASS, ROLES
+from tests.authz_matrix import API_ADOPTERS, E401, E403, E404, HELD, LOGIN, MATRIX, OK, PASS, ROLES
+from tests.helpers import record
 
 LEIPZIG = "14713000"
 
@@ -321,3 +323,37 @@ def test_unconfirmed_tokens_are_usable_helpers(app):
     with app.app_context():
         user = registration.user_for_confirmation(db.session, token)
         assert user.email_confirmed_at is None
+
+
+def _adopter_names(app, slug: str) -> set[str]:
+    with app.app_context():
+        case = db.session.scalar(select(UseCase).where(UseCase.slug == slug))
+        return {a.organisation.name for a in case.adoptions} if case is not None else set()
+
+
+def test_api_tokens_write_adoptions_only_for_their_own_organisation(app, runner, tmp_path):
+    """Issue 19, item 4: the token rows of tests/authz_matrix.py (API_ADOPTERS)."""
+    token = runner.invoke(args=["create-token", "--organisation", "Stadt Jena", "--name", "Matrix"]).stdout.split()[-1]
+    jena_case = tmp_path / "jena.jsonl"
+    jena_case.write_text(json.dumps(record("matrix-jena-bestand", municipality="16053000",
+                                           adopters=["Dresden"])) + "\n", encoding="utf-8")
+    assert runner.invoke(args=["import-cases", str(jena_case)]).exit_code == 0
+    data = MatrixData(app, {})
+    client = app.test_client()
+    failures = []
+    for number, check in enumerate(API_ADOPTERS):
+        slugs = {"new_slug": f"matrix-api-{number}", "published_jena": "matrix-jena-bestand"}
+        with app.app_context():
+            slugs["published"] = data.published()
+        path = check.path.format(**slugs)
+        body = {k: (v.format(**slugs) if isinstance(v, str) else v) for k, v in check.body.items()}
+        if "adopters" in body:
+            body = {**record(body["slug"], municipality=None), **body}
+        slug = path.split("/")[4] if path.endswith("/adoptions") else body["slug"]
+        before = _adopter_names(app, slug)
+        response = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        added = _adopter_names(app, slug) - before
+        if response.status_code != check.status or added != set(check.new_adopters):
+            failures.append(f"{path} {check.note}: got {response.status_code}, new adopters {sorted(added)}; "
+                            f"expected {check.status}, {sorted(check.new_adopters)}")
+    assert not failures, "\n".join(failures)
