@@ -8,7 +8,10 @@ import pytest
 
 from kb.extensions import db
 from kb.models import Role
-from kb.services import accounts, submissions
+from kb.services import accounts, adoption_proposals, catalog, submissions
+from kb.services.case_writer import topics_by_name
+from kb.services.records import RecordParser
+from kb.services.registry import get_resolver
 from tests.a11y_support import PASSWORD, SameHostGuard, new_page, sign_in, violations
 from tests.browser_support import browser, live_app, live_server  # noqa: F401  (pytest fixtures)
 
@@ -33,7 +36,18 @@ def people(live_server):  # noqa: F811
                 "description": "## Lösung\n\nEin Buchungsportal.", "municipality": "08421000",
                 "topics": ["Bürgerservice"], "status": "pilot"}
         slug = submissions.submit_data(db.session, data, author=author).slug
-    return {"contributor": "a11y-autor@example.org", "moderator": "a11y-mod@example.org", "submitted": slug}
+        record, _problems = RecordParser(get_resolver(), set(topics_by_name(db.session))).parse({
+            **data, "slug": "a11y-api-einreichung", "municipality": "Jena",
+            "adopters": ["München", {"municipality": "Erfurt", "status": "pilot", "note": "seit Mai"}]})
+        submissions.submit_record(db.session, record, author=None, via="api")
+        unconfirmed = accounts.create_user(db.session, email="a11y-neu@example.org", password=PASSWORD,
+                                           role=Role.CONTRIBUTOR, municipality="14713000", confirmed=True)
+        unconfirmed.membership_verified_at = None
+        case = catalog.get_published(db.session, CASE.rsplit("/", 1)[1])
+        proposal = adoption_proposals.submit_declaration(db.session, case=case, actor=unconfirmed, status="pilot",
+                                                         note="Wir testen es im Bauamt.")
+    return {"contributor": "a11y-autor@example.org", "moderator": "a11y-mod@example.org", "submitted": slug,
+            "unconfirmed": "a11y-neu@example.org", "proposal": proposal.id}
 
 
 def test_axe_finds_no_violations_on_the_main_pages(live_server, browser, people):  # noqa: F811
@@ -71,6 +85,20 @@ def test_axe_finds_no_violations_on_the_main_pages(live_server, browser, people)
     sign_in(page, base, people["moderator"])
     page.goto(base + "/moderation")
     assert page.locator(f"a[href='/moderation/{people['submitted']}']").count() == 1
+    assert page.locator(f"a[href='/moderation/nachnutzungen/{people['proposal']}']").count() == 1
+    problems += violations(page)
+    page.goto(base + f"/moderation/nachnutzungen/{people['proposal']}")  # issue 19: held declaration
+    assert page.locator("input[name='decision']").count() == 2
+    problems += violations(page)
+    page.goto(base + "/moderation/a11y-api-einreichung")  # issue 19: adopters held for ticking
+    assert page.locator("input[name='adopter']").count() == 2
+    problems += violations(page)
+    page.context.close()
+
+    page = new_page(browser, guard)
+    sign_in(page, base, people["unconfirmed"])
+    page.goto(base + CASE)
+    assert page.get_by_text("Ihre Angabe wartet auf Prüfung").count() == 1
     problems += violations(page)
     page.context.close()
 

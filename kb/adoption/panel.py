@@ -57,7 +57,9 @@ def adoption_panel(case: UseCase) -> Panel:
         org = adoptions.organisation_of(session, actor)
         own = adoptions.find(session, case, org) if org is not None and org.id is not None else None
     blocker = adoptions.declare_blocker(session, case, actor)
-    data = {"status": own.status.value, "note": own.note or ""} if own else None
+    pending = adoption_proposals.pending_of(session, case, actor)
+    shown = next((p for p in pending if p.kind is ProposalKind.DECLARATION), None) or own
+    data = {"status": shown.status.value, "note": shown.note or ""} if shown else None
     return Panel(
         actor=actor,
         organisation=org,
@@ -67,7 +69,7 @@ def adoption_panel(case: UseCase) -> Panel:
         declare_form=DeclareForm(formdata=None, data=data),
         action_form=ActionForm(formdata=None),
         reports=[a for a in case.adoptions if a.report is not None],
-        pending=adoption_proposals.pending_of(session, case, actor),
+        pending=pending,
         speaks_for=org is not None and adoptions.may_speak_for(actor, org),
     )
 
