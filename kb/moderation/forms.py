@@ -19,3 +19,12 @@ class ProposalDecisionForm(FlaskForm):
     decision = RadioField(_l("Entscheidung"), validate_choice=False, choices=[
         ("accept", _l("Übernehmen")), ("reject", _l("Ablehnen"))])
     reason = TextAreaField(_l("Begründung"))
+
+
+def show_error(form: FlaskForm, field: str, message: str) -> None:
+    """Attach a service's refusal to the named field of ``form``, or to the form as a whole."""
+    target = getattr(form, field, None)
+    if target is not None:
+        target.errors = [*target.errors, message]
+    else:
+        form.form_errors.append(message)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from kb.extensions import db
 from kb.models import AdoptionProposal, Role
 from kb.moderation.blueprint import bp
-from kb.moderation.forms import ProposalDecisionForm
+from kb.moderation.forms import ProposalDecisionForm, show_error
 from kb.permissions import current_actor, role_required
 from kb.services import adoption_proposals
 
@@ -43,11 +43,7 @@ def decide_proposal(proposal_id: int):
         adoption_proposals.decide(db.session, item, form.decision.data or "", form.reason.data,
                                   actor=current_actor())
     except adoption_proposals.ProposalError as exc:
-        target = getattr(form, exc.field, None)
-        if target is not None:
-            target.errors = [*target.errors, str(exc)]
-        else:
-            form.form_errors.append(str(exc))
+        show_error(form, exc.field, str(exc))
         return _review(item, form, exc.status)
     if form.decision.data == "accept":
         flash(_("Übernommen: %(org)s bei „%(title)s“.", org=item.organisation.name, title=item.case.title), "success")

@@ -10,7 +10,7 @@ from kb.extensions import db
 from kb.model_base import utcnow
 from kb.models import Role, UseCase
 from kb.moderation.blueprint import bp
-from kb.moderation.forms import DecisionForm
+from kb.moderation.forms import DecisionForm, show_error
 from kb.permissions import current_actor, role_required
 from kb.services import adoption_proposals, listed_adopters, moderation, revisions
 from kb.services.catalog import get_visible
@@ -61,11 +61,7 @@ def decide(slug: str):
         pending = moderation.decide(db.session, case, form.decision.data or "", form.reason.data,
                                     actor=current_actor(), adopters=form.adopter.data or [])
     except moderation.ModerationError as exc:
-        target = getattr(form, exc.field, None)
-        if target is not None:
-            target.errors = [*target.errors, str(exc)]
-        else:
-            form.form_errors.append(str(exc))
+        show_error(form, exc.field, str(exc))
         return _review(case, form, exc.status)
     if form.decision.data == "publish":
         flash(_("„%(title)s“ ist veröffentlicht.", title=case.title) if not pending.is_edit

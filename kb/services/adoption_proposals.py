@@ -36,18 +36,14 @@ from kb.models import (
 from kb.services import adoptions, audit, experience_reports, notifications
 from kb.services.adoptions import AdoptionError, AdoptionNotAllowed
 from kb.services.experience_reports import ReportInput
+from kb.services.moderation import ModerationError, clean_reason
 from kb.services.unit_of_work import retrying
 
 DECISIONS = ("accept", "reject")
-MAX_REASON = 2000
 
 
-class ProposalError(ValueError):
-    """A decision cannot be taken; ``field`` names the form field, ``status`` the HTTP status."""
-
-    def __init__(self, field: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.field, self.status = field, status
+#: a decision cannot be taken: ``field`` names the form field, ``status`` the HTTP status
+ProposalError = ModerationError
 
 
 # ---------------------------------------------------------------- members send
@@ -125,14 +121,10 @@ def decide(session: Session, proposal: AdoptionProposal, decision: str, reason: 
     """Accept (it becomes the real record) or reject (reason required) a pending proposal; mail the author."""
     if not adoptions.is_moderator(actor):
         raise AdoptionNotAllowed(_("Nur die Moderation entscheidet über Vorschläge."))
-    reason = (reason or "").strip()
     if decision not in DECISIONS:
         raise ProposalError("decision", _("Bitte wählen Sie „Übernehmen“ oder „Ablehnen“."))
-    if len(reason) > MAX_REASON:
-        raise ProposalError("reason", _("Die Begründung ist zu lang (höchstens %(n)d Zeichen).", n=MAX_REASON))
-    if decision == "reject" and not reason:
-        raise ProposalError("reason", _("Bitte begründen Sie die Ablehnung – die Begründung geht an die "
-                                        "Person, die den Vorschlag gemacht hat."))
+    reason = clean_reason(reason, required=decision == "reject", missing=_(
+        "Bitte begründen Sie die Ablehnung – die Begründung geht an die Person, die den Vorschlag gemacht hat."))
     _require_pending(proposal)
     try:
         if decision == "accept":

@@ -186,25 +186,12 @@ def clean_since(since: str | None) -> str | None:
 
 
 @retrying
-def declare(
-    session: Session,
-    *,
-    case: UseCase,
-    organisation: Organisation,
-    status: AdoptionStatus | str,
-    note: str | None,
-    actor: User | None,
-    source: AdoptionSource = AdoptionSource.DECLARED,
-    verified: bool,
-    since: str | None = None,
-) -> Adoption:
-    """Record that ``organisation`` re-uses ``case``; update the existing record if there is one.
+def declare(session: Session, **declaration: Any) -> Adoption:
+    """Record that ``organisation`` re-uses ``case`` and commit (arguments: see record_declaration).
 
-    Declaring counts as a confirmation. Raises AdoptionError for bad input (nothing is written).
     The caller has checked that ``actor`` may speak for the organisation (see ``may_change``).
     """
-    adoption = record_declaration(session, case=case, organisation=organisation, status=status, note=note,
-                                  actor=actor, source=source, verified=verified, since=since)
+    adoption = record_declaration(session, **declaration)
     session.commit()
     return adoption
 
@@ -217,12 +204,16 @@ def record_declaration(
     status: AdoptionStatus | str,
     note: str | None,
     actor: User | None,
-    source: AdoptionSource,
+    source: AdoptionSource = AdoptionSource.DECLARED,
     verified: bool,
     since: str | None = None,
     declared_by: User | None = None,
 ) -> Adoption:
-    """``declare`` without the commit, for a larger unit of work (``declared_by`` defaults to the actor)."""
+    """Record that ``organisation`` re-uses ``case``; update the existing record if there is one (no commit).
+
+    Declaring counts as a confirmation. Raises AdoptionError for bad input (nothing is written).
+    ``declared_by`` (who vouches for it) defaults to the actor.
+    """
     status = parse_status(status)
     note = clean_note(note)
     since = clean_since(since)

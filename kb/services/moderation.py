@@ -48,6 +48,16 @@ class Pending:
         return self.kind == "edit"
 
 
+def clean_reason(reason: str | None, *, required: bool, missing: str) -> str:
+    """The stripped reason of a decision; ModerationError if it is too long, or ``missing`` if required."""
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise ModerationError("reason", _("Die Begründung ist zu lang (höchstens %(n)d Zeichen).", n=MAX_REASON))
+    if required and not reason:
+        raise ModerationError("reason", missing)
+    return reason
+
+
 def require_moderator(actor: User | None) -> User:
     if actor is None or not actor.has_role(Role.MODERATOR):
         raise PermissionError("moderator")
@@ -101,20 +111,18 @@ def decide(session: Session, case: UseCase, decision: str, reason: str | None, *
     publishing turns into adoptions; the others are dropped.
     """
     require_moderator(actor)
-    reason = (reason or "").strip()
     if decision not in DECISIONS:
         raise ModerationError("decision", _("Bitte wählen Sie „Veröffentlichen“ oder „Zurückweisen“."))
-    if len(reason) > MAX_REASON:
-        raise ModerationError("reason", _("Die Begründung ist zu lang (höchstens %(n)d Zeichen).", n=MAX_REASON))
-    if decision == "reject" and not reason:
-        raise ModerationError("reason", _("Bitte begründen Sie die Zurückweisung – die Begründung "
-                                          "geht an die Autorin oder den Autor."))
+    reason = clean_reason(reason, required=decision == "reject", missing=_(
+        "Bitte begründen Sie die Zurückweisung – die Begründung geht an die Autorin oder den Autor."))
     pending = pending_for(session, case)
     if pending is None:
         raise ModerationError("-", _("Zu dieser Beschreibung liegt nichts zur Prüfung vor "
                                      "(vielleicht hat schon jemand entschieden)."), status=409)
     if decision == "publish":
-        _publish(session, pending, reason, actor, list(adopters))
+        _publish(session, pending, reason, actor)
+        held = pending.revision.data.get("adopters") if pending.revision is not None else None
+        listed_adopters.create_chosen(session, case, held, adopters, actor=actor)
     else:
         _reject(session, pending, reason, actor)
     session.commit()
@@ -124,7 +132,7 @@ def decide(session: Session, case: UseCase, decision: str, reason: str | None, *
     return pending
 
 
-def _publish(session: Session, pending: Pending, note: str, actor: User, adopters: list[int]) -> None:
+def _publish(session: Session, pending: Pending, note: str, actor: User) -> None:
     case, revision = pending.case, pending.revision
     if pending.is_edit:
         try:
@@ -139,12 +147,9 @@ def _publish(session: Session, pending: Pending, note: str, actor: User, adopter
     revisions.supersede(session, case, RevisionState.PUBLISHED, keep=revision)
     if revision is not None:
         revision.state = RevisionState.PUBLISHED
-    held = revision.data.get("adopters") if revision is not None else None
-    created = listed_adopters.create_chosen(session, case, held, adopters, actor=actor)
     action = "revision.publish" if pending.is_edit else "case.publish"
     audit.record(session, actor, action, case, reason=note or None,
-                 data={"revision": revision.number if revision else None, "adopters_listed": len(held or []),
-                       "adopters_created": created})
+                 data={"revision": revision.number if revision else None})
 
 
 def _reject(session: Session, pending: Pending, reason: str, actor: User) -> None:
