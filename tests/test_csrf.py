@@ -8,7 +8,7 @@ import re
 import pytest
 
 from kb.extensions import db
-from kb.models import Role
+from kb.models import Role, User
 from kb.services import accounts
 from tests.authz_matrix import MATRIX
 from tests.test_authz_matrix import PASSWORD, MatrixData, fingerprint
@@ -30,10 +30,13 @@ def csrf_token(client, path: str = "/login") -> str:
 def csrf_users(csrf_app):
     with csrf_app.app_context():
         ids = {}
-        for key, role in (("admin", Role.ADMIN), ("contributor", Role.CONTRIBUTOR), ("other", Role.CONTRIBUTOR)):
+        for key, role in (("admin", Role.ADMIN), ("contributor", Role.CONTRIBUTOR), ("other", Role.CONTRIBUTOR),
+                          ("unconfirmed", Role.CONTRIBUTOR)):
             user = accounts.create_user(db.session, email=f"matrix-{key}@example.org", password=PASSWORD, role=role,
                                         municipality="14713000", confirmed=True)
             ids[key] = user.id
+        db.session.get(User, ids["unconfirmed"]).membership_verified_at = None
+        db.session.commit()
         return ids
 
 
@@ -67,7 +70,7 @@ def test_every_post_route_refuses_missing_and_foreign_tokens(csrf_app, csrf_user
     stranger = csrf_app.test_client()
     foreign = csrf_token(stranger)
     own = csrf_token(admin, "/konto")
-    data = MatrixData(csrf_app, {"contributor": csrf_users["contributor"], "other": csrf_users["other"]})
+    data = MatrixData(csrf_app, {key: csrf_users[key] for key in ("contributor", "other", "unconfirmed")})
     failures, tried = [], 0
     for endpoint, check in post_routes():
         for variant, form, headers in (("missing", {}, {}),
