@@ -205,7 +205,7 @@ def test_proposal_states_and_payload_are_guarded_by_the_database(app, make_user)
                       "created_at, updated_at) VALUES (:kind, :state, :case, :org, :author, :status, "
                       "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
         values = {"case": case_id, "org": org_id, "author": author_id}
-        for bad in ({"kind": "declaration", "state": "vielleicht", "status": "pilot"},
+        for bad in ({"kind": "declaration", "state": "offen", "status": "pilot"},
                     {"kind": "declaration", "state": "pending", "status": None},
                     {"kind": "umfrage", "state": "pending", "status": "pilot"},
                     {"kind": "declaration", "state": "accepted", "status": "pilot"}):  # closed without decided_at
