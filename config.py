@@ -62,7 +62,7 @@ class TestingConfig(BaseConfig):
 
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
-    KB_BASE_URL = None  # required: kb.hosts refuses to start without it
+    KB_BASE_URL = None  # required: kb.web.hosts refuses to start without it
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 

@@ -23,7 +23,7 @@ max_requests = int(os.environ.get("KB_GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500
 # Each worker builds its own app: no database connection or index reader crosses a fork.
 preload_app = False
-# The app writes one JSON line per request itself (kb.logging_setup); gunicorn's own access
+# The app writes one JSON line per request itself (kb.web.request_log); gunicorn's own access
 # log would only duplicate it. Errors go to stderr (journald, docker logs).
 accesslog = None
 errorlog = "-"
@@ -34,8 +34,8 @@ forwarded_allow_ips = os.environ.get("KB_GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0
 
 def post_worker_init(worker) -> None:
     """Warm the search backend (German analysis data, index reader) before the first request,
-    and write index changes a killed worker may have left queued (kb.search_sync)."""
-    from kb.search_sync import warm_up_worker
+    and write index changes a killed worker may have left queued (kb.search.sync)."""
+    from kb.search.sync import warm_up_worker
 
     try:
         warm_up_worker(worker.wsgi)

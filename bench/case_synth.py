@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kb.services.name_resolution import NameResolutionError, NameResolver  # noqa: E402
+from kb.services.registry.names import NameResolutionError, NameResolver  # noqa: E402
 
 EVAL = ROOT / "tests" / "search_eval"
 REGISTRY = ROOT / "seed_data" / "registry" / "gemeinden_destatis_gv_20201231.csv"

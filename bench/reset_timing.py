@@ -25,7 +25,8 @@ from flask_migrate import upgrade  # noqa: E402
 
 from kb import create_app  # noqa: E402
 from kb.extensions import db  # noqa: E402
-from kb.services import accounts, passwords  # noqa: E402
+from kb.services.accounts import passwords
+from kb.services.accounts import users as accounts  # noqa: E402
 
 
 def measure(client: FlaskClient, email: str, n: int) -> list[float]:

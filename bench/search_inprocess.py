@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kb.search import SearchDocument, SearchQuery, create_backend  # noqa: E402
+from kb.search.engine import SearchDocument, SearchQuery, create_backend  # noqa: E402
 
 EVAL = ROOT / "tests" / "search_eval"
 STATUSES = ("planung", "pilot", "in_betrieb", "eingestellt")

@@ -168,7 +168,7 @@ def _fts5_baseline(env: dict, texts: list[str]) -> dict:
     os.environ.update({k: v for k, v in env.items() if k.startswith("KB_")})
     from kb import create_app
     from kb.extensions import db
-    from kb.services.search_documents import all_documents
+    from kb.search.documents import all_documents
 
     app = create_app()
     fts = sqlite3.connect(":memory:")

@@ -41,8 +41,8 @@ def prepare_instance(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects to the app."""
-    from kb import i18n
     from kb.extensions import csrf, db, login_manager, migrate
+    from kb.web import i18n
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(BASE_DIR) / "migrations"), render_as_batch=True)
@@ -53,19 +53,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_subsystems(app: Flask) -> None:
     """Set up database tuning, search sync, templates, security headers and logging."""
-    from kb import (
-        after_response,
-        database,
-        hosts,
-        logging_setup,
-        proxy,
-        query_params,
-        request_guard,
-        search_sync,
-        security,
-        templating,
-    )
-    from kb.auth import login_setup
+    from kb import database
+    from kb.search import sync as search_sync
+    from kb.views.auth import login_setup
+    from kb.web import after_response, hosts, proxy, query_params, request_guard, security, templating
+    from kb.web import request_log as logging_setup
 
     hosts.init_app(app)
     proxy.init_app(app)
@@ -82,15 +74,15 @@ def register_subsystems(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every area of the site."""
-    from kb.admin import bp as admin_bp
-    from kb.adoption import bp as adoption_bp
-    from kb.api import bp as api_bp
-    from kb.auth import bp as auth_bp
-    from kb.catalog import bp as catalog_bp
-    from kb.moderation import bp as moderation_bp
-    from kb.opendata import bp as opendata_bp
-    from kb.ops import bp as ops_bp
-    from kb.submission import bp as submission_bp
+    from kb.views.admin import bp as admin_bp
+    from kb.views.adoption import bp as adoption_bp
+    from kb.views.api import bp as api_bp
+    from kb.views.auth import bp as auth_bp
+    from kb.views.catalog import bp as catalog_bp
+    from kb.views.moderation import bp as moderation_bp
+    from kb.views.opendata import bp as opendata_bp
+    from kb.views.ops import bp as ops_bp
+    from kb.views.submission import bp as submission_bp
 
     for blueprint in (catalog_bp, auth_bp, submission_bp, moderation_bp, adoption_bp, admin_bp,
                       opendata_bp, api_bp, ops_bp):
@@ -99,7 +91,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """Answer errors with pages in the site's layout, or JSON under /api."""
-    from kb import errors
+    from kb.web import errors
 
     errors.init_app(app)
 

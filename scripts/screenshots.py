@@ -68,8 +68,11 @@ def throwaway_instance():
     from kb import create_app
     from kb.extensions import db
     from kb.models import Role
-    from kb.search_sync import get_backend
-    from kb.services import accounts, search, setup, submissions
+    from kb.search import maintenance as search
+    from kb.search.backend import get_backend
+    from kb.services import setup
+    from kb.services.accounts import users as accounts
+    from kb.services.cases import submissions
 
     with tempfile.TemporaryDirectory(prefix="praxisatlas-screens-") as tmp:
         app = create_app({"KB_DATA_DIR": tmp, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/kb.sqlite3",
@@ -101,7 +104,7 @@ def throwaway_instance():
         finally:
             server.shutdown()
             thread.join(timeout=10)
-            from kb.search_sync import close_backend
+            from kb.search.backend import close_backend
 
             close_backend(app)
             with app.app_context():

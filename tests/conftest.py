@@ -96,7 +96,7 @@ def session(app):
 def make_user(app):
     """Create a confirmed account: make_user("moderator", municipality="08421000")."""
     from kb.models import Role
-    from kb.services import accounts
+    from kb.services.accounts import users as accounts
 
     def make(role: str = "reader", email: str | None = None, password: str = "geheim-passwort-1",
              municipality: str | None = None, organisation: str | None = None):

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from kb.extensions import db
-from kb.search_sync import close_backend
+from kb.search.backend import close_backend
 
 SERVER_URL = os.environ.get("KB_TEST_DATABASE_URL")
 TEMPLATE_NAME = f"kb_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
@@ -67,8 +67,9 @@ def template_url(data_dir: Path) -> str:
 
 def build_template(app: Flask) -> None:
     """Migrate, load reference and seed data, build the search index."""
-    from kb.search_sync import get_backend
-    from kb.services import search, setup
+    from kb.search import maintenance as search
+    from kb.search.backend import get_backend
+    from kb.services import setup
 
     upgrade()
     setup.load_reference_data(db.session)

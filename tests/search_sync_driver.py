@@ -29,8 +29,9 @@ def _die() -> None:
 
 def _arm(point: str) -> None:
     """Patch the import path so that the process kills itself at ``point``."""
-    from kb.search import whoosh_backend
-    from kb.services import case_bulk, search
+    from kb.search import sync as search
+    from kb.search.engine.whoosh import backend as whoosh_backend
+    from kb.services.cases import bulk as case_bulk
 
     if point == "before-commit":
         insert_cases = case_bulk.insert_cases
@@ -66,7 +67,7 @@ def main() -> int:
         _arm(options.kill_at)
     with app.app_context():
         if options.action == "import":
-            from kb.services import importing
+            from kb.services.interchange import importing
 
             report = importing.import_files(db.session, [Path(p) for p in options.args])
             print(f"imported {report.created} new, {report.updated} updated")
@@ -80,7 +81,8 @@ def _declare(session, ags: str, slugs: list[str]) -> None:
     from sqlalchemy import select
 
     from kb.models import AdoptionSource, UseCase
-    from kb.services import adoptions, organisations
+    from kb.services.adoptions import declarations as adoptions
+    from kb.services.registry import organisations
 
     for slug in slugs:
         case = session.scalar(select(UseCase).where(UseCase.slug == slug))

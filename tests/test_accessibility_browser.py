@@ -8,10 +8,13 @@ import pytest
 
 from kb.extensions import db
 from kb.models import Role
-from kb.services import accounts, adoption_proposals, catalog, submissions
-from kb.services.case_writer import topics_by_name
-from kb.services.records import RecordParser
-from kb.services.registry import get_resolver
+from kb.services.accounts import users as accounts
+from kb.services.adoptions import proposals as adoption_proposals
+from kb.services.cases import submissions
+from kb.services.cases.record import RecordParser
+from kb.services.cases.writer import topics_by_name
+from kb.services.catalog import listing as catalog
+from kb.services.registry.gazetteer import get_resolver
 from tests.a11y_support import PASSWORD, SameHostGuard, new_page, sign_in, violations
 from tests.browser_support import browser, live_app, live_server  # noqa: F401  (pytest fixtures)
 

@@ -12,7 +12,7 @@ from config import build_config
 from kb import create_app
 from kb.extensions import db
 from kb.models import AuditEvent, LoginAttempt, Role, User
-from kb.services.accounts import find_by_email
+from kb.services.accounts.users import find_by_email
 from tests import dbprovision
 from tests.mailbox import mails
 

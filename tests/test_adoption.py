@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from kb.extensions import db
-from kb.model_base import utcnow
 from kb.models import Adoption, AdoptionSource, AuditEvent, Organisation, UseCase, User
-from kb.services import adoptions, organisations
+from kb.models.base import utcnow
+from kb.services.adoptions import declarations as adoptions
+from kb.services.registry import organisations
 
 CASE = "kaiserslautern-lotsensystem-sehbehinderung"  # run by Kaiserslautern, no adopters in the seed
 ULM = "08421000"

@@ -9,7 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from kb.extensions import db
 from kb.models import AdoptionProposal, AuditEvent, UseCase, User
-from kb.services import adoptions, experience_reports, organisations
+from kb.services.adoptions import declarations as adoptions
+from kb.services.adoptions import reports as experience_reports
+from kb.services.registry import organisations
 from tests.helpers import signed_in
 from tests.mailbox import mails
 

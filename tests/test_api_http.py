@@ -5,7 +5,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from kb import create_app, ratelimit
+from kb import create_app
+from kb.web import ratelimit
 from tests import dbprovision
 from tests.helpers import record, write_jsonl
 
@@ -88,7 +89,7 @@ def test_rate_limit_falls_back_to_counting_per_process(app, client, caplog):
     assert client.get("/api/v1/cases").status_code == 200
     with app.app_context(), ratelimit.counter_engine(app).begin() as conn:
         conn.execute(text("DROP TABLE api_rate_window"))
-    with caplog.at_level(logging.WARNING, logger="kb.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="kb.web.ratelimit"):
         statuses = [client.get("/api/v1/cases").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]  # no server error; the process still limits on its own
     assert "je Prozess" in caplog.text

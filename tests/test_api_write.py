@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import AdoptionSource, ApiToken, AuditEvent, ModerationState, UseCase
-from kb.services import api_tokens
+from kb.services.accounts import api_tokens
 from tests.helpers import case_count, record, signed_in, write_jsonl
 
 

@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select
 
 from kb.extensions import db
-from kb.model_base import utcnow
 from kb.models import (
     Adoption,
     AdoptionProposal,
@@ -30,16 +29,13 @@ from kb.models import (
     UseCase,
     User,
 )
-from kb.services import (
-    accounts,
-    adoption_proposals,
-    adoptions,
-    organisations,
-    passwords,
-    registration,
-    submissions,
-    tokens,
-)
+from kb.models.base import utcnow
+from kb.services.accounts import passwords, registration, tokens
+from kb.services.accounts import users as accounts
+from kb.services.adoptions import declarations as adoptions
+from kb.services.adoptions import proposals as adoption_proposals
+from kb.services.cases import submissions
+from kb.services.registry import organisations
 from tests.authz_matrix import API_ADOPTERS, E401, E403, E404, HELD, LOGIN, MATRIX, OK, PASS, ROLES
 from tests.helpers import record
 

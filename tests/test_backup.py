@@ -169,7 +169,7 @@ def test_restored_accounts_keep_their_roles(app, make_user, tmp_path, empty_inst
 
 
 def make_user_in(app, email: str) -> int:
-    from kb.services import accounts
+    from kb.services.accounts import users as accounts
 
     with app.app_context():
         user = accounts.create_user(db.session, email=email, password="geheim-passwort-1", role=Role.READER,

@@ -5,7 +5,7 @@ import pytest
 
 from kb.extensions import db
 from kb.models import Role
-from kb.services import accounts
+from kb.services.accounts import users as accounts
 from tests.browser_support import browser, live_app, live_server  # noqa: F401  (pytest fixtures)
 
 pytestmark = pytest.mark.browser

@@ -1,7 +1,7 @@
 """create-user on the command line."""
 
 from kb.extensions import db
-from kb.services.accounts import find_by_email
+from kb.services.accounts.users import find_by_email
 
 
 def test_create_user_with_municipality(app, runner):

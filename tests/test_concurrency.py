@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 
 from kb.extensions import db
 from kb.models import Adoption, ModerationState, Organisation, Role, UseCase, User
-from kb.services import accounts, api_tokens
+from kb.services.accounts import api_tokens
+from kb.services.accounts import users as accounts
 from tests.helpers import record, write_jsonl
 from tests.server_support import WebClient
 

@@ -8,7 +8,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kb.extensions import db
 from kb.models import Adoption, AuditEvent, ModerationState, UseCase
-from kb.services import adoptions, moderation
+from kb.services.adoptions import declarations as adoptions
+from kb.services.cases import moderation
 from tests.helpers import signed_in
 
 CASE = {"summary": "Kurz.", "description": "Lang.", "owner_kind": "municipality", "municipality": "08421000",

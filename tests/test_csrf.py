@@ -9,7 +9,7 @@ import pytest
 
 from kb.extensions import db
 from kb.models import Role, User
-from kb.services import accounts
+from kb.services.accounts import users as accounts
 from tests.authz_matrix import MATRIX
 from tests.test_authz_matrix import PASSWORD, MatrixData, fingerprint
 

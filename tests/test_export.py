@@ -72,7 +72,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(runn
 
 
 def test_neutralise_covers_every_formula_start_and_leaves_other_cells():
-    from kb.services.exporting import neutralise
+    from kb.services.interchange.exporting import neutralise
 
     for start in ("=", "+", "-", "@", "\t", "\r"):
         assert neutralise(start + "1+1") == "'" + start + "1+1"

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from kb.extensions import db
 from kb.models import Role
-from kb.services import accounts
+from kb.services.accounts import users as accounts
 from tests.a11y_support import PASSWORD, SameHostGuard, new_page, sign_in, violations
 from tests.browser_support import browser, live_app, live_server  # noqa: F401  (pytest fixtures)
 

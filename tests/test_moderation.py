@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import AuditEvent, CaseRevision, ModerationState, RevisionState, UseCase
-from kb.services import revisions
+from kb.services.cases import revisions
 from tests.helpers import signed_in
 from tests.mailbox import mails
 

@@ -8,7 +8,8 @@ import requests
 
 from kb.extensions import db
 from kb.models import Role
-from kb.services import accounts, api_tokens
+from kb.services.accounts import api_tokens
+from kb.services.accounts import users as accounts
 from tests import dbprovision
 from tests.helpers import record, write_jsonl
 from tests.server_support import WebClient

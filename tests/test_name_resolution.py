@@ -1,10 +1,10 @@
-"""Tests for kb.services.name_resolution against the real Destatis registry CSVs."""
+"""Tests for kb.services.registry.names against the real Destatis registry CSVs."""
 
 from pathlib import Path
 
 import pytest
 
-from kb.services.name_resolution import (
+from kb.services.registry.names import (
     AmbiguousName,
     NameResolutionError,
     NameResolver,

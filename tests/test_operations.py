@@ -27,7 +27,7 @@ def test_healthz_reports_database_and_index(client, app):
 
 
 def test_healthz_is_503_when_the_index_cannot_be_read(client, monkeypatch):
-    from kb.ops import views
+    from kb.views.ops import views
 
     def broken():
         raise OSError("/geheim/pfad/index kaputt")
@@ -88,7 +88,7 @@ def test_request_log_is_one_json_line_without_personal_details(client, caplog):
 def test_full_addresses_only_when_configured(app, caplog):
     app.config["KB_LOG_FULL_IP"] = True
     caplog.set_level(logging.INFO, logger="kb.access")
-    from kb import logging_setup
+    from kb.web import request_log as logging_setup
 
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "2001:db8::1"}):
         assert logging_setup.shortened_address("2001:db8:1234:5678::1") == "2001:db8:1234::/48"

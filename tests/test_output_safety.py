@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from kb.rendering import render_markdown
-from kb.sanitize import ALLOWED_TAGS, clean_highlight, clean_html
+from kb.web.rendering import render_markdown
+from kb.web.sanitize import ALLOWED_TAGS, clean_highlight, clean_html
 from tests.xss_payloads import markdown_payloads, payloads
 
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "background", "poster"}

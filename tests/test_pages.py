@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import Adoption, AdoptionSource, AdoptionStatus, ModerationState, UseCase, User
-from kb.services import organisations, submissions
+from kb.services.cases import submissions
+from kb.services.registry import organisations
 from tests.helpers import record, write_jsonl
 
 

@@ -5,8 +5,10 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import Municipality, UseCase
-from kb.services import adoptions, organisations, recommendations
-from kb.services.recommendations import population_class
+from kb.services.adoptions import declarations as adoptions
+from kb.services.catalog import recommendations
+from kb.services.catalog.recommendations import population_class
+from kb.services.registry import organisations
 
 
 @pytest.mark.parametrize(("population", "key"), [

@@ -7,11 +7,12 @@ from email import message_from_bytes
 from sqlalchemy import select
 
 from kb.extensions import db
-from kb.model_base import utcnow
 from kb.models import Adoption, UseCase
-from kb.services import adoptions, organisations
+from kb.models.base import utcnow
+from kb.services.adoptions import declarations as adoptions
 from kb.services.mail import outbox_messages
-from kb.svg_charts import Series, bar_chart
+from kb.services.registry import organisations
+from kb.views.catalog.svg_charts import Series, bar_chart
 
 MAERKER = "brandenburg-maerker-maengelmelder"
 

@@ -2,7 +2,8 @@
 
 from kb.extensions import db
 from kb.models import Role
-from kb.services import accounts, submissions
+from kb.services.accounts import users as accounts
+from kb.services.cases import submissions
 from tests.helpers import record, write_jsonl
 
 

@@ -12,10 +12,12 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from kb.extensions import db
 from kb.models import Adoption, AdoptionSource, ModerationState, SearchOutbox, Topic, UseCase
-from kb.search import IndexBusyError
-from kb.search_sync import drain, get_backend, sync_lock
-from kb.services import adoptions, organisations
-from kb.services import search as search_service
+from kb.search import maintenance as search_service
+from kb.search.backend import get_backend
+from kb.search.engine import IndexBusyError
+from kb.search.sync import drain, sync_lock
+from kb.services.adoptions import declarations as adoptions
+from kb.services.registry import organisations
 from tests.helpers import record, write_jsonl
 
 SLUG = "leipzig-ki-chatbot-buergerservice"
@@ -188,7 +190,7 @@ def test_failed_index_write_keeps_the_database_change_and_reindex_repairs(client
 
     monkeypatch.setattr(backend_class(app), "index", broken)
     path = write_jsonl(tmp_path / "neu.jsonl", [record("rettungsring-app", title="Rettungsring-App für Badeseen")])
-    with caplog.at_level(logging.ERROR, logger="kb.search_sync"):
+    with caplog.at_level(logging.ERROR, logger="kb.search.sync"):
         result = runner.invoke(args=["import-cases", str(path)])
     assert result.exit_code == 0, result.output  # the import itself succeeded
     assert "Suchindex konnte nicht aktualisiert werden" in caplog.text
@@ -224,14 +226,14 @@ def test_next_write_of_anyone_finishes_what_a_failed_write_left(client, app, run
 def test_busy_index_lock_is_logged_and_retried_later(client, app, runner, caplog):
     import fcntl
 
-    from kb.search.whoosh_backend import LOCK_NAME
+    from kb.search.engine.whoosh.backend import LOCK_NAME
 
     with app.app_context():
         backend = get_backend()
         backend.lock_timeout = 0.2
         with open(backend.index_dir / LOCK_NAME, "w") as holder:  # another writer holds the index
             fcntl.flock(holder, fcntl.LOCK_EX)
-            with caplog.at_level(logging.ERROR, logger="kb.search_sync"):
+            with caplog.at_level(logging.ERROR, logger="kb.search.sync"):
                 db.session.scalar(select(UseCase).where(UseCase.slug == SLUG)).title = "Wartezimmer-Bot"
                 db.session.commit()
             fcntl.flock(holder, fcntl.LOCK_UN)
@@ -281,8 +283,8 @@ def test_sync_lock_is_exclusive(app):
 
 
 def test_bulk_index_replaces_existing_documents(app, monkeypatch):
-    from kb.search import whoosh_backend
-    from kb.services.search_documents import all_documents
+    from kb.search.documents import all_documents
+    from kb.search.engine.whoosh import backend as whoosh_backend
 
     monkeypatch.setattr(whoosh_backend, "BULK_THRESHOLD", 10)
     with app.app_context():
@@ -293,13 +295,13 @@ def test_bulk_index_replaces_existing_documents(app, monkeypatch):
         backend.index(docs)  # 41 documents, all already indexed: bulk path
         assert backend.doc_count() == 41
         assert search_service.check_index(db.session, backend).clean
-        from kb.search import SearchQuery
+        from kb.search.engine import SearchQuery
 
         assert backend.search(SearchQuery("Zusatzwort", per_page=50)).total == 41
 
 
 def test_bulk_document_loader_matches_the_orm_documents(app):
-    from kb.services.search_documents import iter_documents, to_document
+    from kb.search.documents import iter_documents, to_document
 
     with app.app_context():
         adoptions.declare(db.session, case=db.session.scalar(select(UseCase).where(UseCase.slug == SLUG)),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kb.extensions import db
-from kb.model_base import utcnow
-from kb.services import authentication, user_admin
-from kb.services.authentication import Outcome
+from kb.models.base import utcnow
+from kb.services.accounts import admin as user_admin
+from kb.services.accounts import authentication
+from kb.services.accounts.authentication import Outcome
 from tests.mailbox import mails
 
 WRONG = "voellig-falsches-passwort"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.extensions import db
-from kb.services.accounts import find_by_email
+from kb.services.accounts.users import find_by_email
 from tests.mailbox import mails
 
 COMMON = "Dieses Passwort ist weit verbreitet"

@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from kb.extensions import db
-from kb.services import tokens
+from kb.services.accounts import tokens
 from kb.services.mail import outbox_messages
 from tests.mailbox import mails
 

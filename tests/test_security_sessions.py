@@ -7,7 +7,7 @@ from pathlib import Path
 from kb import create_app
 from kb.extensions import db
 from kb.models import Role, User
-from kb.services import user_admin
+from kb.services.accounts import admin as user_admin
 from tests import dbprovision
 from tests.mailbox import mails
 

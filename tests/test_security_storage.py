@@ -35,7 +35,7 @@ def test_a_new_instance_keeps_its_files_private(tmp_path):
     try:
         with app.app_context():
             db.session.execute(db.text("SELECT 1"))
-            from kb.search_sync import get_backend
+            from kb.search.backend import get_backend
             from kb.services.mail import send_mail
 
             get_backend()

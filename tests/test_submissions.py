@@ -10,14 +10,14 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import CaseRevision, ModerationState, RevisionState, Role, UseCase, User
-from kb.search import SearchQuery
-from kb.search_sync import get_backend
-from kb.services import moderation, submissions
-from kb.services.accounts import find_by_email
-from kb.services.case_writer import topics_by_name
-from kb.services.records import RecordParser
-from kb.services.registry import get_resolver
-from kb.services.search import search_cases
+from kb.search.backend import get_backend
+from kb.search.engine import SearchQuery
+from kb.services.accounts.users import find_by_email
+from kb.services.cases import moderation, submissions
+from kb.services.cases.record import RecordParser
+from kb.services.cases.writer import topics_by_name
+from kb.services.catalog.search import search_cases
+from kb.services.registry.gazetteer import get_resolver
 from tests.helpers import record, write_jsonl
 from tests.mailbox import mails
 

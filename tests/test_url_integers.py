@@ -1,5 +1,5 @@
 """Integers from addresses and query strings are bounded: out of range is a 400 or 404, never a 500
-(issue 19, item 6). kb.query_params holds the one parser; ``<int:…>`` in routes uses it too."""
+(issue 19, item 6). kb.web.query_params holds the one parser; ``<int:…>`` in routes uses it too."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import Adoption, UseCase
-from kb.query_params import DB_INT_MAX, ParamError, parse_bounded_int
+from kb.web.query_params import DB_INT_MAX, ParamError, parse_bounded_int
 from tests.helpers import signed_in
 
 HUGE = "100000000000000000000"  # 10^20

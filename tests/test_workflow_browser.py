@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from kb.extensions import db
 from kb.models import Role
-from kb.services import accounts
+from kb.services.accounts import users as accounts
 from tests.browser_support import browser, live_app, live_server  # noqa: F401  (pytest fixtures)
 from tests.mailbox import mails
 

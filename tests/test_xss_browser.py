@@ -16,10 +16,12 @@ import pytest
 
 from kb.extensions import db
 from kb.models import Role
-from kb.services import accounts, importing, moderation, submissions
-from kb.services.case_writer import topics_by_name
-from kb.services.records import RecordParser
-from kb.services.registry import get_resolver
+from kb.services.accounts import users as accounts
+from kb.services.cases import moderation, submissions
+from kb.services.cases.record import RecordParser
+from kb.services.cases.writer import topics_by_name
+from kb.services.interchange import importing
+from kb.services.registry.gazetteer import get_resolver
 from tests.browser_support import browser, live_app, live_server  # noqa: F401  (fixtures)
 from tests.xss_payloads import cycle, markdown_payloads, pack, payloads
 

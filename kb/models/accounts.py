@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.model_base import Base, UTCDateTime, enum_column, utcnow
+from kb.models.base import Base, UTCDateTime, enum_column, utcnow
 from kb.models.enums import RevisionState, Role
 from kb.models.registry import Municipality, Organisation
 
@@ -67,7 +67,7 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
-    # kb.services.authentication.Outcome, "reset" or "unlocked"; NULL for attempts before migration 0005
+    # kb.services.accounts.authentication.Outcome, "reset" or "unlocked"; NULL for attempts before migration 0005
     outcome: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 

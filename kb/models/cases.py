@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.model_base import Base, UTCDateTime, enum_column, utcnow
+from kb.models.base import Base, UTCDateTime, enum_column, utcnow
 from kb.models.enums import AdoptionSource, AdoptionStatus, CaseStatus, ModerationState
 from kb.models.registry import Organisation
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.model_base import Base, UTCDateTime, enum_column, utcnow
 from kb.models.accounts import User
+from kb.models.base import Base, UTCDateTime, enum_column, utcnow
 from kb.models.cases import UseCase
 from kb.models.enums import AdoptionStatus, ProposalKind, ProposalState
 from kb.models.registry import Organisation

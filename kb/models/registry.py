@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.model_base import Base, UTCDateTime, enum_column, utcnow
+from kb.models.base import Base, UTCDateTime, enum_column, utcnow
 from kb.models.enums import OrganisationKind
 
 

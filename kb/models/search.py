@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.model_base import Base, UTCDateTime, utcnow
+from kb.models.base import Base, UTCDateTime, utcnow
 
 
 class SearchOutbox(Base):
     """A case whose search document must be rewritten (written in the transaction that changed it).
 
     Rows are deleted once the index holds the committed state; rows left behind by a failed or
-    killed index write are picked up by the next write of any process (see ``kb.search_sync``).
+    killed index write are picked up by the next write of any process (see ``kb.search.sync``).
     ``case_id`` is no foreign key: the row must outlive a deleted case so its document is removed.
     """
 

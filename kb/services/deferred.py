@@ -1,7 +1,7 @@
 """Work that runs after the response has been sent (during a request), or at once (CLI, workers).
 
 Used where the time an answer takes must not tell anything, e.g. whether a reset mail was sent.
-The web layer (kb/after_response.py) runs the queued jobs when the server closes the response;
+The web layer (kb/web/after_response.py) runs the queued jobs when the server closes the response;
 each job gets a fresh database session and commits itself.
 """
 

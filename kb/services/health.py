@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from config import BASE_DIR
-from kb.search import SearchBackend
+from kb.search.engine import SearchBackend
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from kb.model_base import utcnow
+from kb.models.base import utcnow
 from kb.services.private_files import private_dir, write_private
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 
-from kb import labels
-from kb.models import AdoptionProposal, ProposalState, UseCase, User
+from kb.models import AdoptionProposal, ProposalState, UseCase, User, labels
 from kb.services.links import external_url
 from kb.services.mail import send_mail
 
@@ -70,7 +69,7 @@ def deliver(mail: Mail) -> None:
 
 
 def reset_password_mail(email: str, token: str, minutes: int) -> Mail:
-    """Compose the reset mail (sent by the caller, see kb/services/passwords.py)."""
+    """Compose the reset mail (sent by the caller, see kb/services/accounts/passwords.py)."""
     link = external_url("auth.reset_password", token=token)
     body = _(
         "Guten Tag,\n\nfür Ihr Konto beim %(site)s wurde ein neues Passwort angefordert. "

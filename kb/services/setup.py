@@ -9,9 +9,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb.model_base import utcnow
 from kb.models import AdoptionSource, AppSetting
-from kb.services import importing, registry, topics
+from kb.models.base import utcnow
+from kb.services.interchange import importing
+from kb.services.registry import gazetteer as registry
+from kb.services.registry import topics
 
 SEEDED_KEY = "seed_loaded_at"
 

@@ -5,12 +5,11 @@ Revises: 0001
 Create Date: 2026-11-22 03:57:20.607842
 
 Cases whose search document must be rewritten, queued in the transaction that changed
-them and drained after the commit (kb.search_sync).
+them and drained after the commit (kb.search.sync).
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0002'

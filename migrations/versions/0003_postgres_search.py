@@ -7,10 +7,9 @@ Create Date: 2026-11-23 09:00:00
 Only on PostgreSQL: ``search_document`` (tsvector with GIN index, BM25F impacts as jsonb,
 stored text for snippets) and ``search_term`` (vocabulary with document frequencies).
 On SQLite nothing happens (the Whoosh backend keeps its index in files). The statements
-match ``kb/search/postgres_schema.py``.
+match ``kb/search/engine/postgres/schema.py``.
 """
 from alembic import op
-
 
 # revision identifiers, used by Alembic.
 revision = '0003'

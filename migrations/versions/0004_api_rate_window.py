@@ -6,10 +6,9 @@ Create Date: 2026-11-22 10:00:00
 
 Only on PostgreSQL: ``api_rate_window``, unlogged (counters of the current window, not records:
 no WAL, not in backups). SQLite instances keep the counters in ``instance/ratelimit.sqlite3``
-(see ``kb/ratelimit.py``).
+(see ``kb/web/ratelimit.py``).
 """
 from alembic import op
-
 
 # revision identifiers, used by Alembic.
 revision = '0004'

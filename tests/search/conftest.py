@@ -1,4 +1,4 @@
-"""Fixtures for the search package tests (kb/search is a standalone library)."""
+"""Fixtures for the search package tests (kb/search/engine is a standalone library)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from search_fixtures import CORPUS  # noqa: E402
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory):
-    from kb.search import create_backend
+    from kb.search.engine import create_backend
 
     b = create_backend("whoosh", index_dir=tmp_path_factory.mktemp("ix"), rebuild_procs=1)
     b.rebuild(CORPUS)
@@ -27,7 +27,7 @@ def backend(tmp_path_factory):
 
 @pytest.fixture
 def fresh_backend(tmp_path):
-    from kb.search import create_backend
+    from kb.search.engine import create_backend
 
     b = create_backend("whoosh", index_dir=tmp_path / "ix", rebuild_procs=1)
     yield b

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kb.search import SearchDocument
+from kb.search.engine import SearchDocument
 
 
 def make_doc(

@@ -1,4 +1,4 @@
-"""German analysis, each part on its own (kb.search.german)."""
+"""German analysis, each part on its own (kb.search.engine.german)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from kb.search import german, ranking
+from kb.search.engine import german, ranking
 
 
 def terms(word: str) -> set[str]:

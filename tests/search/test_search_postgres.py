@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 from search_fixtures import CORPUS, make_doc
 
-from kb.search import IndexBusyError, SearchQuery, create_backend
-from kb.search.postgres_schema import drop_tables
+from kb.search.engine import IndexBusyError, SearchQuery, create_backend
+from kb.search.engine.postgres.schema import drop_tables
 
 DATABASE_URL = os.environ.get("KB_TEST_DATABASE_URL")
 pytestmark = pytest.mark.skipif(not DATABASE_URL, reason="KB_TEST_DATABASE_URL fehlt (make test setzt sie "

@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 from search_fixtures import CORPUS, make_doc
 
-from kb.search import SearchBackend, SearchQuery, create_backend
-from kb.search.whoosh_backend import WhooshBackend
+from kb.search.engine import SearchBackend, SearchQuery, create_backend
+from kb.search.engine.whoosh.backend import WhooshBackend
 
 
 def ids(backend, text, **kw):
@@ -219,7 +219,7 @@ def test_concurrent_writers_lose_nothing(tmp_path):
 
 
 def test_write_lock_timeout(tmp_path):
-    from kb.search import IndexBusyError
+    from kb.search.engine import IndexBusyError
 
     b = create_backend("whoosh", index_dir=tmp_path, lock_timeout=0.2)
     ctx = mp.get_context("fork")
@@ -245,7 +245,7 @@ def test_write_lock_timeout(tmp_path):
 
 
 def test_index_of_another_format_is_recreated(tmp_path):
-    from kb.search.whoosh_backend import FORMAT_FILE
+    from kb.search.engine.whoosh.backend import FORMAT_FILE
 
     b = create_backend("whoosh", index_dir=tmp_path)
     b.index([make_doc(1, "Chatbot")])
@@ -284,7 +284,7 @@ def _postings(b, term: str) -> dict[int, float]:
 
 def test_index_written_in_whoosh_block_format_is_still_read(tmp_path, monkeypatch):
     """Indexes written before blocks held raw arrays (whoosh's tuples) give the same postings."""
-    from kb.search import whoosh_backend as wb
+    from kb.search.engine.whoosh import codec as wb
 
     current = create_backend("whoosh", index_dir=tmp_path / "current", rebuild_procs=1)
     current.rebuild(_glasfaser_docs(2600))
@@ -304,7 +304,7 @@ def test_index_written_in_whoosh_block_format_is_still_read(tmp_path, monkeypatc
 
 def test_segments_merge_with_array_blocks(tmp_path):
     """Whoosh's own merge reads the array blocks and writes them again unchanged."""
-    from kb.search import whoosh_backend as wb
+    from kb.search.engine.whoosh import codec as wb
 
     b = create_backend("whoosh", index_dir=tmp_path, rebuild_procs=1)
     b.rebuild(_glasfaser_docs(2600))

@@ -1,14 +1,14 @@
 """Search quality harness: nDCG@10 and recall@10 per query kind.
 
 Indexes ``corpus.jsonl`` into
-  (a) the Whoosh backend (``kb.search``),
+  (a) the Whoosh backend (``kb.search.engine``),
   (b) SQLite FTS5 (``unicode61 remove_diacritics 2``, bm25 with column
       weights, query words OR-ed — a reasonable baseline configuration),
   (c) tantivy (default tokenizer and query parser, same field boosts), if
       the ``tantivy`` package is installed (``requirements-eval.txt``),
 and prints a table per query file (``queries.jsonl``, ``queries_holdout.jsonl``).
 
-  (d) the PostgreSQL backend (``kb.search``, ``--backend postgres``), on scratch
+  (d) the PostgreSQL backend (``kb.search.engine``, ``--backend postgres``), on scratch
       tables in the database given by ``--database-url`` (or ``KB_TEST_DATABASE_URL``),
 
 Run::
@@ -39,7 +39,7 @@ ROOT = HERE.parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kb.search import SearchDocument, SearchQuery, create_backend  # noqa: E402
+from kb.search.engine import SearchDocument, SearchQuery, create_backend  # noqa: E402
 
 CORPUS = HERE / "corpus.jsonl"
 QUERY_FILES = [HERE / "queries.jsonl", HERE / "queries_holdout.jsonl"]
@@ -225,7 +225,7 @@ class PostgresEngine(_BackendEngine):
     name = "postgres"
 
     def __init__(self, corpus: list[dict], database_url: str | None = None) -> None:
-        from kb.search.postgres_schema import drop_tables
+        from kb.search.engine.postgres.schema import drop_tables
 
         url = database_url or os.environ.get("KB_TEST_DATABASE_URL")
         if not url:
@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--show-misses", action="store_true", help="list whoosh queries with nDCG < 0.7")
     ap.add_argument("--backend", choices=["postgres"],
-                    help="also evaluate this kb.search backend (postgres: next to whoosh)")
+                    help="also evaluate this kb.search.engine backend (postgres: next to whoosh)")
     ap.add_argument("--database-url", help="PostgreSQL URL for --backend postgres (default: KB_TEST_DATABASE_URL)")
     args = ap.parse_args(argv)
     corpus = load_corpus(args.corpus)

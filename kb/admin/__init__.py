@@ -1,6 +1,0 @@
-"""Administration: accounts (roles, verified memberships, deactivation) and the audit log."""
-
-from kb.admin import views
-from kb.admin.blueprint import bp
-
-__all__ = ["bp", "views"]

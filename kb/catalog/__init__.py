@@ -1,6 +1,0 @@
-"""The public catalogue: start page, browsing, search, cases, municipalities, info pages."""
-
-from kb.catalog import pages, region_views, search_views, statistics_views, views
-from kb.catalog.blueprint import bp
-
-__all__ = ["bp", "pages", "region_views", "search_views", "statistics_views", "views"]

@@ -1,0 +1,17 @@
+"""Output helpers shared by the commands: failing with a message, progress bars."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+def fail(message: str) -> None:
+    """Print a message to stderr and exit non-zero."""
+    click.secho(message, fg="red", err=True)
+    sys.exit(1)
+
+
+def progress_bar(length: int, label: str):
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)

@@ -1,6 +1,0 @@
-"""Moderation: the queue, decisions, revision history and diffs, held adoption proposals."""
-
-from kb.moderation import history_views, proposal_views, views
-from kb.moderation.blueprint import bp
-
-__all__ = ["bp", "history_views", "proposal_views", "views"]

@@ -1,0 +1,135 @@
+"""Which words of a text match query terms (for highlighting)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from kb.search.engine.german.compounds import analyze_word
+from kb.search.engine.german.normalise import _WORD_RE
+
+# -------------------------------------------------------------- highlighting
+
+
+@lru_cache(maxsize=300_000)
+def _word_terms_cached(word: str) -> frozenset[str]:
+    return frozenset(t for t, _ in analyze_word(word))
+
+
+def word_terms(word: str) -> frozenset[str]:
+    """All terms (whole stem and parts) of a word, for highlighting."""
+    return _word_terms_cached(word)
+
+
+_PLAIN_CHARS = (("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "s"), ("-", ""), ("‐", ""), ("‑", ""))
+
+
+def _plain_form(s: str) -> str:
+    """Lowercase text with umlauts reduced to their base vowel (ae → a …)
+    and ss → s: every stem or compound part of a word is a substring of the
+    word's plain form (as plain string).  ``str.replace`` runs in C, unlike
+    ``str.translate`` with a mapping, which matters for whole texts."""
+    p = s.lower()
+    for a, b in _PLAIN_CHARS:
+        if a in p:
+            p = p.replace(a, b)
+    if "e" in p:
+        p = p.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+    return p.replace("ss", "s") if "ss" in p else p
+
+
+_plain = lru_cache(maxsize=300_000)(_plain_form)
+
+
+@lru_cache(maxsize=2048)
+def _pieces_regex(pieces: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True)))
+
+
+_JOINERS = "-‐‑"
+
+
+def _occurrences(text: str, word: str) -> Iterator[tuple[int, int]]:
+    """Spans where ``word`` stands as a whole word of :data:`_WORD_RE` in ``text``
+    (no letter or digit, nor one joined by a hyphen, on either side)."""
+    n, size = len(text), len(word)
+    start = text.find(word)
+    while start != -1:
+        end = start + size
+        before = start == 0 or not (
+            text[start - 1].isalnum() or (text[start - 1] in _JOINERS and start > 1 and text[start - 2].isalnum())
+        )
+        after = end == n or not (
+            text[end].isalnum() or (text[end] in _JOINERS and end + 1 < n and text[end + 1].isalnum())
+        )
+        if before and after:
+            yield start, end
+        start = text.find(word, start + 1)
+
+
+def match_spans(
+    text: str, terms: set[str] | frozenset[str], whole_only: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
+    """Character spans of words in ``text`` matching query terms.
+
+    A word matches when its whole stem or one of its compound parts is in
+    ``terms``, or its whole stem is in ``whole_only``; the words of a
+    multi-word phrase term (``a_b``) match when they stand side by side.
+    A text whose plain form contains no term is rejected by one scan; else
+    each distinct word is tested once, and only words containing (the plain
+    form of) some term are analysed."""
+    if not text:
+        return []
+    terms = frozenset(terms)
+    whole_only = frozenset(whole_only)
+    pieces = {_plain(p) for t in terms | whole_only for p in t.split("_") if len(p) >= 2}
+    if not pieces:
+        return []
+    rx = _pieces_regex(frozenset(pieces))
+    if rx.search(_plain_form(text)) is None:
+        return []
+    phrase_keys = {p for t in terms if "_" in t for p in t.split("_")}
+    matching: set[str] = set()
+    keys: dict[str, str] = {}
+    words = list(set(_WORD_RE.findall(text)))
+    # one scan over all distinct words (plain forms joined by newlines) finds
+    # the few that contain a term; only those are analysed
+    joined = "\n".join(map(_plain, words))
+    hits: set[int] = set()
+    for m in rx.finditer(joined):
+        hits.add(joined.count("\n", 0, m.start()))
+    for i in hits:
+        w = words[i]
+        analysed = analyze_word(w)
+        if not analysed:
+            continue
+        key = analysed[0][0]
+        if key in whole_only or not _word_terms_cached(w).isdisjoint(terms):
+            matching.add(w)
+        if key in phrase_keys:
+            keys[w] = key
+    if not matching and not keys:
+        return []
+    spans = [span for w in matching for span in _occurrences(text, w)]
+    keyed = sorted(((k, *span) for w, k in keys.items() for span in _occurrences(text, w)), key=lambda x: x[1])
+    for ph in (tuple(t.split("_")) for t in terms if "_" in t):
+        k = len(ph)
+        for i in range(len(keyed) - k + 1):
+            run = keyed[i : i + k]
+            if tuple(x[0] for x in run) != ph:
+                continue
+            gaps = (text[run[j][2] : run[j + 1][1]] for j in range(k - 1))
+            if all(not any(ch.isalnum() for ch in g) and len(g) < 4 for g in gaps):
+                spans.extend((x[1], x[2]) for x in run)
+    if not spans:
+        return spans
+    spans.sort()
+    merged = [spans[0]]
+    for s, e in spans[1:]:
+        ls, le = merged[-1]
+        if s < le:
+            merged[-1] = (ls, max(le, e))
+        elif s != ls:
+            merged.append((s, e))
+    return merged

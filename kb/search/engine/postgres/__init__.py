@@ -1,0 +1,3 @@
+"""PostgreSQL full-text backend: the same German terms as the Whoosh backend, stored in tables
+that any number of app servers share.
+"""

@@ -1,0 +1,247 @@
+"""The Whoosh backend: opening the index, the write lock, writing and reading documents."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import logging
+import multiprocessing as mp
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from itertools import chain, islice
+from pathlib import Path
+
+from whoosh import index, writing
+
+from kb.search.engine import german
+from kb.search.engine.base import IndexBusyError, SearchDocument
+from kb.search.engine.whoosh.bulk import _analysed, _BulkWriter
+from kb.search.engine.whoosh.codec import _column, make_codec
+from kb.search.engine.whoosh.schema import _doc_fields, make_schema
+from kb.search.engine.whoosh.scoring import Scoring
+from kb.search.engine.whoosh.view import IndexViews, _Segment, _View
+
+LOCK_NAME = "kb-write.lock"
+#: ``index()`` with at least this many documents takes the streaming bulk path
+BULK_THRESHOLD = 1000
+FORMAT_FILE = "kb-format"
+#: bump when the schema, analysis or impact model changes incompatibly: an index
+#: of another format is recreated empty on open (check-index then reports every
+#: case as missing and ``--repair``/``reindex`` refills it)
+INDEX_FORMAT = "kb-whoosh-4"
+log = logging.getLogger(__name__)
+
+
+class WhooshBackend(IndexViews, Scoring):
+    """Search backend storing a Whoosh index in ``index_dir``.
+
+    Options: ``lock_timeout`` (seconds to wait for the write lock, default
+    120), ``postings_cache`` (postings kept decoded per process, default
+    4,000,000), ``snippet_size`` (default 200), ``rebuild_procs`` (analysis
+    processes for ``rebuild``, default: CPU count)."""
+
+    name = "whoosh"
+
+    def __init__(
+        self,
+        index_dir: str | os.PathLike,
+        lock_timeout: float = 120.0,
+        postings_cache: int = 4_000_000,
+        snippet_size: int = 200,
+        rebuild_procs: int | None = None,
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.lock_timeout = lock_timeout
+        self.postings_cache = postings_cache
+        self.snippet_size = snippet_size
+        self.rebuild_procs = rebuild_procs if rebuild_procs is not None else (os.cpu_count() or 1)
+        self.schema = make_schema()
+        # writers of this process queue here before taking the file lock;
+        # readers only need the (short) view lock, so searches in other
+        # threads go on while a rebuild is writing
+        self._write_thread_lock = threading.RLock()
+        self._view_lock = threading.RLock()
+        self._cache_lock = threading.Lock()
+        self._view: _View | None = None
+        self._segments: dict[str, _Segment] = {}
+        self.index_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # private like the rest of the data directory
+            os.chmod(self.index_dir, 0o700)
+        with self._write_lock():
+            marker = self.index_dir / FORMAT_FILE
+            current = marker.read_text().strip() if marker.exists() else None
+            if not index.exists_in(str(self.index_dir)) or current != INDEX_FORMAT:
+                if index.exists_in(str(self.index_dir)):
+                    log.warning(
+                        "search index %s has format %s, expected %s: recreated empty, reindex needed",
+                        self.index_dir, current, INDEX_FORMAT,
+                    )
+                index.create_in(str(self.index_dir), self.schema)
+                marker.write_text(INDEX_FORMAT + "\n")
+        self._ix = index.open_dir(str(self.index_dir), schema=self.schema)
+
+    # --------------------------------------------------------------- locking
+
+    @contextmanager
+    def _write_lock(self, timeout: float | None = None) -> Iterator[None]:
+        timeout = self.lock_timeout if timeout is None else timeout
+        path = self.index_dir / LOCK_NAME
+        with self._write_thread_lock:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                deadline = time.monotonic() + timeout
+                delay = 0.005
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except OSError as exc:
+                        if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                            raise
+                        if time.monotonic() >= deadline:
+                            raise IndexBusyError(f"search index {self.index_dir} is locked by another writer") from exc
+                        time.sleep(delay)
+                        delay = min(delay * 2, 0.2)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+
+    def _writer(self, **kwargs) -> writing.SegmentWriter:
+        # our fcntl lock serialises writers, whoosh's own lock is free or
+        # about to be released by a dying process: wait for it briefly
+        return self._ix.writer(timeout=30.0, delay=0.05, codec=make_codec(), **kwargs)
+
+    # --------------------------------------------------------------- writing
+
+    def index(self, docs: Iterable[SearchDocument]) -> None:
+        """Add or replace documents.  Up to ``BULK_THRESHOLD`` documents are
+        analysed before the write lock is taken and written with whoosh's
+        ordinary writer; larger inputs (a bulk import) are streamed: analysed
+        in worker processes and written as one new segment by the in-memory
+        bulk writer, without holding all documents in memory."""
+        it = iter(docs)
+        head = list(islice(it, BULK_THRESHOLD))
+        if len(head) == BULK_THRESHOLD:
+            self._index_bulk(chain(head, it))
+            return
+        prepared = [_doc_fields(d) for d in head]  # analyse outside the lock
+        if not prepared:
+            return
+        with self._write_lock():
+            w = self._writer()
+            try:
+                for fields_ in prepared:
+                    w.update_document(**fields_)
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit()
+
+    def _index_bulk(self, docs: Iterable[SearchDocument], procs: int | None = None) -> int:
+        """Append documents as one new segment; replaced ids are deleted first."""
+        n = 0
+        with self._write_lock(timeout=max(self.lock_timeout, 600.0)):
+            view = self._current()
+            existing = set(view.ids[view.live].tolist())
+            w = _BulkWriter(self._ix, timeout=30.0, delay=0.05, codec=make_codec())
+            try:
+                for fields_ in _analysed(docs, self._procs(procs)):
+                    if fields_["docid"] in existing:
+                        w.delete_by_term("id", fields_["id"])
+                    w.add_document(**fields_)
+                    n += 1
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit(merge=False)
+        return n
+
+    def remove(self, ids: Iterable[int]) -> None:
+        keys = [str(int(i)) for i in ids]
+        if not keys:
+            return
+        with self._write_lock():
+            w = self._writer()
+            try:
+                for k in keys:
+                    w.delete_by_term("id", k)
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit()
+
+    def _procs(self, procs: int | None) -> int:
+        procs = self.rebuild_procs if procs is None else procs
+        if mp.current_process().daemon:  # daemonic processes cannot have children
+            procs = 1
+        return procs
+
+    def rebuild(
+        self,
+        docs: Iterable[SearchDocument],
+        progress: Callable[[int], None] | None = None,
+        procs: int | None = None,
+    ) -> int:
+        """Replace the index content in one writer; searches keep using the
+        previous generation until the new one is committed.
+
+        ``progress(k)`` is called with the number of documents added since
+        its previous call (fits ``click.progressbar(...).update``).  From the
+        second batch of 500 on, documents are analysed in ``procs`` worker
+        processes (default: CPU count) while this process reads ``docs``
+        (only ever in the calling thread) and writes the segment."""
+        n = 0
+        with self._write_lock(timeout=max(self.lock_timeout, 600.0)):
+            w = _BulkWriter(self._ix, timeout=30.0, delay=0.05, codec=make_codec())
+            try:
+                for fields_ in _analysed(docs, self._procs(procs), progress):
+                    w.add_document(**fields_)
+                    n += 1
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit(mergetype=writing.CLEAR, optimize=True)
+        return n
+
+    # ----------------------------------------------------------------- misc
+
+    def versions(self) -> dict[int, str]:
+        view = self._current()
+        out: dict[int, str] = {}
+        for segreader, _off, data in view.leaves:
+            vers = _column(segreader, "version", data.count, b"")
+            deleted = segreader.deleted_docs_set if segreader.has_deletions() else frozenset()
+            ids = data.ids.tolist()
+            for d in range(data.count):
+                if d in deleted:
+                    continue
+                v = vers[d]
+                out[ids[d]] = v.decode() if isinstance(v, bytes) else str(v)
+        return out
+
+    def doc_count(self) -> int:
+        return self._current().n_live
+
+    def warm_up(self) -> None:
+        """Load the analysis data, open the reader and build the spelling
+        vocabulary (call at worker start to keep first requests fast)."""
+        german.analyze_word("Bürgerbeteiligung")
+        german.load_synonyms()
+        self._speller_for(self._current()).term_df("warm")
+
+    def close(self) -> None:
+        with self._view_lock:
+            if self._view is not None:
+                try:
+                    self._view.reader.close()
+                finally:
+                    self._view = None
+            self._segments = {}
+            self._ix.close()

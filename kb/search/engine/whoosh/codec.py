@@ -1,0 +1,163 @@
+"""The postings codec: writing and reading posting blocks as raw arrays."""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+from array import array
+
+import numpy as np
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _BLOCK_MAGIC
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.util.numeric import length_to_byte
+
+
+class _PostingsWriter(W3PostingsWriter):
+    # whoosh 2.7's W3PostingsWriter calls a misspelt TermInfo.set_inline();
+    # this is the intended behaviour (postings of rare terms inlined in the
+    # term table instead of a block in the postings file)
+    def finish_postings(self):
+        terminfo = self._terminfo
+        if not self.written() and len(self) < self._inlinelimit:
+            terminfo.add_block(self)
+            # explicit empty values: whoosh's ListMatcher would return str ""
+            # for missing values, which segment merging rejects
+            values = list(self._values) or [b""] * len(self._ids)
+            terminfo.set_inlined(self._ids, self._weights, values)
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
+
+    # Blocks hold ``array`` objects pickled with protocol 4 (raw machine bytes) instead of
+    # whoosh's tuples of Python numbers: a reader turns them into numpy arrays without a
+    # loop (see :func:`_read_postings`); whoosh's own matchers iterate them like tuples.
+
+    def _mini_ids(self):
+        if self._byteids:
+            return tuple(self._ids)
+        ids = np.asarray(self._ids, dtype=np.int64)
+        return array("I", np.diff(ids, prepend=0).astype(np.uint32).tobytes())
+
+    def _mini_weights(self):
+        weights = np.asarray(self._weights, dtype=np.float32)
+        if (weights == 1.0).all():
+            return None
+        if (weights == weights[0]).all():
+            return float(weights[0])
+        return array("f", weights.tobytes())
+
+    def _write_block(self, last=False):
+        if not self._blockcount:
+            self._postfile.write(_BLOCK_MAGIC)
+        self._terminfo.add_block(self)
+        data = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 4)
+        comp = self._compression if len(data) >= 20 else 0
+        if comp:
+            data = zlib.compress(data, comp)
+        ids = self._ids
+        info = pickle.dumps(
+            (len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
+             length_to_byte(self._maxlength)),
+            2,
+        )
+        length = len(info) + len(data)
+        self._postfile.write_int(-length if last else length)
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+
+
+class KbCodec(W3Codec):
+    """W3 codec with working postings inlining (most terms of a German
+    vocabulary are rare: inlining them saves a block each)."""
+
+    def postings_writer(self, dbfile, byteids=False):
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
+def make_codec() -> W3Codec:
+    # large blocks: this backend reads whole posting lists, never skips
+    return KbCodec(blocklimit=1024, compression=1, inlinelimit=8)
+
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_WS = np.zeros(0, dtype=np.float32)
+
+
+def _numeric_column(segreader, name: str, count: int, default: float, dtype: str) -> np.ndarray:
+    """A numeric column as an array, read in one piece (falls back to whoosh)."""
+    if not segreader.has_column(name):
+        return np.full(count, default, dtype=dtype)
+    reader = segreader.column_reader(name, translate=False)
+    try:
+        raw = reader._dbfile.get(reader._basepos, reader._count * reader._fixedlen)
+        vals = np.frombuffer(raw, dtype=">" + reader._typecode).astype(dtype)
+    except AttributeError:
+        vals = np.array(list(reader), dtype=dtype)
+    if len(vals) < count:
+        vals = np.concatenate([vals, np.full(count - len(vals), default, dtype=dtype)])
+    return vals
+
+
+def _read_postings(segreader, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    """All docnums (int64) and weights (float32) of a term, read block by block."""
+    try:
+        m = segreader.postings(fieldname, term)
+    except Exception:  # noqa: BLE001  (TermNotFound)
+        return _EMPTY_IDS, _EMPTY_WS
+    if not isinstance(m, W3LeafMatcher):  # inlined postings (rare terms)
+        ids: list[int] = []
+        ws: list[float] = []
+        while m.is_active():
+            ids.append(m.id())
+            ws.append(m.weight())
+            m.next()
+        return np.array(ids, dtype=np.int64), np.array(ws, dtype=np.float32)
+    id_parts: list[np.ndarray] = []
+    weight_parts: list[np.ndarray] = []
+    lengths: list[int] = []
+    byteids = m._byteids
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        raw_ids, raw_ws = m._data[0], m._data[1]
+        n = m._blocklength
+        id_parts.append(_as_array(raw_ids, np.int64))
+        lengths.append(n)
+        if raw_ws is None or isinstance(raw_ws, float):
+            weight_parts.append(np.full(n, 1.0 if raw_ws is None else raw_ws, dtype=np.float32))
+        else:
+            weight_parts.append(_as_array(raw_ws, np.float32))
+        m._next_block()
+    arr = np.concatenate(id_parts) if id_parts else _EMPTY_IDS
+    if not byteids and len(arr):
+        # each block is delta-encoded on its own: cumulative sum over all
+        # blocks, then take off what the earlier blocks added
+        total = np.cumsum(arr)
+        if len(lengths) > 1:
+            starts = np.cumsum(lengths)[:-1]
+            base = np.repeat(np.concatenate(([0], total[starts - 1])), lengths)
+            total -= base
+        arr = total
+    weights = np.concatenate(weight_parts) if weight_parts else _EMPTY_WS
+    return arr, weights
+
+
+def _as_array(values, dtype) -> np.ndarray:
+    """A block's numbers as numpy: arrays (this codec) without a loop, tuples (older indexes) with one."""
+    if isinstance(values, array):
+        return np.frombuffer(values, dtype=np.dtype(values.typecode)).astype(dtype)
+    return np.array(values, dtype=dtype)
+
+
+def _column(segreader, name: str, count: int, default) -> list:
+    if segreader.has_column(name):
+        return list(segreader.column_reader(name))
+    return [default] * count

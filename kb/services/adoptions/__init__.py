@@ -1,0 +1,1 @@
+"""Re-use of cases ("Wir nutzen das auch"): declarations, reminders and experience reports."""

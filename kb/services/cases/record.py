@@ -1,0 +1,438 @@
+"""Validate an import record (docs/import-format.md) into a typed CaseRecord."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+
+from kb.models import AdoptionStatus, CaseStatus, OrganisationKind
+from kb.services.registry.names import NameResolutionError, NameResolver, RegistryEntry
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+PARTIAL_DATE_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+REQUIRED_KEYS = ("slug", "title", "summary", "description", "topics", "status")
+OPTIONAL_KEYS = (
+    "municipality", "organisation", "state", "adopters", "tags", "contact", "links",
+    "license", "repository", "started", "costs", "lessons", "reuse", "published",
+)
+MAX_LENGTHS = {"slug": 120, "title": 200, "summary": 600, "description": 50_000,
+               "license": 100, "costs": 2_000, "lessons": 20_000, "reuse": 20_000}
+CONTACT_KEYS = ("name", "role", "email", "phone", "url")
+ORG_KEYS = ("name", "uri", "kind")
+ADOPTER_KEYS = ("municipality", "organisation", "state", "status", "note", "since")
+
+
+@dataclass
+class FieldProblem:
+    """One problem with one field of a record."""
+
+    field: str
+    message: str
+
+
+@dataclass
+class OwnerRef:
+    """Who owns a case: a registry entry or a named organisation."""
+
+    entry: RegistryEntry | None = None
+    name: str | None = None
+    uri: str | None = None
+    kind: OrganisationKind = OrganisationKind.SONSTIGE
+    land_code: str | None = None
+
+
+@dataclass
+class AdopterRef:
+    """One adopter of a case as given in a record."""
+
+    owner: OwnerRef
+    status: AdoptionStatus = AdoptionStatus.IN_BETRIEB
+    note: str | None = None
+    since: str | None = None
+    warning: str | None = None
+
+
+@dataclass
+class CaseRecord:
+    """A validated import record, ready to be written."""
+
+    slug: str
+    title: str
+    summary: str
+    description: str
+    owner: OwnerRef
+    topics: list[str]
+    status: CaseStatus
+    adopters: list[AdopterRef] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    contact: dict[str, str] | None = None
+    links: list[dict[str, str]] = field(default_factory=list)
+    license: str | None = None
+    repository: str | None = None
+    started: str | None = None
+    costs: str | None = None
+    lessons: str | None = None
+    reuse: str | None = None
+    published: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _nul_fields(value: Any, path: str = "") -> list[str]:
+    """Paths of the strings (and keys) in a record that contain NUL, which no database stores."""
+    if isinstance(value, str):
+        return [path or "-"] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            found += [name] if "\x00" in str(key) else _nul_fields(item, name)
+        return found
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _nul_fields(item, f"{path}[{i}]")]
+    return []
+
+
+class RecordParser:
+    """Check records against the registry and the topic vocabulary."""
+
+    def __init__(self, resolver: NameResolver, topic_names: set[str]) -> None:
+        self.resolver = resolver
+        self.topic_names = topic_names
+        self._resolved: dict[tuple[str, str | None], object] = {}
+
+    def _resolve_state(self, state: str) -> tuple[str, str]:
+        """``resolver.resolve_state`` remembered per parser."""
+        return self._remembered(("\x00land", state), lambda: self.resolver.resolve_state(state))
+
+    def _resolve(self, name: str, state: str | None) -> RegistryEntry:
+        """``resolver.resolve`` remembered per parser (a bulk import names the same places often)."""
+        if not isinstance(state, str | None):
+            return self.resolver.resolve(name, state=state)
+        return self._remembered((name, state), lambda: self.resolver.resolve(name, state=state))
+
+    def _remembered(self, key: tuple, resolve):
+        """Resolve once per key; a resolution error is remembered and raised again."""
+        result = self._resolved.get(key)
+        if result is None:
+            try:
+                result = resolve()
+            except NameResolutionError as exc:
+                result = exc
+            self._resolved[key] = result
+        if isinstance(result, NameResolutionError):
+            raise result.with_traceback(None)
+        return result
+
+    def parse(self, data: Any) -> tuple[CaseRecord | None, list[FieldProblem]]:
+        """Return the record and an empty list, or None and every problem found."""
+        if not isinstance(data, dict):
+            return None, [FieldProblem("-", _("Ein Eintrag muss ein JSON-Objekt sein."))]
+        problems: list[FieldProblem] = [
+            FieldProblem(path, _("Enthält ein unzulässiges Steuerzeichen (NUL, \\u0000)."))
+            for path in _nul_fields(data)
+        ]
+        for key in data:
+            if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
+                problems.append(FieldProblem(key, _("Unbekanntes Feld „%(key)s“.", key=key)))
+        for key in REQUIRED_KEYS:
+            if data.get(key) in (None, "", []):
+                problems.append(FieldProblem(key, _("Pflichtfeld fehlt oder ist leer.")))
+        if not data.get("municipality") and not data.get("organisation"):
+            problems.append(
+                FieldProblem("municipality", _("Angabe fehlt: „municipality“ oder „organisation“."))
+            )
+        if problems:
+            return None, problems
+        checker = _Checker(problems)
+        texts = {k: checker.text(data, k, required=k in REQUIRED_KEYS) for k in MAX_LENGTHS}
+        slug = texts["slug"] or ""
+        if slug and not SLUG_RE.match(slug):
+            problems.append(FieldProblem("slug", _(
+                "„%(slug)s“ ist kein gültiger Kurzname: nur Kleinbuchstaben a–z, Ziffern und "
+                "einzelne Bindestriche.", slug=slug)))
+        status = checker.enum(data, "status", CaseStatus)
+        topics = self._topics(data.get("topics"), problems)
+        owner = self._owner(data, problems)
+        adopters = self._adopters(data.get("adopters"), owner, problems)
+        record = CaseRecord(
+            slug=slug,
+            title=texts["title"] or "",
+            summary=texts["summary"] or "",
+            description=texts["description"] or "",
+            owner=owner or OwnerRef(),
+            topics=topics,
+            status=status or CaseStatus.IN_BETRIEB,
+            adopters=adopters,
+            tags=checker.tags(data.get("tags")),
+            contact=checker.contact(data.get("contact")),
+            links=checker.links(data.get("links")),
+            license=texts["license"],
+            repository=checker.url(data, "repository"),
+            started=checker.partial_date(data, "started"),
+            costs=texts["costs"],
+            lessons=texts["lessons"],
+            reuse=texts["reuse"],
+            published=checker.timestamp(data, "published"),
+            warnings=[a.warning for a in adopters if a.warning],
+        )
+        return (None, problems) if problems else (record, [])
+
+    def _topics(self, value: Any, problems: list[FieldProblem]) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            problems.append(FieldProblem("topics", _("Erwartet wird eine Liste von Themennamen.")))
+            return []
+        unknown = [t for t in value if t.strip() not in self.topic_names]
+        if unknown:
+            problems.append(FieldProblem("topics", _(
+                "Unbekanntes Thema: %(topics)s. Erlaubt sind: %(allowed)s.",
+                topics=", ".join(f"„{t}“" for t in unknown),
+                allowed=", ".join(sorted(self.topic_names)))))
+        return list(dict.fromkeys(t.strip() for t in value))
+
+    def _owner(self, data: dict, problems: list[FieldProblem]) -> OwnerRef | None:
+        state = data.get("state")
+        land_code = None
+        if state is not None:
+            try:
+                land_code, _name = self._resolve_state(str(state))
+            except NameResolutionError as exc:
+                problems.append(FieldProblem("state", str(exc)))
+                return None
+        if data.get("municipality"):
+            value = data["municipality"]
+            if not isinstance(value, str):
+                problems.append(FieldProblem("municipality", _("Erwartet wird ein Text.")))
+                return None
+            try:
+                entry = self._resolve(value, state)
+            except NameResolutionError as exc:
+                problems.append(FieldProblem("municipality", str(exc)))
+                return None
+            return OwnerRef(entry=entry, land_code=entry.land_code)
+        return self._organisation(data.get("organisation"), "organisation", problems, land_code)
+
+    def _organisation(self, value: Any, where: str, problems: list[FieldProblem],
+                      land_code: str | None = None) -> OwnerRef | None:
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"].strip():
+            problems.append(FieldProblem(where, _("Erwartet wird ein Objekt mit „name“.")))
+            return None
+        extra = [k for k in value if k not in ORG_KEYS]
+        if extra:
+            problems.append(FieldProblem(where, _("Unbekanntes Feld „%(key)s“.", key=extra[0])))
+        uri = value.get("uri")
+        if uri is not None and (not isinstance(uri, str) or not URL_RE.match(uri)):
+            problems.append(FieldProblem(f"{where}.uri", _("Keine gültige http(s)-Adresse.")))
+            uri = None
+        try:
+            kind = OrganisationKind(value.get("kind", "sonstige"))
+        except ValueError:
+            problems.append(FieldProblem(f"{where}.kind", _(
+                "Unbekannte Art „%(kind)s“; erlaubt: %(allowed)s.", kind=value.get("kind"),
+                allowed=", ".join(k.value for k in OrganisationKind
+                                  if k not in (OrganisationKind.GEMEINDE, OrganisationKind.KREIS)))))
+            return None
+        if kind is OrganisationKind.LAND:
+            land_name = re.sub(r"^(Land|Freistaat|Freie und Hansestadt|Freie Hansestadt)\s+", "",
+                               value["name"].strip())
+            with contextlib.suppress(NameResolutionError):
+                land_code, _name = self.resolver.resolve_state(land_name)
+        return OwnerRef(name=value["name"].strip()[:200], uri=uri, kind=kind, land_code=land_code)
+
+    def _adopters(self, value: Any, owner: OwnerRef | None,
+                  problems: list[FieldProblem]) -> list[AdopterRef]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            problems.append(FieldProblem("adopters", _("Erwartet wird eine Liste.")))
+            return []
+        result: list[AdopterRef] = []
+        for index, item in enumerate(value, start=1):
+            where = f"adopters[{index}]"
+            adopter = self._adopter(item, where, owner, problems)
+            if adopter is not None:
+                result.append(adopter)
+        return result
+
+    def _adopter(self, item: Any, where: str, owner: OwnerRef | None,
+                 problems: list[FieldProblem]) -> AdopterRef | None:
+        if isinstance(item, str):
+            item = {"municipality": item}
+        if not isinstance(item, dict):
+            problems.append(FieldProblem(where, _("Erwartet wird ein Name oder ein Objekt.")))
+            return None
+        extra = [k for k in item if k not in ADOPTER_KEYS]
+        if extra:
+            problems.append(FieldProblem(where, _("Unbekanntes Feld „%(key)s“.", key=extra[0])))
+            return None
+        checker = _Checker(problems, prefix=f"{where}.")
+        status = checker.enum(item, "status", AdoptionStatus, default=AdoptionStatus.IN_BETRIEB)
+        note = checker.text(item, "note", limit=2000)
+        since = checker.partial_date(item, "since")
+        if "organisation" in item:
+            ref = self._organisation(item["organisation"], f"{where}.organisation", problems)
+            return AdopterRef(ref, status, note, since) if ref and status else None
+        name = item.get("municipality")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(FieldProblem(where, _("Angabe fehlt: „municipality“ oder „organisation“.")))
+            return None
+        ref, warning = self._adopter_owner(name, item.get("state"), owner, f"{where}.state", problems)
+        return AdopterRef(ref, status, note, since, warning) if ref and status else None
+
+    def _adopter_owner(self, name: str, state: Any, owner: OwnerRef | None, where: str,
+                       problems: list[FieldProblem]) -> tuple[OwnerRef | None, str | None]:
+        """Resolve an adopter; an unmatched or ambiguous name is kept as a named organisation."""
+        if state is not None:
+            try:
+                self._resolve_state(str(state))
+            except NameResolutionError as exc:
+                problems.append(FieldProblem(where, str(exc)))
+                return None, None
+        hints = [state] if state else []
+        if owner is not None and owner.land_code:
+            hints.append(owner.land_code)
+        hints.append(None)
+        error: NameResolutionError | None = None
+        for hint in hints:
+            try:
+                entry = self._resolve(name, hint)
+                return OwnerRef(entry=entry, land_code=entry.land_code), None
+            except NameResolutionError as exc:
+                error = exc
+        warning = _("„%(name)s“ ließ sich keinem Eintrag im Gemeindeverzeichnis zuordnen "
+                    "(%(reason)s); als benannte Organisation übernommen.", name=name.strip(), reason=str(error))
+        return OwnerRef(name=name.strip()[:200]), warning
+
+
+class _Checker:
+    """Small typed readers that record problems instead of raising."""
+
+    def __init__(self, problems: list[FieldProblem], prefix: str = "") -> None:
+        self.problems = problems
+        self.prefix = prefix
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(FieldProblem(self.prefix + key, message))
+
+    def text(self, data: dict, key: str, required: bool = False, limit: int | None = None) -> str | None:
+        value = data.get(key)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            self.fail(key, _("Erwartet wird ein Text."))
+            return None
+        value = value.strip()
+        limit = limit or MAX_LENGTHS.get(key)
+        if limit and len(value) > limit:
+            self.fail(key, _("Zu lang: %(n)d Zeichen, höchstens %(limit)d erlaubt.", n=len(value), limit=limit))
+        if required and not value:
+            self.fail(key, _("Pflichtfeld fehlt oder ist leer."))
+        return value or None
+
+    def enum(self, data: dict, key: str, enum_cls, default=None):
+        value = data.get(key)
+        if value is None:
+            return default
+        try:
+            return enum_cls(value)
+        except ValueError:
+            self.fail(key, _("Ungültiger Wert „%(value)s“; erlaubt: %(allowed)s.", value=value,
+                             allowed=", ".join(m.value for m in enum_cls)))
+            return None
+
+    def partial_date(self, data: dict, key: str) -> str | None:
+        value = data.get(key)
+        if value in (None, ""):
+            return None
+        value = str(value)
+        if not PARTIAL_DATE_RE.match(value):
+            self.fail(key, _("Erwartet wird JJJJ, JJJJ-MM oder JJJJ-MM-TT, nicht „%(value)s“.", value=value))
+            return None
+        return value
+
+    def timestamp(self, data: dict, key: str) -> datetime | None:
+        value = data.get(key)
+        if value in (None, ""):
+            return None
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                parsed = datetime.combine(date.fromisoformat(str(value)), datetime.min.time())
+            except ValueError:
+                self.fail(key, _("Erwartet wird ein Datum nach ISO 8601, nicht „%(value)s“.", value=value))
+                return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    def url(self, data: dict, key: str) -> str | None:
+        value = data.get(key)
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str) or not URL_RE.match(value.strip()) or len(value) > 500:
+            self.fail(key, _("Keine gültige http(s)-Adresse."))
+            return None
+        return value.strip()
+
+    def tags(self, value: Any) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            self.fail("tags", _("Erwartet wird eine Liste von Schlagwörtern."))
+            return []
+        tags = list(dict.fromkeys(t.strip() for t in value if t.strip()))
+        if len(tags) > 30:
+            self.fail("tags", _("Höchstens 30 Schlagwörter."))
+        for tag in tags:
+            if len(tag) > 60:
+                self.fail("tags", _("Schlagwort zu lang (höchstens 60 Zeichen): „%(tag)s“.", tag=tag[:60]))
+        return tags
+
+    def contact(self, value: Any) -> dict[str, str] | None:
+        if value in (None, {}):
+            return None
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+            self.fail("contact", _("Erwartet wird ein Objekt mit „name“."))
+            return None
+        contact: dict[str, str] = {}
+        for key, item in value.items():
+            if key not in CONTACT_KEYS:
+                self.fail(f"contact.{key}", _("Unbekanntes Feld „%(key)s“.", key=key))
+            elif not isinstance(item, str) or len(item) > 300:
+                self.fail(f"contact.{key}", _("Erwartet wird ein Text (höchstens 300 Zeichen)."))
+            elif item.strip():
+                contact[key] = item.strip()
+        if "email" in contact and not EMAIL_RE.match(contact["email"]):
+            self.fail("contact.email", _("Keine gültige E-Mail-Adresse."))
+        if "url" in contact and not URL_RE.match(contact["url"]):
+            self.fail("contact.url", _("Keine gültige http(s)-Adresse."))
+        return contact or None
+
+    def links(self, value: Any) -> list[dict[str, str]]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail("links", _("Erwartet wird eine Liste von Links."))
+            return []
+        links = []
+        for index, item in enumerate(value, start=1):
+            if isinstance(item, str):
+                item = {"title": item, "url": item}
+            if not isinstance(item, dict) or set(item) - {"title", "url"}:
+                self.fail(f"links[{index}]", _("Erwartet wird {\"title\": …, \"url\": …}."))
+                continue
+            url, title = item.get("url"), item.get("title") or item.get("url")
+            if not isinstance(url, str) or not URL_RE.match(url.strip()) or len(url) > 500:
+                self.fail(f"links[{index}].url", _("Keine gültige http(s)-Adresse."))
+                continue
+            if not isinstance(title, str) or len(title) > 200:
+                self.fail(f"links[{index}].title", _("Erwartet wird ein Text (höchstens 200 Zeichen)."))
+                continue
+            links.append({"title": title.strip(), "url": url.strip()})
+        return links

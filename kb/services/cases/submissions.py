@@ -1,0 +1,386 @@
+"""Case studies written by members: drafts, submission to moderation, edits of published cases.
+
+The web form, the write API and the import all validate through ``RecordParser``, so they
+accept and refuse the same things. A new case lives in ``use_case`` with moderation state
+draft → submitted → published/rejected and is visible only to its author and moderators
+until published. An edit of a published case is stored as a ``CaseRevision``; the case (and
+with it the public page and the search index) keeps the published text until a moderator
+publishes the revision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from kb.models import (
+    AdoptionSource,
+    CaseRevision,
+    ModerationState,
+    RevisionState,
+    Role,
+    Topic,
+    UseCase,
+    User,
+)
+from kb.models.base import utcnow
+from kb.services import audit, notifications
+from kb.services.adoptions import listed_adopters
+from kb.services.cases import revisions
+from kb.services.cases.record import CaseRecord, FieldProblem, RecordParser
+from kb.services.cases.writer import CASE_FIELDS, owner_organisation, topics_by_name, write_record
+from kb.services.registry.gazetteer import get_resolver
+from kb.services.registry.topics import slugify
+from kb.services.unit_of_work import retrying
+
+RESERVED_SLUGS = frozenset({"new", "neu", "mine"})
+OPTIONAL_IN_DRAFT = ("summary", "description", "topics", "status")
+PLACEHOLDER_OWNER = "11000000"  # Berlin: stands in for a missing owner while the rest is checked
+
+
+class SubmissionError(ValueError):
+    """The data cannot be saved or submitted; ``problems`` names each field."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+class SubmissionForbidden(PermissionError):
+    """The actor may not write this case."""
+
+
+def can_submit(user: User | None) -> bool:
+    return user is not None and user.active and user.has_role(Role.CONTRIBUTOR)
+
+
+def can_edit(case: UseCase, user: User | None) -> bool:
+    """Authors edit their own cases; moderators and admins edit every case."""
+    return can_submit(user) and (user.has_role(Role.MODERATOR) or case.author_id == user.id)
+
+
+def _require_edit(case: UseCase, user: User | None) -> User:
+    if not can_edit(case, user):
+        raise SubmissionForbidden(case.slug)
+    return user
+
+
+def new_slug(session: Session, title: str) -> str:
+    """A unique slug from the title: "Chatbot für Bürger" → "chatbot-fuer-buerger"(-2, -3, …)."""
+    base = slugify(title)[:100].strip("-") or "loesung"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-loesung"
+    lock_slug(session, base)
+    taken = set(session.scalars(select(UseCase.slug).where(UseCase.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def lock_slug(session: Session, base: str) -> None:
+    """Make concurrent creators of the same slug wait for each other until commit (PostgreSQL).
+
+    Without it, members submitting the same title at the same moment would both pick the same
+    free slug and all but one would have to start over. (SQLite lets one writer in at a time.)
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"kb-slug:{base}"})
+
+
+def parse(session: Session, data: dict[str, Any], *, draft: bool) -> CaseRecord:
+    """Validate submitted data like an import record and report every problem at once.
+
+    A draft needs only a title and an owner; summary, description, topics and status may
+    still be missing. Raise SubmissionError listing every problem.
+    """
+    data = {k: v for k, v in data.items() if v not in (None, "", [], {})}
+    topic_names = set(topics_by_name(session))
+    missing = [key for key in OPTIONAL_IN_DRAFT if key not in data]
+    placeholders = {"title": "-", "summary": "-", "description": "-", "status": "planung",
+                    "topics": sorted(topic_names)[:1]}
+    problems = [FieldProblem(key, _("Pflichtfeld fehlt oder ist leer."))
+                for key in ("title", *([] if draft else missing)) if key not in data]
+    filled = {**placeholders, **data}
+    if not data.get("municipality") and not data.get("organisation"):
+        problems.append(FieldProblem("municipality", _("Angabe fehlt: „municipality“ oder „organisation“.")))
+        filled["municipality"] = PLACEHOLDER_OWNER
+    record, more = RecordParser(get_resolver(), topic_names).parse(filled)
+    problems += more
+    if problems:
+        raise SubmissionError(problems)
+    for key in missing:
+        if key != "status":
+            setattr(record, key, [] if key == "topics" else "")
+    return record
+
+
+def _with_slug(data: dict[str, Any], slug: str) -> dict[str, Any]:
+    return {**data, "slug": slug}
+
+
+def apply_record(session: Session, case: UseCase, record: CaseRecord) -> None:
+    """Write the record's fields, owner and topics into the case (adopters stay as they are)."""
+    with session.no_autoflush:
+        topics = topics_by_name(session)
+        for name in CASE_FIELDS:
+            value = getattr(record, name)
+            if getattr(case, name) != value:
+                setattr(case, name, value)
+        owner = owner_organisation(session, record.owner)
+        if case.owner is not owner:
+            case.owner = owner
+        wanted = [topics[name] for name in record.topics]
+        if {t.id for t in case.topics} != {t.id for t in wanted}:
+            case.topics = wanted
+
+
+def _create(session: Session, record: CaseRecord, author: User | None) -> UseCase:
+    case = UseCase(slug=record.slug, author_id=author.id if author else None, tags=[], links=[],
+                   moderation=ModerationState.DRAFT)
+    apply_record(session, case, record)
+    session.add(case)
+    session.flush()
+    audit.record(session, author, "case.create", case)
+    return case
+
+
+# -- drafts ------------------------------------------------------------------------------------
+
+
+@retrying
+def save_draft(session: Session, data: dict[str, Any], *, author: User, case: UseCase | None = None) -> UseCase:
+    """Save a new draft, or the author's changes as a draft; commit once.
+
+    For a published case the draft is kept as a revision and the case stays unchanged.
+    Editing a case that waits in moderation takes it out of the queue again.
+    """
+    if case is None:
+        if not can_submit(author):
+            raise SubmissionForbidden("new")
+        record = parse(session, _with_slug(data, new_slug(session, data.get("title") or "")), draft=True)
+        case = _create(session, record, author)
+    else:
+        _require_edit(case, author)
+        record = parse(session, _with_slug(data, case.slug), draft=True)
+        if case.is_published:
+            _save_revision(session, case, record, author, RevisionState.DRAFT)
+        else:
+            apply_record(session, case, record)
+            if case.moderation is not ModerationState.DRAFT:
+                audit.record(session, author, "case.withdraw", case, data={"from": case.moderation.value})
+                case.moderation = ModerationState.DRAFT
+    session.commit()
+    return case
+
+
+def _save_revision(session: Session, case: UseCase, record: CaseRecord, actor: User | None,
+                   state: RevisionState, adopters: list[dict] | None = None) -> CaseRevision:
+    """Put the record into the case's open revision (creating it, and a baseline, if needed);
+    ``adopters`` (held for review, kb.services.adoptions.listed_adopters) travel with it."""
+    if revisions.latest(session, case, RevisionState.PUBLISHED) is None:
+        revisions.add(session, case, revisions.snapshot(case), RevisionState.PUBLISHED, case.author_id)
+    revision = revisions.open_revision(session, case)
+    data = revisions.record_data(record)
+    if adopters:
+        data["adopters"] = adopters
+    if revision is None:
+        return revisions.add(session, case, data, state, actor.id if actor else None)
+    if revision.state is RevisionState.SUBMITTED and state is RevisionState.DRAFT:
+        audit.record(session, actor, "revision.withdraw", case, data={"revision": revision.number})
+    revision.data, revision.state = data, state
+    revision.author_id = actor.id if actor else revision.author_id
+    revision.created_at = utcnow()
+    return revision
+
+
+# -- submitting --------------------------------------------------------------------------------
+
+
+@retrying
+def submit(session: Session, case: UseCase, *, actor: User) -> UseCase:
+    """Send a saved draft (new case or draft edit of a published case) to moderation; commit."""
+    _require_edit(case, actor)
+    if case.is_published:
+        revision = revisions.open_revision(session, case)
+        if revision is None or revision.state is not RevisionState.DRAFT:
+            raise SubmissionError([FieldProblem("-", _("Es gibt keinen Entwurf, der eingereicht werden kann."))])
+        record = parse(session, _with_slug(revision.data, case.slug), draft=False)
+        _propose(session, case, record, actor, via="web")
+    else:
+        parse(session, revisions.snapshot(case), draft=False)
+        _mark_submitted(session, case, actor, via="web")
+    session.commit()
+    _notify_moderators(session, case, edit=case.is_published)
+    return case
+
+
+@retrying
+def submit_data(session: Session, data: dict[str, Any], *, author: User, case: UseCase | None = None) -> UseCase:
+    """Validate fully, save and send to moderation in one step; commit once."""
+    if case is not None and case.is_published:
+        propose_edit(session, case, data, actor=author)
+        return case
+    if case is None:
+        if not can_submit(author):
+            raise SubmissionForbidden("new")
+        record = parse(session, _with_slug(data, new_slug(session, data.get("title") or "")), draft=False)
+        case = _create(session, record, author)
+    else:
+        _require_edit(case, author)
+        record = parse(session, _with_slug(data, case.slug), draft=False)
+        apply_record(session, case, record)
+    _mark_submitted(session, case, author, via="web")
+    session.commit()
+    _notify_moderators(session, case, edit=False)
+    return case
+
+
+@retrying
+def propose_edit(session: Session, case: UseCase, data: dict[str, Any], *, actor: User) -> CaseRevision:
+    """Propose a change to a published case; the published text stays until it is published."""
+    _require_edit(case, actor)
+    if not case.is_published:
+        raise SubmissionError([FieldProblem("-", _("Die Beschreibung ist noch nicht veröffentlicht."))])
+    record = parse(session, _with_slug(data, case.slug), draft=False)
+    revision = _propose(session, case, record, actor, via="web")
+    session.commit()
+    _notify_moderators(session, case, edit=True)
+    return revision
+
+
+def _propose(session: Session, case: UseCase, record: CaseRecord, actor: User | None, via: str,
+             adopters: list[dict] | None = None) -> CaseRevision:
+    if not adopters and revisions.same_content(revisions.record_data(record), revisions.snapshot(case)):
+        raise SubmissionError([FieldProblem("-", _("Die Änderung ist mit der veröffentlichten Fassung identisch."))])
+    revision = _save_revision(session, case, record, actor, RevisionState.SUBMITTED, adopters)
+    audit.record(session, actor, "revision.submit", case, data={"revision": revision.number, "via": via})
+    return revision
+
+
+def _mark_submitted(session: Session, case: UseCase, actor: User | None, via: str,
+                    adopters: list[dict] | None = None) -> None:
+    session.flush()
+    revisions.supersede(session, case, RevisionState.SUBMITTED)
+    data = revisions.snapshot(case)
+    if adopters:
+        data["adopters"] = adopters
+    revision = revisions.add(session, case, data, RevisionState.SUBMITTED, actor.id if actor else case.author_id)
+    case.moderation = ModerationState.SUBMITTED
+    case.submitted_at = utcnow()
+    case.rejection_reason = None
+    audit.record(session, actor, "case.submit", case, data={"revision": revision.number, "via": via})
+
+
+@retrying
+def submit_record(session: Session, record: CaseRecord, *, author: User | None, via: str = "api") -> UseCase:
+    """Create or update the case with the record's slug and send it to moderation; commit.
+
+    A new slug becomes a new case; a published case gets a proposed revision; an unpublished
+    one is updated and resubmitted. The record's adopters are claims about other organisations:
+    they are held with the submission and become adoptions only where the moderator ticks them on
+    publishing (kb.services.adoptions.listed_adopters). ``author`` None means a token-authenticated
+    integration whose scope the caller has checked; a given author must be allowed to edit an
+    existing case.
+    """
+    existing = session.scalar(select(UseCase).where(UseCase.slug == record.slug))
+    if author is not None and not (can_edit(existing, author) if existing else can_submit(author)):
+        raise SubmissionForbidden(record.slug)
+    held = listed_adopters.held_items(record)
+    if existing is not None and existing.is_published:
+        _propose(session, existing, record, author, via=via, adopters=held)
+        session.commit()
+        _notify_moderators(session, existing, edit=True)
+        return existing
+    with session.no_autoflush:
+        outcome = write_record(session, record, source=AdoptionSource.API, topics=topics_by_name(session),
+                               publish=False, author_id=author.id if author else None, existing=existing,
+                               sync_adopters=False)
+    case = outcome.case
+    session.flush()
+    if existing is None:
+        audit.record(session, author, "case.create", case, data={"via": via})
+    _mark_submitted(session, case, author, via=via, adopters=held)
+    session.commit()
+    _notify_moderators(session, case, edit=False)
+    return case
+
+
+def _notify_moderators(session: Session, case: UseCase, *, edit: bool) -> None:
+    moderators = list(session.scalars(
+        select(User).where(User.role.in_([Role.MODERATOR, Role.ADMIN]), User.active.is_(True))
+    ))
+    notifications.new_submission(case, moderators, edit=edit)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def editable_data(session: Session, case: UseCase) -> dict[str, Any]:
+    """What the edit form starts with: the open revision of a published case, else the case."""
+    if case.is_published:
+        revision = revisions.open_revision(session, case)
+        if revision is not None:
+            return dict(revision.data)
+    return revisions.snapshot(case)
+
+
+def preview(session: Session, data: dict[str, Any], slug: str = "vorschau") -> dict[str, Any]:
+    """Validate leniently and return the data as it would be stored (raises SubmissionError)."""
+    return revisions.record_data(parse(session, _with_slug(data, slug), draft=True))
+
+
+@dataclass
+class Contribution:
+    """One case of an author with where it stands."""
+
+    case: UseCase
+    open_revision: CaseRevision | None
+    rejected_revision: CaseRevision | None
+
+    @property
+    def rejection_reason(self) -> str | None:
+        if self.case.moderation is ModerationState.REJECTED or (
+                self.case.moderation is ModerationState.DRAFT and self.case.rejection_reason):
+            return self.case.rejection_reason
+        return self.rejected_revision.note if self.rejected_revision is not None else None
+
+
+def contribution(session: Session, case: UseCase) -> Contribution:
+    open_revision = revisions.open_revision(session, case) if case.is_published else None
+    rejected = None
+    if case.is_published and open_revision is None:
+        latest = session.scalar(select(CaseRevision).where(CaseRevision.case_id == case.id)
+                                .order_by(CaseRevision.number.desc()).limit(1))
+        rejected = latest if latest is not None and latest.state is RevisionState.REJECTED else None
+    return Contribution(case, open_revision, rejected)
+
+
+def contributions(session: Session, author: User) -> list[Contribution]:
+    """Return the author's cases, most recently changed first."""
+    cases = session.scalars(select(UseCase).where(UseCase.author_id == author.id)
+                            .order_by(UseCase.updated_at.desc(), UseCase.id.desc()))
+    return [contribution(session, case) for case in cases]
+
+
+def topic_names(session: Session) -> list[str]:
+    """The topic vocabulary in its display order."""
+    return list(session.scalars(select(Topic.name).order_by(Topic.position, Topic.name)))
+
+
+@retrying
+def delete_draft(session: Session, case: UseCase, *, actor: User) -> None:
+    """Delete a case that was never published (draft or rejected); commit."""
+    _require_edit(case, actor)
+    if case.is_published or case.published_at is not None:
+        raise SubmissionError([FieldProblem("-", _("Veröffentlichte Beschreibungen können nicht gelöscht werden."))])
+    audit.record(session, actor, "case.delete", object_type="case", object_id=case.slug,
+                 data={"title": case.title})
+    for revision in session.scalars(select(CaseRevision).where(CaseRevision.case_id == case.id)):
+        session.delete(revision)
+    session.delete(case)
+    session.commit()

@@ -1,0 +1,106 @@
+"""Map data: points of owners and adopters, from the registry's coordinates.
+
+Every point also appears in the table that is the map's text alternative, so the
+same list feeds both; points without coordinates are listed but not drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from kb.models import Adoption, Organisation, UseCase, labels
+from kb.services.adoptions.declarations import is_stale
+from kb.services.catalog.regions import RegionProfile
+
+ROLE_LABELS = {
+    "owner": _l("Betreibt die Lösung"),
+    "adopter": _l("Nutzt die Lösung nach"),
+    "self": _l("Diese Kommune"),
+    "runs": _l("Betreibt eigene Lösungen"),
+    "adopts": _l("Nutzt Lösungen nach"),
+    "both": _l("Betreibt und nutzt nach"),
+}
+
+
+@dataclass
+class MapPoint:
+    """One organisation on a map."""
+
+    name: str
+    key: str | None
+    role: str
+    detail: str
+    state: str | None
+    lat: float | None
+    lon: float | None
+    verified: bool | None = None
+    stale: bool = False
+
+    @property
+    def has_position(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["lat"] = round(self.lat, 4) if self.lat is not None else None
+        data["lon"] = round(self.lon, 4) if self.lon is not None else None
+        data["role_label"] = role_label(self.role)
+        return data
+
+
+def _point(org: Organisation, role: str, detail: str, **extra) -> MapPoint:
+    coords = org.coordinates
+    return MapPoint(name=org.name, key=org.key, role=role, detail=detail,
+                    state=org.land.name if org.land else None,
+                    lat=coords[0] if coords else None, lon=coords[1] if coords else None, **extra)
+
+
+def _adopter_point(adoption: Adoption, role: str = "adopter", name: str | None = None) -> MapPoint:
+    point = _point(adoption.organisation, role, labels.label(labels.ADOPTION_STATUS, adoption.status),
+                   verified=bool(adoption.verified), stale=is_stale(adoption))
+    if name:
+        point.name = name
+    return point
+
+
+def case_points(case: UseCase) -> list[MapPoint]:
+    """The owner of a case and all its adopters."""
+    owner = _point(case.owner, "owner", labels.label(labels.CASE_STATUS, case.status), verified=True)
+    return [owner] + [_adopter_point(a) for a in case.adoptions]
+
+
+def profile_points(org: Organisation | None, owned: list[UseCase], adopted: list[Adoption]) -> list[MapPoint]:
+    """A municipality, the adopters of what it runs and the owners of what it adopted."""
+    if org is None:
+        return []
+    points = [_point(org, "self", "")]
+    seen = {org.id}
+    for adoption in adopted:
+        owner = adoption.case.owner
+        if owner.id not in seen:
+            seen.add(owner.id)
+            points.append(_point(owner, "owner", adoption.case.title))
+    for case in owned:
+        for adoption in case.adoptions:
+            if adoption.organisation_id not in seen:
+                seen.add(adoption.organisation_id)
+                points.append(_adopter_point(adoption))
+                points[-1].detail = f"{case.title}: {points[-1].detail}"
+    return points
+
+
+def region_points(profile: RegionProfile) -> list[MapPoint]:
+    """Every active organisation of a Kreis or Land, marked by what it does."""
+    points = []
+    for place in profile.places:
+        role = "both" if place.runs and place.adopts else ("runs" if place.runs else "adopts")
+        detail = _("%(runs)d eigene, %(adopts)d nachgenutzte Lösungen", runs=place.runs, adopts=place.adopts)
+        points.append(_point(place.organisation, role, detail))
+    return points
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))

@@ -1,0 +1,98 @@
+"""Search the published catalogue: the backend ranks ids, the database supplies the cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
+
+from kb.models import Adoption, Land, ModerationState, Organisation, Topic, UseCase
+from kb.services.catalog.listing import CaseFilters, resolve_filters
+
+if TYPE_CHECKING:
+    from kb.search.engine import SearchBackend, SearchHit, SearchQuery, SearchResult
+
+
+@dataclass
+class CaseHit:
+    """A case with its score and highlighted snippets."""
+
+    case: UseCase
+    score: float
+    highlights: dict[str, str]
+
+
+@dataclass
+class CaseSearchResult:
+    hits: list[CaseHit]
+    result: SearchResult
+
+
+def canonical_query(session: Session, query: SearchQuery) -> SearchQuery:
+    """The query with filter values as the index stores them (topic and Land names, status values).
+
+    Filters may be given as names in any case, topic slugs or Land codes (``geodaten``, ``14``);
+    raises ``catalog.FilterError`` for a value that names nothing.
+    """
+    if not (query.topics or query.states or query.statuses):
+        return query
+    topic_ids, land_codes, statuses = resolve_filters(
+        session, CaseFilters(list(query.topics), list(query.states), list(query.statuses)))
+    topics = dict(session.execute(select(Topic.id, Topic.name)).all())
+    lands = dict(session.execute(select(Land.code, Land.name)).all())
+    return replace(
+        query,
+        topics=tuple(dict.fromkeys(topics[i] for i in topic_ids)),
+        states=tuple(dict.fromkeys(lands[c] for c in land_codes)),
+        statuses=tuple(dict.fromkeys(s.value for s in statuses)),
+    )
+
+
+def search_cases(session: Session, backend: SearchBackend, query: SearchQuery) -> CaseSearchResult:
+    """Run the query and load the hits from the database in rank order."""
+    result = backend.search(query)
+    ids = [hit.id for hit in result.hits]
+    cases = {
+        c.id: c for c in session.scalars(select(UseCase).where(UseCase.id.in_(ids)).options(*_hit_options()))
+    } if ids else {}
+    hits = [_hit(cases[h.id], h) for h in result.hits if h.id in cases and cases[h.id].is_published]
+    return CaseSearchResult(hits, result)
+
+
+def suggest_cases(session: Session, backend: SearchBackend, text: str, limit: int = 6) -> list[UseCase]:
+    """Return up to ``limit`` published cases for a partial query (type-ahead).
+
+    Cases whose title contains every word of the text (those starting with it first, then the
+    shortest titles), so "Mast" finds the Masterportal; without such a title the best full-text hits.
+    """
+    from kb.search.engine import SearchQuery
+
+    words = text.split()
+    if not words:
+        return []
+    stmt = select(UseCase).where(UseCase.moderation == ModerationState.PUBLISHED,
+                                 *(UseCase.title.icontains(word, autoescape=True) for word in words))
+    starts = UseCase.title.istartswith(text, autoescape=True)
+    by_title = list(session.scalars(stmt.order_by(starts.desc(), func.length(UseCase.title), UseCase.id)
+                                    .limit(limit).options(joinedload(UseCase.owner, innerjoin=True))))
+    if by_title:
+        return by_title
+    return [hit.case for hit in search_cases(session, backend, SearchQuery(text=text, per_page=limit)).hits]
+
+
+def _hit_options():
+    """What a result card and the API show: owner and Land, topics, adoption statuses (not
+    adopters); the long texts stay in the database (loaded on access if ever needed)."""
+    return (
+        load_only(UseCase.slug, UseCase.title, UseCase.summary, UseCase.owner_id, UseCase.status,
+                  UseCase.moderation, UseCase.published_at, UseCase.updated_at),
+        joinedload(UseCase.owner, innerjoin=True).joinedload(Organisation.land),
+        selectinload(UseCase.topics),
+        selectinload(UseCase.adoptions).load_only(Adoption.status).lazyload(Adoption.organisation),
+    )
+
+
+def _hit(case: UseCase, hit: SearchHit) -> CaseHit:
+    return CaseHit(case, hit.score, hit.highlights)

@@ -1,0 +1,316 @@
+"""Import use cases from .jsonl, .json (and publiccode.yml) files — all or nothing."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.database import begin_write
+from kb.models import AdoptionSource, UseCase
+from kb.services.cases import bulk as case_bulk
+from kb.services.cases import writer as case_writer
+from kb.services.cases.record import CaseRecord, RecordParser
+from kb.services.interchange import structured_input
+from kb.services.interchange.structured_input import StructureError
+from kb.services.registry import organisations
+from kb.services.registry.gazetteer import get_resolver
+from kb.services.unit_of_work import retrying
+
+MAX_PROBLEMS_SHOWN = 50
+#: new cases are inserted in chunks of this many (bounded memory, a moving progress bar)
+BULK_CHUNK = 5000
+#: the largest import file accepted unless KB_IMPORT_MAX_BYTES says otherwise
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+
+
+@dataclass
+class SourceRecord:
+    """One raw record and where it came from."""
+
+    path: str
+    line: int
+    data: Any
+
+
+@dataclass
+class ImportProblem:
+    """A problem that names file, line and field."""
+
+    path: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}, Zeile {self.line}" if self.line else self.path
+        if self.field and self.field != "-":
+            where += f", Feld „{self.field}“"
+        return f"{where}: {self.message}"
+
+
+class ImportRejected(Exception):
+    """The import was refused; nothing has been written."""
+
+    def __init__(self, problems: list[ImportProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN]))
+        self.problems = problems
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or would do, for a dry run)."""
+
+    records: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    adoptions_added: int = 0
+    adoptions_removed: int = 0
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    seconds: float = 0.0
+    slugs: list[str] = field(default_factory=list)
+
+
+def read_source(path: Path) -> list[SourceRecord]:
+    """Read the raw records of one file; refuse unreadable, oversized or malformed files."""
+    name = display_name(path)
+    text = _read_text(path, name)
+    suffix = path.suffix.lower()
+    if path.name.endswith((".yml", ".yaml")):
+        from kb.services.interchange.publiccode import reader as publiccode
+
+        return [SourceRecord(name, line, data) for line, data in publiccode.read_records(name, text)]
+    if suffix == ".jsonl":
+        return _read_jsonl(name, text)
+    if suffix == ".json":
+        return _read_json_list(name, text)
+    raise ImportRejected([ImportProblem(name, None, "-", _(
+        "Unbekanntes Dateiformat „%(suffix)s“: erwartet .jsonl, .json oder publiccode.yml.",
+        suffix=suffix or path.name))])
+
+
+def display_name(path: Path) -> str:
+    """The file name as shown in messages, control characters written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(path))
+
+
+def max_bytes() -> int:
+    """The largest import file accepted (``KB_IMPORT_MAX_BYTES``)."""
+    return int(current_app.config.get("KB_IMPORT_MAX_BYTES") or DEFAULT_MAX_BYTES) if has_app_context() \
+        else DEFAULT_MAX_BYTES
+
+
+def _read_text(path: Path, name: str) -> str:
+    """The file's text; ImportRejected (naming the file) for a directory, a missing, huge or unreadable file."""
+    def refuse(message: str) -> ImportRejected:
+        return ImportRejected([ImportProblem(name, None, "-", message)])
+
+    try:
+        if path.is_dir():
+            raise refuse(_("Das ist ein Verzeichnis, keine Datei. Bitte die Dateien darin einzeln angeben, "
+                           "zum Beispiel verzeichnis/*.jsonl."))
+        limit = max_bytes()
+        if path.stat().st_size > limit:
+            raise refuse(_("Die Datei ist zu groß (%(size)s MB, höchstens %(limit)s MB).",
+                           size=_megabytes(path.stat().st_size), limit=_megabytes(limit)))
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise refuse(_("Datei nicht gefunden.")) from None
+    except UnicodeDecodeError as exc:
+        raise refuse(_("Die Datei ist nicht UTF-8-kodiert (%(reason)s).", reason=exc.reason)) from None
+    except OSError as exc:
+        raise refuse(_("Die Datei kann nicht gelesen werden (%(reason)s).", reason=exc.strerror or exc)) from None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:.1f}".replace(".", ",")
+
+
+def _read_jsonl(name: str, text: str) -> list[SourceRecord]:
+    records, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("//"):
+            continue
+        try:
+            records.append(SourceRecord(name, number, structured_input.load_json(stripped)))
+        except json.JSONDecodeError as exc:
+            problems.append(ImportProblem(name, number, "-", _(
+                "Kein gültiges JSON (%(reason)s, Spalte %(col)d).", reason=exc.msg, col=exc.colno)))
+        except StructureError as exc:
+            problems.append(ImportProblem(name, number, exc.field, str(exc)))
+    if problems:
+        raise ImportRejected(problems)
+    return records
+
+
+def _read_json_list(name: str, text: str) -> list[SourceRecord]:
+    """Read a JSON list, remembering the line where each element starts."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRejected([ImportProblem(name, exc.lineno, "-", _(
+            "Kein gültiges JSON (%(reason)s, Spalte %(col)d).", reason=exc.msg, col=exc.colno))]) from None
+    except RecursionError:
+        if not text.lstrip().startswith("["):
+            raise ImportRejected([ImportProblem(name, 1, "-", str(structured_input.too_deep()))]) from None
+        data = None  # the element loop below finds the line of the element that is too deep
+    if isinstance(data, dict):
+        return [_checked(name, 1, data)]
+    if data is not None and not isinstance(data, list):
+        raise ImportRejected([ImportProblem(name, 1, "-", _("Erwartet wird eine Liste von Objekten."))])
+    decoder = json.JSONDecoder()
+    records, index = [], text.index("[") + 1
+    while True:
+        while text[index] in " \t\r\n,":
+            index += 1
+        if text[index] == "]":
+            return records
+        line = text.count("\n", 0, index) + 1
+        try:
+            value, index = decoder.raw_decode(text, index)
+        except RecursionError:
+            raise ImportRejected([ImportProblem(name, line, "-", str(structured_input.too_deep()))]) from None
+        records.append(_checked(name, line, value))
+
+
+def _checked(name: str, line: int, value: Any) -> SourceRecord:
+    """A source record whose data passed structured_input.check."""
+    try:
+        structured_input.check(value)
+    except StructureError as exc:
+        raise ImportRejected([ImportProblem(name, line, exc.field, str(exc))]) from None
+    return SourceRecord(name, line, value)
+
+
+def validate(session: Session, sources: list[SourceRecord]) -> list[tuple[SourceRecord, CaseRecord]]:
+    """Check every record; raise ImportRejected listing all problems."""
+    topics = case_writer.topics_by_name(session)
+    parser = RecordParser(get_resolver(), set(topics))
+    parsed, problems, seen = [], [], {}
+    for source in sources:
+        record, record_problems = parser.parse(source.data)
+        problems.extend(ImportProblem(source.path, source.line, p.field, p.message) for p in record_problems)
+        if record is None:
+            continue
+        if record.slug in seen:
+            first = seen[record.slug]
+            problems.append(ImportProblem(source.path, source.line, "slug", _(
+                "Kurzname „%(slug)s“ kommt mehrfach vor (zuerst %(path)s, Zeile %(line)d).",
+                slug=record.slug, path=first.path, line=first.line)))
+            continue
+        seen[record.slug] = source
+        source.data = None  # the record has everything now; a 50,000-case import halves its memory
+        parsed.append((source, record))
+    if problems:
+        raise ImportRejected(problems)
+    return parsed
+
+
+def import_files(session: Session, paths: Iterable[Path], **options) -> ImportReport:
+    """Read and validate all files, then write them (see write_validated)."""
+    started = time.perf_counter()
+    sources = [record for path in paths for record in read_source(Path(path))]
+    report = write_validated(session, validate(session, sources), **options)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@retrying
+def write_validated(
+    session: Session,
+    parsed: list[tuple[SourceRecord, CaseRecord]],
+    *,
+    source: AdoptionSource = AdoptionSource.IMPORTED,
+    dry_run: bool = False,
+    skip_existing: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Write every validated record in one transaction and commit once (roll back on error)."""
+    started = time.perf_counter()
+    report = ImportReport(records=len(parsed), dry_run=dry_run)
+    try:
+        _write_all(session, parsed, source, skip_existing, report, progress)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _existing_cases(session: Session, slugs: list[str]) -> dict[str, UseCase]:
+    found: dict[str, UseCase] = {}
+    for start in range(0, len(slugs), 500):
+        chunk = slugs[start : start + 500]
+        found.update((c.slug, c) for c in session.scalars(select(UseCase).where(UseCase.slug.in_(chunk))))
+    return found
+
+
+def _prefetch_organisations(session: Session, records: list[CaseRecord]) -> None:
+    refs = [r.owner for r in records] + [a.owner for r in records for a in r.adopters]
+    organisations.prefetch(session, (ref.entry for ref in refs if ref.entry is not None),
+                           (ref.name for ref in refs if ref.entry is None and ref.name))
+
+
+def _write_all(session, parsed, source, skip_existing, report, progress) -> None:
+    """Update existing cases one by one; insert new ones in bulk, BULK_CHUNK at a time."""
+    begin_write(session)
+    topics = case_writer.topics_by_name(session)
+    records = [record for _s, record in parsed]
+    existing = _existing_cases(session, [record.slug for record in records])
+    if len(records) > 50:
+        _prefetch_organisations(session, records)
+    new: list[CaseRecord] = []
+    with session.no_autoflush:
+        for index, record in enumerate(records, start=1):
+            if record.slug not in existing:
+                new.append(record)
+                report.slugs.append(record.slug)
+                if len(new) >= BULK_CHUNK:
+                    _insert_new(session, new, source, topics, report, progress)
+                continue
+            if skip_existing:
+                report.skipped += 1
+            else:
+                outcome = case_writer.write_record(
+                    session, record, source=source, topics=topics, existing=existing[record.slug]
+                )
+                setattr(report, outcome.action, getattr(report, outcome.action) + 1)
+                report.adoptions_added += outcome.adoptions_added
+                report.adoptions_removed += outcome.adoptions_removed
+                report.warnings.extend(outcome.warnings)
+                report.slugs.append(record.slug)
+            if progress:
+                progress(1)
+            if index % 1000 == 0:
+                session.flush()
+        _insert_new(session, new, source, topics, report, progress)
+    session.flush()
+
+
+def _insert_new(session, new: list[CaseRecord], source, topics, report: ImportReport, progress) -> None:
+    """Insert the collected new records and empty the list."""
+    if not new:
+        return
+    outcome = case_bulk.insert_cases(session, new, source=source, topics=topics)
+    report.created += len(outcome.ids)
+    report.adoptions_added += outcome.adoptions_added
+    report.warnings.extend(outcome.warnings)
+    if progress:
+        progress(len(new))
+    new.clear()

@@ -1,0 +1,3 @@
+"""The municipality registry (Destatis Gemeindeverzeichnis) and names: resolving names,
+type-ahead, organisations and the topic vocabulary.
+"""

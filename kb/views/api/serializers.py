@@ -1,0 +1,120 @@
+"""JSON shapes of the API (INTERFACES §5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.models import Adoption, Organisation, UseCase
+from kb.services.adoptions import declarations as adoptions
+from kb.services.catalog.listing import Profile
+from kb.web.sanitize import clean_highlight
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def owner_json(org: Organisation) -> dict[str, Any]:
+    return {
+        "name": org.name,
+        "key": org.key,
+        "kind": org.kind.value,
+        "state": org.land.name if org.land else None,
+        "uri": org.uri,
+    }
+
+
+def case_summary(case: UseCase) -> dict[str, Any]:
+    """A case in lists."""
+    return {
+        "slug": case.slug,
+        "title": case.title,
+        "summary": case.summary,
+        "municipality": case.owner.name,
+        "municipality_key": case.owner.key,
+        "state": case.owner.land.name if case.owner.land else None,
+        "topics": [t.name for t in case.topics],
+        "status": case.status.value,
+        "adopter_count": len(case.active_adoptions),
+        "published": _iso(case.published_at),
+        "updated": _iso(case.updated_at),
+    }
+
+
+def adopter_json(adoption: Adoption) -> dict[str, Any]:
+    org = adoption.organisation
+    return {
+        "name": org.name,
+        "key": org.key,
+        "kind": org.kind.value,
+        "state": org.land.name if org.land else None,
+        "status": adoption.status.value,
+        "verified": adoption.verified,
+        "note": adoption.note,
+        "since": adoption.since,
+        "source": adoption.source.value,
+        "updated": _iso(adoption.updated_at),
+        "confirmed": _iso(adoptions.last_confirmed(adoption)),
+        "stale": adoptions.is_stale(adoption),
+    }
+
+
+def case_detail(case: UseCase) -> dict[str, Any]:
+    """One case with every field and its adopters."""
+    data = case_summary(case)
+    data.update(
+        description=case.description,
+        owner=owner_json(case.owner),
+        tags=list(case.tags or []),
+        contact=case.contact,
+        links=list(case.links or []),
+        license=case.license,
+        repository=case.repository,
+        started=case.started,
+        costs=case.costs,
+        lessons=case.lessons,
+        reuse=case.reuse,
+        created=_iso(case.created_at),
+        adopters=[adopter_json(a) for a in case.adoptions],
+    )
+    return data
+
+
+def profile_json(profile: Profile) -> dict[str, Any]:
+    """A municipality or Kreis with what it runs and what it adopted."""
+    m = profile.municipality
+    data: dict[str, Any] = {
+        "key": profile.key,
+        "name": profile.name,
+        "kind": profile.kind,
+        "official_name": m.name if m else profile.kreis.name,
+        "type": m.typ if m else profile.kreis.typ,
+        "state": profile.land.name,
+        "state_code": profile.land.code,
+        "kreis": {"key": profile.kreis.key, "name": profile.kreis.display_name} if m and profile.kreis else None,
+        "population": m.population if m else profile.kreis.population,
+        "area_km2": m.area_km2 if m else profile.kreis.area_km2,
+        "lat": m.lat if m else profile.kreis.lat,
+        "lon": m.lon if m else profile.kreis.lon,
+        "runs": [case_summary(c) for c in profile.owned],
+        "adopted": [
+            {**case_summary(a.case), "adoption": {k: v for k, v in adopter_json(a).items()
+                                                  if k in ("status", "verified", "stale", "note", "since", "updated")}}
+            for a in profile.adopted
+        ],
+    }
+    return data
+
+
+def recommendation_json(rec) -> dict[str, Any]:
+    """A "Kommunen wie Ihre" recommendation: the case, why, and by whom it is used."""
+    return {**case_summary(rec.case), "score": round(rec.score, 2), "reason": rec.reason,
+            "reasons": list(rec.reasons), "used_by": [m.ags for m in rec.municipalities]}
+
+
+def search_hit(hit) -> dict[str, Any]:
+    """A search result: the case summary plus score and sanitised highlights."""
+    data = case_summary(hit.case)
+    data["score"] = round(hit.score, 4)
+    data["highlights"] = {field: clean_highlight(snippet) for field, snippet in hit.highlights.items()}
+    return data

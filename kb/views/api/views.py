@@ -1,0 +1,91 @@
+"""Read routes of the JSON API."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from kb.extensions import csrf, db
+from kb.search.backend import get_searcher
+from kb.services.catalog import feeds as opendata
+from kb.services.catalog import listing as catalog
+from kb.services.catalog import recommendations
+from kb.services.catalog.search import canonical_query, search_cases
+from kb.views.api import serializers
+from kb.views.api.blueprint import bp
+from kb.web.errors import error_response
+from kb.web.http_headers import conditional
+from kb.web.query_params import ParamError, filters_from_args, int_arg, search_query_from_args
+
+csrf.exempt(bp)
+MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
+
+
+@bp.errorhandler(ParamError)
+def bad_parameter(exc: ParamError):
+    return error_response(400, str(exc), code="invalid_parameter")
+
+
+@bp.errorhandler(catalog.FilterError)
+def bad_filter(exc: catalog.FilterError):
+    message = _("Unbekannter Filterwert %(name)s = „%(value)s“.", name=exc.name, value=exc.value)
+    return error_response(400, message, code="invalid_filter")
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    return error_response(exc.code or 500)
+
+
+@bp.get("/cases")
+def list_cases():
+    """Published cases, newest first, with filters and paging."""
+    page = int_arg("page", 1, 1, MAX_PAGE)
+    per_page = int_arg("per_page", 10, 1, MAX_PER_PAGE)
+    result = catalog.list_published(db.session, filters_from_args(), page, per_page)
+    return jsonify({
+        "total": result.total,
+        "page": page,
+        "per_page": per_page,
+        "results": [serializers.case_summary(c) for c in result.items],
+    })
+
+
+@bp.get("/cases/<slug>")
+def get_case(slug: str):
+    """One published case with all fields and its adopters."""
+    case = catalog.get_published(db.session, slug)
+    if case is None:
+        return error_response(404, _("Kein veröffentlichter Fall mit dem Kurznamen „%(slug)s“.", slug=slug))
+    return conditional(jsonify(serializers.case_detail(case)), opendata.last_change(case))
+
+
+@bp.get("/municipalities/<key>")
+def get_municipality(key: str):
+    """A municipality (AGS) or Kreis (5-digit key) with the cases it runs and adopted."""
+    profile = catalog.profile(db.session, key) if key.isdigit() and len(key) in (5, 8) else None
+    if profile is None:
+        return error_response(404, _("Kein Eintrag im Gemeindeverzeichnis mit dem Schlüssel „%(key)s“.", key=key))
+    data = serializers.profile_json(profile)
+    if profile.municipality is not None:
+        recs = recommendations.recommend(db.session, profile.municipality)
+        data["recommendations"] = [serializers.recommendation_json(r) for r in recs]
+    return jsonify(data)
+
+
+@bp.get("/search")
+def search():
+    """Ranked search with facets, highlights and a spelling suggestion."""
+    query = canonical_query(db.session, search_query_from_args(10, MAX_PER_PAGE))
+    found = search_cases(db.session, get_searcher(), query)
+    return jsonify({
+        "query": query.text,
+        "total": found.result.total,
+        "page": query.page,
+        "per_page": query.per_page,
+        "results": [serializers.search_hit(hit) for hit in found.hits],
+        "facets": found.result.facets,
+        "suggestion": found.result.suggestion,
+    })

@@ -1,0 +1,52 @@
+"""The search page."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+
+from kb.extensions import db
+from kb.search.backend import get_searcher
+from kb.services.catalog import listing as catalog
+from kb.services.catalog.search import canonical_query, search_cases, suggest_cases
+from kb.views.catalog.blueprint import bp
+from kb.web.query_params import ParamError, search_query_from_args
+
+
+@bp.get("/search")
+def search():
+    """Search the published catalogue with facets, highlights and "Meinten Sie …?"."""
+    try:
+        query = canonical_query(db.session, search_query_from_args(current_app.config["KB_PER_PAGE"], 50))
+    except ParamError as exc:
+        return _error(str(exc))
+    except catalog.FilterError as exc:
+        return _error(_("Unbekannter Filterwert %(name)s = „%(value)s“.", name=exc.name, value=exc.value))
+    found = search_cases(db.session, get_searcher(), query)
+    result = found.result
+    page = catalog.Page(found.hits, result.total, query.page, query.per_page)
+    filters = catalog.CaseFilters(list(query.topics), list(query.states), list(query.statuses))
+    return render_template("catalog/search.html", query=query, page=page, facets=result.facets,
+                           filters=filters, suggestion=result.suggestion, errors=[])
+
+
+@bp.get("/search/suggest")
+def search_suggest():
+    """Suggest published cases for a partial query: JSON for the search box's type-ahead."""
+    text = " ".join((request.args.get("q") or "").split())[:200]
+    if sum(char.isalnum() for char in text) < 2:
+        return jsonify(query=text, results=[])
+    cases = suggest_cases(db.session, get_searcher(), text)
+    return jsonify(query=text, results=[
+        {"title": case.title, "url": url_for("catalog.case_detail", slug=case.slug), "municipality": case.owner.name}
+        for case in cases
+    ])
+
+
+def _error(message: str):
+    from kb.search.engine import SearchQuery
+
+    empty = catalog.Page([], 0, 1, current_app.config["KB_PER_PAGE"])
+    return render_template("catalog/search.html", query=SearchQuery(), page=empty,
+                           facets={"topic": {}, "state": {}, "status": {}}, filters=catalog.CaseFilters(),
+                           suggestion=None, errors=[message]), 400

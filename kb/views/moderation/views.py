@@ -1,0 +1,87 @@
+"""The moderation queue and the review page with the decision form."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from kb.extensions import db
+from kb.models import Role, UseCase
+from kb.models.base import utcnow
+from kb.services.adoptions import listed_adopters
+from kb.services.adoptions import proposals as adoption_proposals
+from kb.services.cases import moderation, revisions
+from kb.services.catalog.listing import get_visible
+from kb.views.moderation.blueprint import bp
+from kb.views.moderation.forms import DecisionForm, show_error
+from kb.web.permissions import current_actor, role_required
+
+
+@bp.get("/moderation")
+@role_required(Role.MODERATOR)
+def queue():
+    """New cases, proposed edits and held adoption proposals, oldest first, with their age."""
+    return render_template("moderation/queue.html", items=moderation.queue(db.session),
+                           proposals=adoption_proposals.queue(db.session))
+
+
+def _case(slug: str) -> UseCase:
+    case = get_visible(db.session, slug, current_actor())
+    if case is None:
+        abort(404)
+    return case
+
+
+def _review(case: UseCase, form: DecisionForm, status: int = 200):
+    pending = moderation.pending_for(db.session, case)
+    diff = None
+    if pending is not None and pending.is_edit:
+        diff = revisions.compare(revisions.snapshot(case), pending.revision.data)
+    proposed = pending.revision.data if pending is not None and pending.revision is not None else None
+    listed = listed_adopters.describe(db.session, case, proposed.get("adopters")) if proposed else []
+    return render_template("moderation/review.html", case=case, pending=pending, form=form, diff=diff,
+                           proposed=proposed, owner_label=revisions.owner_label(proposed) if proposed else None,
+                           listed_adopters=listed), status
+
+
+@bp.get("/moderation/<slug>")
+@role_required(Role.MODERATOR)
+def review(slug: str):
+    """What waits for a decision on this case: a preview, for edits the changes."""
+    return _review(_case(slug), DecisionForm())
+
+
+@bp.post("/moderation/<slug>")
+@role_required(Role.MODERATOR)
+def decide(slug: str):
+    """Publish or reject (a rejection needs a reason, which goes to the author)."""
+    case = _case(slug)
+    form = DecisionForm()
+    form.validate()
+    try:
+        pending = moderation.decide(db.session, case, form.decision.data or "", form.reason.data,
+                                    actor=current_actor(), adopters=form.adopter.data or [])
+    except moderation.ModerationError as exc:
+        show_error(form, exc.field, str(exc))
+        return _review(case, form, exc.status)
+    if form.decision.data == "publish":
+        flash(_("„%(title)s“ ist veröffentlicht.", title=case.title) if not pending.is_edit
+              else _("Die Änderung an „%(title)s“ ist veröffentlicht.", title=case.title), "success")
+    else:
+        flash(_("„%(title)s“ ist zurückgewiesen; die Begründung geht an die Autorin oder den Autor.",
+                title=case.title), "success")
+    return redirect(url_for("moderation.queue"), 303)
+
+
+@bp.app_template_filter("since")
+def since(moment) -> str:
+    """"seit 3 Tagen" / "seit 5 Stunden" / "seit wenigen Minuten"."""
+    if moment is None:
+        return ""
+    seconds = max(0, int((utcnow() - moment).total_seconds()))
+    if seconds < 3600:
+        return _("seit wenigen Minuten")
+    if seconds < 86400:
+        return ngettext("seit %(num)d Stunde", "seit %(num)d Stunden", seconds // 3600)
+    return ngettext("seit %(num)d Tag", "seit %(num)d Tagen", seconds // 86400)

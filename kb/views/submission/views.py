@@ -1,0 +1,150 @@
+"""The case form (new and edit, with preview), submitting drafts, "Meine Beiträge"."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from kb.extensions import db
+from kb.models import Role, UseCase, labels
+from kb.services.adoptions import proposals as adoption_proposals
+from kb.services.cases import revisions, submissions
+from kb.services.catalog import listing as catalog
+from kb.services.registry import typeahead as places
+from kb.views.submission import forms
+from kb.views.submission.blueprint import bp
+from kb.web.permissions import current_actor, role_required
+
+ACTIONS = ("preview", "save", "submit")
+
+
+def _form() -> forms.CaseForm:
+    form = forms.CaseForm()
+    form.state.choices = [("", _("– nicht nötig –"))] + places.land_choices(db.session)
+    form.topics.choices = [(name, labels.label(labels.TOPIC_NAME, name))
+                           for name in submissions.topic_names(db.session)]
+    return form
+
+
+def _own_case(slug: str) -> UseCase:
+    """The case if the signed-in member may edit it; 404 if they may not even see it."""
+    actor = current_actor()
+    case = catalog.get_visible(db.session, slug, actor)
+    if case is None:
+        abort(404)
+    if not submissions.can_edit(case, actor):
+        abort(403)
+    return case
+
+
+def _render(form: forms.CaseForm, case: UseCase | None, preview: dict | None = None, status: int = 200):
+    return render_template("submission/form.html", form=form, case=case, preview=preview,
+                           owner_label=revisions.owner_label(preview) if preview else None), status
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@role_required(Role.CONTRIBUTOR)
+def new():
+    """Describe a new solution; the owner defaults to the member's own municipality."""
+    form = _form()
+    if request.method == "GET":
+        _default_owner(form)
+        return _render(form, None)
+    return _handle(form, None)
+
+
+def _default_owner(form: forms.CaseForm) -> None:
+    org = current_actor().organisation
+    if org is None:
+        return
+    if org.key:
+        form.municipality.data = places.label_for_key(org.key) or org.name
+    else:
+        form.owner_kind.data = "organisation"
+        form.organisation.data = org.name
+        form.organisation_uri.data = org.uri or ""
+        form.organisation_kind.data = org.kind.value
+
+
+@bp.route("/cases/<slug>/edit", methods=["GET", "POST"])
+@role_required(Role.CONTRIBUTOR)
+def edit(slug: str):
+    """Edit an own case; for a published case the change is proposed and reviewed first."""
+    case = _own_case(slug)
+    form = _form()
+    if request.method == "GET":
+        forms.fill(form, submissions.editable_data(db.session, case))
+        return _render(form, case)
+    return _handle(form, case)
+
+
+def _handle(form: forms.CaseForm, case: UseCase | None):
+    """Preview, save as draft or submit – the pressed button decides."""
+    action = request.form.get("action", "save")
+    if action not in ACTIONS:
+        abort(400)
+    form.validate()
+    data = forms.to_data(form)
+    actor = current_actor()
+    try:
+        if action == "preview":
+            preview = submissions.preview(db.session, data, case.slug if case else "vorschau")
+            return _render(form, case, preview)
+        if action == "submit":
+            case = submissions.submit_data(db.session, data, author=actor, case=case)
+            flash(_submitted_message(case), "success")
+            return redirect(url_for("submission.mine"), 303)
+        case = submissions.save_draft(db.session, data, author=actor, case=case)
+    except submissions.SubmissionError as exc:
+        forms.add_problems(form, exc.problems)
+        return _render(form, case, status=400)
+    except submissions.SubmissionForbidden:
+        abort(403)
+    flash(_("Ihr Entwurf ist gespeichert. Nur Sie und die Moderation können ihn sehen."), "success")
+    return redirect(url_for("submission.mine"), 303)
+
+
+def _submitted_message(case: UseCase) -> str:
+    if case.is_published:
+        return _("Ihre Änderung ist eingereicht. Bis die Moderation sie freigibt, bleibt die "
+                 "veröffentlichte Fassung sichtbar.")
+    return _("Ihre Beschreibung ist eingereicht. Die Moderation prüft sie; danach ist sie für alle sichtbar.")
+
+
+@bp.post("/cases/<slug>/submit")
+@role_required(Role.CONTRIBUTOR)
+def submit(slug: str):
+    """Send a saved draft to moderation; if something is missing, show the form with errors."""
+    case = _own_case(slug)
+    try:
+        submissions.submit(db.session, case, actor=current_actor())
+    except submissions.SubmissionError as exc:
+        form = _form()
+        forms.fill(form, submissions.editable_data(db.session, case))
+        forms.add_problems(form, exc.problems)
+        return _render(form, case, status=400)
+    flash(_submitted_message(case), "success")
+    return redirect(url_for("submission.mine"), 303)
+
+
+@bp.post("/cases/<slug>/delete")
+@role_required(Role.CONTRIBUTOR)
+def delete(slug: str):
+    """Delete an own draft that was never published."""
+    case = _own_case(slug)
+    try:
+        submissions.delete_draft(db.session, case, actor=current_actor())
+    except submissions.SubmissionError as exc:
+        flash(exc.problems[0].message, "error")
+        return redirect(url_for("submission.mine"), 303)
+    flash(_("Der Entwurf ist gelöscht."), "success")
+    return redirect(url_for("submission.mine"), 303)
+
+
+@bp.get("/meine-beitraege")
+@role_required(Role.CONTRIBUTOR)
+def mine():
+    """The member's own cases and held adoption proposals with where they stand and any reason for a rejection."""
+    actor = current_actor()
+    return render_template("submission/mine.html", items=submissions.contributions(db.session, actor),
+                           proposals=adoption_proposals.of_author(db.session, actor))
