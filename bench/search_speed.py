@@ -194,6 +194,41 @@ def _fts5_baseline(env: dict, texts: list[str]) -> dict:
     return {"build_s": build, "times": times}
 
 
+def bench_env(data_dir: Path) -> dict:
+    """The environment of a bench instance in ``data_dir`` (SQLite + Whoosh, production settings)."""
+    env = {**os.environ, "KB_DATA_DIR": str(data_dir), "KB_ENV": "production", "KB_SECRET_KEY": "bench-only",
+           "KB_API_RATE_LIMIT": "1000000/minute", "KB_SEARCH_BACKEND": "whoosh",
+           "KB_BASE_URL": "http://127.0.0.1"}  # production needs it; only this host is accepted
+    env.pop("KB_DATABASE_URL", None)
+    return env
+
+
+def build_instance(work: Path, cases: int, reuse: bool = False, figures: dict | None = None) -> dict:
+    """A fresh instance under ``work/instance`` with ``cases`` synthetic cases imported (timed into
+    ``figures``), or the one imported before (``reuse``); ``check-index`` must be clean. Return its env."""
+    figures = {} if figures is None else figures
+    work.mkdir(parents=True, exist_ok=True)
+    data_dir = work / "instance"
+    env = bench_env(data_dir)
+    if not (reuse and (data_dir / "kb.sqlite3").exists()):
+        shutil.rmtree(data_dir, ignore_errors=True)
+        records = work / "cases.jsonl"
+        started = time.perf_counter()
+        write_jsonl(records, cases)
+        print(f"{cases} Datensätze erzeugt ({records.stat().st_size / 1e6:.0f} MB) – "
+              f"{time.perf_counter() - started:.0f} s", flush=True)
+        _flask(env, "init-db")
+        _flask(env, "seed")
+        load_before = _load()
+        wall, cpu, output = _flask(env, "import-cases", str(records))
+        figures.update(import_s=wall, import_cpu_s=cpu, import_load=(load_before, _load()))
+        print(f"import-cases: {wall:.1f} s Wanduhr, {cpu:.1f} s CPU (mit Analyseprozessen); "
+              f"Load {load_before:.1f} → {_load():.1f}\n  {output.splitlines()[-1]}", flush=True)
+    wall, _cpu, output = _flask(env, "check-index")
+    print(f"check-index: {output.splitlines()[-1]} – {wall:.1f} s", flush=True)
+    return env
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=50_000)
@@ -206,31 +241,10 @@ def main() -> int:
     args = ap.parse_args()
 
     work = args.dir or Path(tempfile.mkdtemp(prefix="kb-speed-"))
-    work.mkdir(parents=True, exist_ok=True)
-    data_dir = work / "instance"
-    env = {**os.environ, "KB_DATA_DIR": str(data_dir), "KB_ENV": "production", "KB_SECRET_KEY": "bench-only",
-           "KB_API_RATE_LIMIT": "1000000/minute", "KB_SEARCH_BACKEND": "whoosh"}
-    env["KB_BASE_URL"] = "http://127.0.0.1"  # production needs it; only this host is accepted
-    env.pop("KB_DATABASE_URL", None)
     figures: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cases": args.cases,
                      "cpus": os.cpu_count(), "machine": _machine()}
-    reuse = args.reuse and (data_dir / "kb.sqlite3").exists()
-    if not reuse:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        records = work / "cases.jsonl"
-        started = time.perf_counter()
-        write_jsonl(records, args.cases)
-        print(f"{args.cases} Datensätze erzeugt ({records.stat().st_size / 1e6:.0f} MB) – "
-              f"{time.perf_counter() - started:.0f} s", flush=True)
-        _flask(env, "init-db")
-        _flask(env, "seed")
-        load_before = _load()
-        wall, cpu, output = _flask(env, "import-cases", str(records))
-        figures.update(import_s=wall, import_cpu_s=cpu, import_load=(load_before, _load()))
-        print(f"import-cases: {wall:.1f} s Wanduhr, {cpu:.1f} s CPU (mit Analyseprozessen); "
-              f"Load {load_before:.1f} → {_load():.1f}\n  {output.splitlines()[-1]}", flush=True)
-    wall, _cpu, output = _flask(env, "check-index")
-    print(f"check-index: {output.splitlines()[-1]} – {wall:.1f} s", flush=True)
+    env = build_instance(work, args.cases, args.reuse, figures)
+    data_dir = work / "instance"
 
     queries = _queries(args.queries + 20)  # the last 20 only warm the workers up
     search_paths = [path for path, _text in queries[: args.queries]]
