@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import os
 import random
 import re
@@ -36,6 +37,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -57,9 +59,10 @@ class Stats:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     client_errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     examples: list[str] = field(default_factory=list)
+    cpu: dict | None = None  # CPU seconds of server and load generator, load average (set by run_load)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, kind: str, started: float, response: requests.Response | None, problem: str = "") -> None:
+    def record(self, kind: str, started: float, response, problem: str = "") -> None:
         elapsed = (time.perf_counter() - started) * 1000
         with self.lock:
             self.latencies[kind].append(elapsed)
@@ -95,8 +98,67 @@ class Client:
         return (match.group(1) or match.group(2)) if match else None
 
 
+@dataclass
+class Answer:
+    status_code: int
+    body: bytes
+
+
+class Reader:
+    """A visitor's browser, lean: one keep-alive connection (when the server keeps it open), its cookies.
+
+    Written on ``http.client`` because ``requests`` costs the load generator about 1.5 ms of CPU per
+    request — on a 2-core machine that CPU would be taken from the server under test.
+    """
+
+    def __init__(self, base: str, stats: Stats) -> None:
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.stats = stats
+        self.cookies: dict[str, str] = {}
+        self.connection: http.client.HTTPConnection | None = None
+
+    def call(self, kind: str, method: str, path: str, params: dict | None = None) -> Answer | None:
+        started = time.perf_counter()
+        target = path + ("?" + urlencode(params) if params else "")
+        headers = {"Accept-Language": "de-DE,de;q=0.9"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in (1, 2):  # a kept-alive connection the server closed meanwhile: retry once (GET)
+            reused = self.connection is not None
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                self.connection.request(method, target, headers=headers)
+                response = self.connection.getresponse()
+                answer = Answer(response.status, response.read())
+            except (OSError, http.client.HTTPException) as exc:
+                self.connection.close()
+                self.connection = None
+                if reused and attempt == 1:
+                    continue
+                self.stats.record(kind, started, None, type(exc).__name__)
+                return None
+            break
+        self._keep_cookies(response.headers.get_all("Set-Cookie") or [])
+        if response.will_close:
+            self.connection.close()
+            self.connection = None
+        self.stats.record(kind, started, answer)
+        return answer
+
+    def _keep_cookies(self, headers: list[str]) -> None:
+        for header in headers:
+            name, _, rest = header.partition("=")
+            value, _, attributes = rest.partition(";")
+            if "max-age=0" in attributes.lower().replace(" ", ""):
+                self.cookies.pop(name.strip(), None)
+            else:
+                self.cookies[name.strip()] = value.strip()
+
+
 def reader(base: str, stats: Stats, slugs: list[str], deadline: float, rng: random.Random) -> None:
-    client = Client(base, stats)
+    client = Reader(base, stats)
     while time.monotonic() < deadline:
         roll = rng.random()
         if roll < 0.30:
@@ -166,7 +228,20 @@ def report(stats: Stats, seconds: float) -> str:
                  f"{(everything or [0])[-1]:>8.1f}")
     lines.append(f"Durchsatz: {total / seconds:.1f} Anfragen/s über {seconds:.0f} s; Fehler (5xx oder keine Antwort): "
                  f"{errors}; Median {statistics.median(everything) if everything else 0:.1f} ms")
+    cpu = stats.cpu
+    if cpu and total:
+        server = f"Server {cpu['server_s'] * 1000 / total:.1f} ms, " if cpu["server_s"] is not None else ""
+        lines.append(f"CPU je Anfrage: {server}Lastgenerator {cpu['client_s'] * 1000 / total:.1f} ms; "
+                     f"Maschine {100 * cpu['machine_busy_s'] / cpu['machine_s']:.0f} % ausgelastet, davon andere "
+                     f"Prozesse {_others(cpu):.0f} %; Load {cpu['load'][0]:.1f} → {cpu['load'][1]:.1f} "
+                     f"({os.cpu_count()} Kerne)")
     return "\n".join(lines + [f"  z. B. {e}" for e in stats.examples])
+
+
+def _others(cpu: dict) -> float:
+    """Share of the machine's CPU used by processes other than this test and its server, in percent."""
+    ours = cpu["client_s"] + (cpu["server_s"] or 0.0)
+    return max(0.0, 100 * (cpu["machine_busy_s"] - ours) / cpu["machine_s"])
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -207,9 +282,11 @@ def serve(args) -> Iterator[tuple[str, list[tuple[str, str]], str]]:
         run("create-user", "--email", email, "--password", password, "--role", "contributor", "--municipality", key)
     token = run("create-token", "--organisation", "08421000", "--name", "Lasttest").strip().split()[-1]
     port = _free_port()
+    worker = ["--worker-class", args.worker_class] + (["--threads", str(args.threads)] if args.threads else [])
     process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--workers", str(args.workers),
-                                "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                                *worker, "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    args.server_pid = process.pid
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -224,9 +301,34 @@ def serve(args) -> Iterator[tuple[str, list[tuple[str, str]], str]]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def _process_cpu(pid: int) -> float:
+    """CPU seconds of a process and its living children (gunicorn: the master and its workers)."""
+    total = 0.0
+    pids = [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    with contextlib.suppress(OSError):
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for p in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
 def run_load(base: str, accounts: list[tuple[str, str]], token: str | None, args) -> Stats:
     slugs = published_slugs(base)
     stats = Stats()
+    server_pid = getattr(args, "server_pid", None)
+    started = {"load": os.getloadavg()[0], "client": time.process_time(), "machine": _machine_busy(),
+               "server": _process_cpu(server_pid) if server_pid else None}
     deadline = time.monotonic() + args.duration
     rng = random.Random(args.seed)
     threads = [threading.Thread(target=reader, args=(base, stats, slugs, deadline, random.Random(rng.random())))
@@ -241,6 +343,10 @@ def run_load(base: str, accounts: list[tuple[str, str]], token: str | None, args
         t.start()
     for t in threads:
         t.join()
+    busy, total = (now - before for now, before in zip(_machine_busy(), started["machine"], strict=True))
+    stats.cpu = {"load": (started["load"], os.getloadavg()[0]), "client_s": time.process_time() - started["client"],
+                 "machine_busy_s": busy, "machine_s": total,
+                 "server_s": _process_cpu(server_pid) - started["server"] if server_pid else None}
     return stats
 
 
@@ -249,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", help="laufender Server, z. B. http://127.0.0.1:8000")
     ap.add_argument("--serve", action="store_true", help="Wegwerf-Instanz anlegen und mit gunicorn bedienen")
     ap.add_argument("--workers", type=int, default=4, help="gunicorn-Worker bei --serve")
+    ap.add_argument("--worker-class", default="sync", help="gunicorn-Worker-Klasse bei --serve (sync, gthread)")
+    ap.add_argument("--threads", type=int, default=0, help="Threads je Worker bei --serve (gthread)")
     ap.add_argument("--database-url", help="bei --serve: leere Datenbank (Standard: SQLite im Wegwerf-Verzeichnis)")
     ap.add_argument("--search", default="whoosh", choices=["whoosh", "postgres"], help="Suchbackend bei --serve")
     ap.add_argument("--duration", type=int, default=60)
