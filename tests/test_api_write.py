@@ -96,19 +96,20 @@ def test_case_of_another_organisation_is_403(client, app, jena_token, ulm_case):
         assert db.session.scalar(select(UseCase).where(UseCase.slug == ulm_case)).title == f"Testfall {ulm_case}"
 
 
-@pytest.mark.parametrize("body, status, field", [
-    ({"title": "nur Titel", "slug": "x"}, 422, "summary"),
-    (submission(topics=["Raumfahrt"]), 422, "topics"),
-    (submission(unbekannt=1), 422, "unbekannt"),
-    (submission(slug="Kein Slug!"), 422, "slug"),
-    ([1, 2], 422, "-"),
+@pytest.mark.parametrize("body, status, field, code", [
+    ({"title": "nur Titel", "slug": "x"}, 422, "summary", "required"),
+    (submission(topics=["Raumfahrt"]), 422, "topics", "unknown_topic"),
+    (submission(unbekannt=1), 422, "unbekannt", "unknown_key"),
+    (submission(slug="Kein Slug!"), 422, "slug", "invalid_slug"),
+    ([1, 2], 422, "-", "not_object"),
 ])
-def test_validation_errors_name_the_field(client, app, jena_token, body, status, field):
+def test_validation_errors_name_the_field(client, app, jena_token, body, status, field, code):
     before = case_count(app)
     response = client.post("/api/v1/cases", json=body, headers=auth(jena_token))
     assert response.status_code == status
     error = response.get_json()["error"]
     assert error["field"] == field and error["message"]
+    assert error["problems"][0]["code"] == code
     assert case_count(app) == before
 
 

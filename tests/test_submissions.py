@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from kb.extensions import db
-from kb.models import CaseRevision, ModerationState, RevisionState, Role, UseCase, User
+from kb.models import CaseRevision, CaseStatus, ModerationState, RevisionState, Role, UseCase, User
 from kb.search.backend import get_backend
 from kb.search.engine import SearchQuery
 from kb.services.accounts.users import find_by_email
 from kb.services.cases import moderation, submissions
-from kb.services.cases.record import RecordParser
+from kb.services.cases.record import Mode, RecordParser
 from kb.services.cases.writer import topics_by_name
 from kb.services.catalog.search import search_cases
 from kb.services.registry.gazetteer import get_resolver
@@ -39,6 +39,12 @@ COMPLETE = {
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+def field_error(html: str, field: str) -> str:
+    """The error message the form shows at a field ("" if none)."""
+    match = re.search(rf'<p class="kern-error" id="{field}-error">(.*?)</p>', html, re.S)
+    return match.group(1) if match else ""
 
 
 def case_by_slug(app, slug: str) -> UseCase | None:
@@ -115,6 +121,42 @@ def test_submitting_an_incomplete_draft_lists_every_missing_field(app, client, a
     for field in ("summary", "description", "topics"):
         assert f'id="{field}-error"' in html, field
     assert case_by_slug(app, "noch-offen").moderation is ModerationState.DRAFT
+
+
+def test_the_record_parser_checks_drafts_submissions_and_imports_natively(app):
+    with app.app_context():
+        parser = RecordParser(get_resolver(), set(topics_by_name(db.session)))
+        draft, problems = parser.parse({"slug": "entwurf", "title": "Entwurf", "municipality": "Ulm"}, mode=Mode.DRAFT)
+    assert problems == [] and draft.status is CaseStatus.PLANUNG and draft.topics == [] and draft.summary == ""
+    assert draft.owner.entry.key == "08421000"
+    with app.app_context():
+        _none, problems = parser.parse({"slug": "entwurf", "title": "Entwurf", "state": "Sachsen",
+                                        "repository": "ftp://example.org"}, mode=Mode.DRAFT)
+        assert [(p.field, p.code) for p in problems] == [("municipality", "owner_missing"),
+                                                         ("repository", "invalid_url")]
+        incomplete = {"slug": "entwurf", "title": "Entwurf", "municipality": "Ulm", "repository": "ftp://example.org"}
+        _none, problems = parser.parse(incomplete, mode=Mode.SUBMISSION)
+        assert [(p.field, p.code) for p in problems] == [
+            ("summary", "required"), ("description", "required"), ("topics", "required"), ("status", "required"),
+            ("repository", "invalid_url")]
+        _none, problems = parser.parse(incomplete)  # the import stops at missing keys
+    assert [p.field for p in problems] == ["summary", "description", "topics", "status"]
+
+
+def test_a_missing_owner_is_shown_at_the_owner_field_by_its_code(app, client, author):
+    """No stand-in owner: the state is checked on its own, and the message belongs to the field chosen."""
+    data = {"action": "save", "title": "Ohne Betreiber", "owner_kind": "municipality", "municipality": "",
+            "state": "Sachsen"}
+    german = client.post("/cases/new", data=data)
+    assert german.status_code == 400
+    html = text(german)
+    assert "Bitte geben Sie an, wer die Lösung betreibt." in field_error(html, "municipality")
+    assert 'id="state-error"' not in html and 'id="title-error"' not in html
+    english = text(client.post("/cases/new", data=data, headers={"Accept-Language": "en"}))
+    assert "Please state who operates the solution." in field_error(english, "municipality")
+    other = text(client.post("/cases/new", data=data | {"owner_kind": "organisation", "organisation": ""}))
+    assert "Bitte geben Sie an, wer die Lösung betreibt." in field_error(other, "organisation")
+    assert case_by_slug(app, "ohne-betreiber") is None
 
 
 def test_submit_sends_to_moderation_and_keeps_it_private(app, client, author, moderator):

@@ -1,4 +1,9 @@
-"""Validate an import record (docs/import-format.md) into a typed CaseRecord."""
+"""Validate an import record (docs/import-format.md) into a typed CaseRecord.
+
+The one parser of case records: the import, the write API, the submission form and drafts all
+validate here. Every problem names its field and carries a stable :class:`ProblemCode`, so
+callers decide where and how to show it without reading the (translated) message.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import Enum, StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
@@ -19,6 +25,8 @@ URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 REQUIRED_KEYS = ("slug", "title", "summary", "description", "topics", "status")
+#: what a draft may still leave open (it needs a title and an owner)
+OPEN_IN_DRAFT = ("summary", "description", "topics", "status")
 OPTIONAL_KEYS = (
     "municipality", "organisation", "state", "adopters", "tags", "contact", "links",
     "license", "repository", "started", "costs", "lessons", "reuse", "published",
@@ -30,12 +38,53 @@ ORG_KEYS = ("name", "uri", "kind")
 ADOPTER_KEYS = ("municipality", "organisation", "state", "status", "note", "since")
 
 
+class ProblemCode(StrEnum):
+    """What is wrong with a field, independent of the language of the message."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    OWNER_MISSING = "owner_missing"
+    UNKNOWN_KEY = "unknown_key"
+    NOT_OBJECT = "not_object"
+    CONTROL_CHARACTER = "control_character"
+    INVALID_SLUG = "invalid_slug"
+    NOT_TEXT = "not_text"
+    TOO_LONG = "too_long"
+    NOT_LIST = "not_list"
+    TOO_MANY = "too_many"
+    UNKNOWN_TOPIC = "unknown_topic"
+    INVALID_CHOICE = "invalid_choice"
+    UNKNOWN_PLACE = "unknown_place"
+    NAME_MISSING = "name_missing"
+    INVALID_ITEM = "invalid_item"
+    INVALID_URL = "invalid_url"
+    INVALID_EMAIL = "invalid_email"
+    INVALID_DATE = "invalid_date"
+    # the case as a whole (field "-")
+    NOTHING_TO_SUBMIT = "nothing_to_submit"
+    NOT_PUBLISHED = "not_published"
+    ALREADY_PUBLISHED = "already_published"
+    UNCHANGED = "unchanged"
+
+
+class Mode(Enum):
+    """How complete a record must be, and how many problems a check reports."""
+
+    #: the import format: every required key; missing or unknown keys end the check
+    IMPORT = "import"
+    #: a member's case sent to moderation (form, write API): every problem in one pass
+    SUBMISSION = "submission"
+    #: a member's unfinished case: a title and an owner, the rest checked where given
+    DRAFT = "draft"
+
+
 @dataclass
 class FieldProblem:
-    """One problem with one field of a record."""
+    """One problem with one field of a record (``field`` "-": the record as a whole)."""
 
     field: str
     message: str
+    code: ProblemCode = ProblemCode.INVALID
 
 
 @dataclass
@@ -131,25 +180,26 @@ class RecordParser:
             raise result.with_traceback(None)
         return result
 
-    def parse(self, data: Any) -> tuple[CaseRecord | None, list[FieldProblem]]:
-        """Return the record and an empty list, or None and every problem found."""
+    def parse(self, data: Any, *, mode: Mode = Mode.IMPORT) -> tuple[CaseRecord | None, list[FieldProblem]]:
+        """Return the record and an empty list, or None and every problem found (see :class:`Mode`)."""
         if not isinstance(data, dict):
-            return None, [FieldProblem("-", _("Ein Eintrag muss ein JSON-Objekt sein."))]
+            return None, [FieldProblem("-", _("Ein Eintrag muss ein JSON-Objekt sein."), ProblemCode.NOT_OBJECT)]
         problems: list[FieldProblem] = [
-            FieldProblem(path, _("Enthält ein unzulässiges Steuerzeichen (NUL, \\u0000)."))
+            FieldProblem(path, _("Enthält ein unzulässiges Steuerzeichen (NUL, \\u0000)."),
+                         ProblemCode.CONTROL_CHARACTER)
             for path in _nul_fields(data)
         ]
         for key in data:
             if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
-                problems.append(FieldProblem(key, _("Unbekanntes Feld „%(key)s“.", key=key)))
+                problems.append(FieldProblem(key, _("Unbekanntes Feld „%(key)s“.", key=key), ProblemCode.UNKNOWN_KEY))
+        missing = {key for key in REQUIRED_KEYS if data.get(key) in (None, "", [])}
         for key in REQUIRED_KEYS:
-            if data.get(key) in (None, "", []):
-                problems.append(FieldProblem(key, _("Pflichtfeld fehlt oder ist leer.")))
+            if key in missing and not (mode is Mode.DRAFT and key in OPEN_IN_DRAFT):
+                problems.append(FieldProblem(key, _("Pflichtfeld fehlt oder ist leer."), ProblemCode.REQUIRED))
         if not data.get("municipality") and not data.get("organisation"):
-            problems.append(
-                FieldProblem("municipality", _("Angabe fehlt: „municipality“ oder „organisation“."))
-            )
-        if problems:
+            problems.append(FieldProblem("municipality", _("Angabe fehlt: „municipality“ oder „organisation“."),
+                                         ProblemCode.OWNER_MISSING))
+        if problems and mode is Mode.IMPORT:
             return None, problems
         checker = _Checker(problems)
         texts = {k: checker.text(data, k, required=k in REQUIRED_KEYS) for k in MAX_LENGTHS}
@@ -157,9 +207,9 @@ class RecordParser:
         if slug and not SLUG_RE.match(slug):
             problems.append(FieldProblem("slug", _(
                 "„%(slug)s“ ist kein gültiger Kurzname: nur Kleinbuchstaben a–z, Ziffern und "
-                "einzelne Bindestriche.", slug=slug)))
+                "einzelne Bindestriche.", slug=slug), ProblemCode.INVALID_SLUG))
         status = checker.enum(data, "status", CaseStatus)
-        topics = self._topics(data.get("topics"), problems)
+        topics = [] if "topics" in missing else self._topics(data.get("topics"), problems)
         owner = self._owner(data, problems)
         adopters = self._adopters(data.get("adopters"), owner, problems)
         record = CaseRecord(
@@ -169,7 +219,7 @@ class RecordParser:
             description=texts["description"] or "",
             owner=owner or OwnerRef(),
             topics=topics,
-            status=status or CaseStatus.IN_BETRIEB,
+            status=status or CaseStatus.PLANUNG,  # open only in a draft
             adopters=adopters,
             tags=checker.tags(data.get("tags")),
             contact=checker.contact(data.get("contact")),
@@ -187,14 +237,15 @@ class RecordParser:
 
     def _topics(self, value: Any, problems: list[FieldProblem]) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-            problems.append(FieldProblem("topics", _("Erwartet wird eine Liste von Themennamen.")))
+            problems.append(FieldProblem("topics", _("Erwartet wird eine Liste von Themennamen."),
+                                         ProblemCode.NOT_LIST))
             return []
         unknown = [t for t in value if t.strip() not in self.topic_names]
         if unknown:
             problems.append(FieldProblem("topics", _(
                 "Unbekanntes Thema: %(topics)s. Erlaubt sind: %(allowed)s.",
                 topics=", ".join(f"„{t}“" for t in unknown),
-                allowed=", ".join(sorted(self.topic_names)))))
+                allowed=", ".join(sorted(self.topic_names))), ProblemCode.UNKNOWN_TOPIC))
         return list(dict.fromkeys(t.strip() for t in value))
 
     def _owner(self, data: dict, problems: list[FieldProblem]) -> OwnerRef | None:
@@ -204,32 +255,35 @@ class RecordParser:
             try:
                 land_code, _name = self._resolve_state(str(state))
             except NameResolutionError as exc:
-                problems.append(FieldProblem("state", str(exc)))
+                problems.append(FieldProblem("state", str(exc), ProblemCode.UNKNOWN_PLACE))
                 return None
         if data.get("municipality"):
             value = data["municipality"]
             if not isinstance(value, str):
-                problems.append(FieldProblem("municipality", _("Erwartet wird ein Text.")))
+                problems.append(FieldProblem("municipality", _("Erwartet wird ein Text."), ProblemCode.NOT_TEXT))
                 return None
             try:
                 entry = self._resolve(value, state)
             except NameResolutionError as exc:
-                problems.append(FieldProblem("municipality", str(exc)))
+                problems.append(FieldProblem("municipality", str(exc), ProblemCode.UNKNOWN_PLACE))
                 return None
             return OwnerRef(entry=entry, land_code=entry.land_code)
-        return self._organisation(data.get("organisation"), "organisation", problems, land_code)
+        if not data.get("organisation"):
+            return None  # reported as OWNER_MISSING
+        return self._organisation(data["organisation"], "organisation", problems, land_code)
 
     def _organisation(self, value: Any, where: str, problems: list[FieldProblem],
                       land_code: str | None = None) -> OwnerRef | None:
         if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"].strip():
-            problems.append(FieldProblem(where, _("Erwartet wird ein Objekt mit „name“.")))
+            problems.append(FieldProblem(where, _("Erwartet wird ein Objekt mit „name“."), ProblemCode.NAME_MISSING))
             return None
         extra = [k for k in value if k not in ORG_KEYS]
         if extra:
-            problems.append(FieldProblem(where, _("Unbekanntes Feld „%(key)s“.", key=extra[0])))
+            problems.append(FieldProblem(where, _("Unbekanntes Feld „%(key)s“.", key=extra[0]),
+                                         ProblemCode.UNKNOWN_KEY))
         uri = value.get("uri")
         if uri is not None and (not isinstance(uri, str) or not URL_RE.match(uri)):
-            problems.append(FieldProblem(f"{where}.uri", _("Keine gültige http(s)-Adresse.")))
+            problems.append(FieldProblem(f"{where}.uri", _("Keine gültige http(s)-Adresse."), ProblemCode.INVALID_URL))
             uri = None
         try:
             kind = OrganisationKind(value.get("kind", "sonstige"))
@@ -237,7 +291,8 @@ class RecordParser:
             problems.append(FieldProblem(f"{where}.kind", _(
                 "Unbekannte Art „%(kind)s“; erlaubt: %(allowed)s.", kind=value.get("kind"),
                 allowed=", ".join(k.value for k in OrganisationKind
-                                  if k not in (OrganisationKind.GEMEINDE, OrganisationKind.KREIS)))))
+                                  if k not in (OrganisationKind.GEMEINDE, OrganisationKind.KREIS))),
+                ProblemCode.INVALID_CHOICE))
             return None
         if kind is OrganisationKind.LAND:
             land_name = re.sub(r"^(Land|Freistaat|Freie und Hansestadt|Freie Hansestadt)\s+", "",
@@ -251,7 +306,7 @@ class RecordParser:
         if value is None:
             return []
         if not isinstance(value, list):
-            problems.append(FieldProblem("adopters", _("Erwartet wird eine Liste.")))
+            problems.append(FieldProblem("adopters", _("Erwartet wird eine Liste."), ProblemCode.NOT_LIST))
             return []
         result: list[AdopterRef] = []
         for index, item in enumerate(value, start=1):
@@ -266,11 +321,12 @@ class RecordParser:
         if isinstance(item, str):
             item = {"municipality": item}
         if not isinstance(item, dict):
-            problems.append(FieldProblem(where, _("Erwartet wird ein Name oder ein Objekt.")))
+            problems.append(FieldProblem(where, _("Erwartet wird ein Name oder ein Objekt."), ProblemCode.INVALID_ITEM))
             return None
         extra = [k for k in item if k not in ADOPTER_KEYS]
         if extra:
-            problems.append(FieldProblem(where, _("Unbekanntes Feld „%(key)s“.", key=extra[0])))
+            problems.append(FieldProblem(where, _("Unbekanntes Feld „%(key)s“.", key=extra[0]),
+                                         ProblemCode.UNKNOWN_KEY))
             return None
         checker = _Checker(problems, prefix=f"{where}.")
         status = checker.enum(item, "status", AdoptionStatus, default=AdoptionStatus.IN_BETRIEB)
@@ -281,7 +337,8 @@ class RecordParser:
             return AdopterRef(ref, status, note, since) if ref and status else None
         name = item.get("municipality")
         if not isinstance(name, str) or not name.strip():
-            problems.append(FieldProblem(where, _("Angabe fehlt: „municipality“ oder „organisation“.")))
+            problems.append(FieldProblem(where, _("Angabe fehlt: „municipality“ oder „organisation“."),
+                                         ProblemCode.OWNER_MISSING))
             return None
         ref, warning = self._adopter_owner(name, item.get("state"), owner, f"{where}.state", problems)
         return AdopterRef(ref, status, note, since, warning) if ref and status else None
@@ -293,7 +350,7 @@ class RecordParser:
             try:
                 self._resolve_state(str(state))
             except NameResolutionError as exc:
-                problems.append(FieldProblem(where, str(exc)))
+                problems.append(FieldProblem(where, str(exc), ProblemCode.UNKNOWN_PLACE))
                 return None, None
         hints = [state] if state else []
         if owner is not None and owner.land_code:
@@ -318,22 +375,23 @@ class _Checker:
         self.problems = problems
         self.prefix = prefix
 
-    def fail(self, key: str, message: str) -> None:
-        self.problems.append(FieldProblem(self.prefix + key, message))
+    def fail(self, key: str, code: ProblemCode, message: str) -> None:
+        self.problems.append(FieldProblem(self.prefix + key, message, code))
 
     def text(self, data: dict, key: str, required: bool = False, limit: int | None = None) -> str | None:
         value = data.get(key)
         if value is None or value == "":
             return None
         if not isinstance(value, str):
-            self.fail(key, _("Erwartet wird ein Text."))
+            self.fail(key, ProblemCode.NOT_TEXT, _("Erwartet wird ein Text."))
             return None
         value = value.strip()
         limit = limit or MAX_LENGTHS.get(key)
         if limit and len(value) > limit:
-            self.fail(key, _("Zu lang: %(n)d Zeichen, höchstens %(limit)d erlaubt.", n=len(value), limit=limit))
+            self.fail(key, ProblemCode.TOO_LONG,
+                      _("Zu lang: %(n)d Zeichen, höchstens %(limit)d erlaubt.", n=len(value), limit=limit))
         if required and not value:
-            self.fail(key, _("Pflichtfeld fehlt oder ist leer."))
+            self.fail(key, ProblemCode.REQUIRED, _("Pflichtfeld fehlt oder ist leer."))
         return value or None
 
     def enum(self, data: dict, key: str, enum_cls, default=None):
@@ -343,8 +401,8 @@ class _Checker:
         try:
             return enum_cls(value)
         except ValueError:
-            self.fail(key, _("Ungültiger Wert „%(value)s“; erlaubt: %(allowed)s.", value=value,
-                             allowed=", ".join(m.value for m in enum_cls)))
+            self.fail(key, ProblemCode.INVALID_CHOICE, _("Ungültiger Wert „%(value)s“; erlaubt: %(allowed)s.",
+                                                          value=value, allowed=", ".join(m.value for m in enum_cls)))
             return None
 
     def partial_date(self, data: dict, key: str) -> str | None:
@@ -353,7 +411,8 @@ class _Checker:
             return None
         value = str(value)
         if not PARTIAL_DATE_RE.match(value):
-            self.fail(key, _("Erwartet wird JJJJ, JJJJ-MM oder JJJJ-MM-TT, nicht „%(value)s“.", value=value))
+            self.fail(key, ProblemCode.INVALID_DATE,
+                      _("Erwartet wird JJJJ, JJJJ-MM oder JJJJ-MM-TT, nicht „%(value)s“.", value=value))
             return None
         return value
 
@@ -367,7 +426,8 @@ class _Checker:
             try:
                 parsed = datetime.combine(date.fromisoformat(str(value)), datetime.min.time())
             except ValueError:
-                self.fail(key, _("Erwartet wird ein Datum nach ISO 8601, nicht „%(value)s“.", value=value))
+                self.fail(key, ProblemCode.INVALID_DATE,
+                          _("Erwartet wird ein Datum nach ISO 8601, nicht „%(value)s“.", value=value))
                 return None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -376,7 +436,7 @@ class _Checker:
         if value in (None, ""):
             return None
         if not isinstance(value, str) or not URL_RE.match(value.strip()) or len(value) > 500:
-            self.fail(key, _("Keine gültige http(s)-Adresse."))
+            self.fail(key, ProblemCode.INVALID_URL, _("Keine gültige http(s)-Adresse."))
             return None
         return value.strip()
 
@@ -384,55 +444,57 @@ class _Checker:
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-            self.fail("tags", _("Erwartet wird eine Liste von Schlagwörtern."))
+            self.fail("tags", ProblemCode.NOT_LIST, _("Erwartet wird eine Liste von Schlagwörtern."))
             return []
         tags = list(dict.fromkeys(t.strip() for t in value if t.strip()))
         if len(tags) > 30:
-            self.fail("tags", _("Höchstens 30 Schlagwörter."))
+            self.fail("tags", ProblemCode.TOO_MANY, _("Höchstens 30 Schlagwörter."))
         for tag in tags:
             if len(tag) > 60:
-                self.fail("tags", _("Schlagwort zu lang (höchstens 60 Zeichen): „%(tag)s“.", tag=tag[:60]))
+                self.fail("tags", ProblemCode.TOO_LONG,
+                          _("Schlagwort zu lang (höchstens 60 Zeichen): „%(tag)s“.", tag=tag[:60]))
         return tags
 
     def contact(self, value: Any) -> dict[str, str] | None:
         if value in (None, {}):
             return None
         if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-            self.fail("contact", _("Erwartet wird ein Objekt mit „name“."))
+            self.fail("contact", ProblemCode.NAME_MISSING, _("Erwartet wird ein Objekt mit „name“."))
             return None
         contact: dict[str, str] = {}
         for key, item in value.items():
             if key not in CONTACT_KEYS:
-                self.fail(f"contact.{key}", _("Unbekanntes Feld „%(key)s“.", key=key))
+                self.fail(f"contact.{key}", ProblemCode.UNKNOWN_KEY, _("Unbekanntes Feld „%(key)s“.", key=key))
             elif not isinstance(item, str) or len(item) > 300:
-                self.fail(f"contact.{key}", _("Erwartet wird ein Text (höchstens 300 Zeichen)."))
+                self.fail(f"contact.{key}", ProblemCode.NOT_TEXT, _("Erwartet wird ein Text (höchstens 300 Zeichen)."))
             elif item.strip():
                 contact[key] = item.strip()
         if "email" in contact and not EMAIL_RE.match(contact["email"]):
-            self.fail("contact.email", _("Keine gültige E-Mail-Adresse."))
+            self.fail("contact.email", ProblemCode.INVALID_EMAIL, _("Keine gültige E-Mail-Adresse."))
         if "url" in contact and not URL_RE.match(contact["url"]):
-            self.fail("contact.url", _("Keine gültige http(s)-Adresse."))
+            self.fail("contact.url", ProblemCode.INVALID_URL, _("Keine gültige http(s)-Adresse."))
         return contact or None
 
     def links(self, value: Any) -> list[dict[str, str]]:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fail("links", _("Erwartet wird eine Liste von Links."))
+            self.fail("links", ProblemCode.NOT_LIST, _("Erwartet wird eine Liste von Links."))
             return []
         links = []
         for index, item in enumerate(value, start=1):
             if isinstance(item, str):
                 item = {"title": item, "url": item}
             if not isinstance(item, dict) or set(item) - {"title", "url"}:
-                self.fail(f"links[{index}]", _("Erwartet wird {\"title\": …, \"url\": …}."))
+                self.fail(f"links[{index}]", ProblemCode.INVALID_ITEM, _("Erwartet wird {\"title\": …, \"url\": …}."))
                 continue
             url, title = item.get("url"), item.get("title") or item.get("url")
             if not isinstance(url, str) or not URL_RE.match(url.strip()) or len(url) > 500:
-                self.fail(f"links[{index}].url", _("Keine gültige http(s)-Adresse."))
+                self.fail(f"links[{index}].url", ProblemCode.INVALID_URL, _("Keine gültige http(s)-Adresse."))
                 continue
             if not isinstance(title, str) or len(title) > 200:
-                self.fail(f"links[{index}].title", _("Erwartet wird ein Text (höchstens 200 Zeichen)."))
+                self.fail(f"links[{index}].title", ProblemCode.NOT_TEXT,
+                          _("Erwartet wird ein Text (höchstens 200 Zeichen)."))
                 continue
             links.append({"title": title.strip(), "url": url.strip()})
         return links

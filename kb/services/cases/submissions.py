@@ -31,15 +31,13 @@ from kb.models.base import utcnow
 from kb.services import audit, notifications
 from kb.services.adoptions import listed_adopters
 from kb.services.cases import revisions
-from kb.services.cases.record import CaseRecord, FieldProblem, RecordParser
+from kb.services.cases.record import CaseRecord, FieldProblem, Mode, ProblemCode, RecordParser
 from kb.services.cases.writer import CASE_FIELDS, owner_organisation, topics_by_name, write_record
 from kb.services.registry.gazetteer import get_resolver
 from kb.services.registry.topics import slugify
 from kb.services.unit_of_work import retrying
 
 RESERVED_SLUGS = frozenset({"new", "neu", "mine"})
-OPTIONAL_IN_DRAFT = ("summary", "description", "topics", "status")
-PLACEHOLDER_OWNER = "11000000"  # Berlin: stands in for a missing owner while the rest is checked
 
 
 class SubmissionError(ValueError):
@@ -93,29 +91,16 @@ def lock_slug(session: Session, base: str) -> None:
 
 
 def parse(session: Session, data: dict[str, Any], *, draft: bool) -> CaseRecord:
-    """Validate submitted data like an import record and report every problem at once.
+    """Validate a member's case like an import record and report every problem at once.
 
     A draft needs only a title and an owner; summary, description, topics and status may
     still be missing. Raise SubmissionError listing every problem.
     """
     data = {k: v for k, v in data.items() if v not in (None, "", [], {})}
-    topic_names = set(topics_by_name(session))
-    missing = [key for key in OPTIONAL_IN_DRAFT if key not in data]
-    placeholders = {"title": "-", "summary": "-", "description": "-", "status": "planung",
-                    "topics": sorted(topic_names)[:1]}
-    problems = [FieldProblem(key, _("Pflichtfeld fehlt oder ist leer."))
-                for key in ("title", *([] if draft else missing)) if key not in data]
-    filled = {**placeholders, **data}
-    if not data.get("municipality") and not data.get("organisation"):
-        problems.append(FieldProblem("municipality", _("Angabe fehlt: „municipality“ oder „organisation“.")))
-        filled["municipality"] = PLACEHOLDER_OWNER
-    record, more = RecordParser(get_resolver(), topic_names).parse(filled)
-    problems += more
+    parser = RecordParser(get_resolver(), set(topics_by_name(session)))
+    record, problems = parser.parse(data, mode=Mode.DRAFT if draft else Mode.SUBMISSION)
     if problems:
         raise SubmissionError(problems)
-    for key in missing:
-        if key != "status":
-            setattr(record, key, [] if key == "topics" else "")
     return record
 
 
@@ -208,7 +193,8 @@ def submit(session: Session, case: UseCase, *, actor: User) -> UseCase:
     if case.is_published:
         revision = revisions.open_revision(session, case)
         if revision is None or revision.state is not RevisionState.DRAFT:
-            raise SubmissionError([FieldProblem("-", _("Es gibt keinen Entwurf, der eingereicht werden kann."))])
+            raise SubmissionError([FieldProblem("-", _("Es gibt keinen Entwurf, der eingereicht werden kann."),
+                                             ProblemCode.NOTHING_TO_SUBMIT)])
         record = parse(session, _with_slug(revision.data, case.slug), draft=False)
         _propose(session, case, record, actor, via="web")
     else:
@@ -245,7 +231,8 @@ def propose_edit(session: Session, case: UseCase, data: dict[str, Any], *, actor
     """Propose a change to a published case; the published text stays until it is published."""
     _require_edit(case, actor)
     if not case.is_published:
-        raise SubmissionError([FieldProblem("-", _("Die Beschreibung ist noch nicht veröffentlicht."))])
+        raise SubmissionError([FieldProblem("-", _("Die Beschreibung ist noch nicht veröffentlicht."),
+                                             ProblemCode.NOT_PUBLISHED)])
     record = parse(session, _with_slug(data, case.slug), draft=False)
     revision = _propose(session, case, record, actor, via="web")
     session.commit()
@@ -256,7 +243,8 @@ def propose_edit(session: Session, case: UseCase, data: dict[str, Any], *, actor
 def _propose(session: Session, case: UseCase, record: CaseRecord, actor: User | None, via: str,
              adopters: list[dict] | None = None) -> CaseRevision:
     if not adopters and revisions.same_content(revisions.record_data(record), revisions.snapshot(case)):
-        raise SubmissionError([FieldProblem("-", _("Die Änderung ist mit der veröffentlichten Fassung identisch."))])
+        raise SubmissionError([FieldProblem("-", _("Die Änderung ist mit der veröffentlichten Fassung identisch."),
+                                             ProblemCode.UNCHANGED)])
     revision = _save_revision(session, case, record, actor, RevisionState.SUBMITTED, adopters)
     audit.record(session, actor, "revision.submit", case, data={"revision": revision.number, "via": via})
     return revision
@@ -377,7 +365,8 @@ def delete_draft(session: Session, case: UseCase, *, actor: User) -> None:
     """Delete a case that was never published (draft or rejected); commit."""
     _require_edit(case, actor)
     if case.is_published or case.published_at is not None:
-        raise SubmissionError([FieldProblem("-", _("Veröffentlichte Beschreibungen können nicht gelöscht werden."))])
+        raise SubmissionError([FieldProblem("-", _("Veröffentlichte Beschreibungen können nicht gelöscht werden."),
+                                             ProblemCode.ALREADY_PUBLISHED)])
     audit.record(session, actor, "case.delete", object_type="case", object_id=case.slug,
                  data={"title": case.title})
     for revision in session.scalars(select(CaseRevision).where(CaseRevision.case_id == case.id)):

@@ -14,7 +14,7 @@ from kb.services.accounts import api_tokens
 from kb.services.adoptions import declarations as adoptions
 from kb.services.adoptions import listed_adopters
 from kb.services.cases import submissions
-from kb.services.cases.record import FieldProblem, OwnerRef
+from kb.services.cases.record import FieldProblem, OwnerRef, ProblemCode
 from kb.services.catalog import listing as catalog
 from kb.services.interchange import structured_input
 from kb.services.interchange.structured_input import StructureError
@@ -38,7 +38,7 @@ def api_problem(exc: ApiProblem):
     error: dict[str, Any] = {"code": exc.code, "message": str(exc)}
     if exc.problems:
         error["field"] = exc.problems[0].field
-        error["problems"] = [{"field": p.field, "message": p.message} for p in exc.problems]
+        error["problems"] = [{"field": p.field, "code": p.code, "message": p.message} for p in exc.problems]
     response = make_response(jsonify({"error": error}), exc.status)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="Praxisatlas"'
@@ -68,7 +68,7 @@ def _json_object() -> dict[str, Any]:
         raise ApiProblem(400, "invalid_json", _("Der Anfragekörper ist kein gültiges JSON.")) from None
     if not isinstance(data, dict):
         raise ApiProblem(422, "validation_failed", _("Erwartet wird ein JSON-Objekt."),
-                         [FieldProblem("-", _("Erwartet wird ein JSON-Objekt."))])
+                         [FieldProblem("-", _("Erwartet wird ein JSON-Objekt."), ProblemCode.NOT_OBJECT)])
     return data
 
 
@@ -125,13 +125,13 @@ def declare_adoption(slug: str):
     data = _json_object()
     unknown = [key for key in data if key not in ADOPTION_KEYS]
     if unknown:
-        problem = FieldProblem(unknown[0], _("Unbekanntes Feld „%(key)s“.", key=unknown[0]))
+        problem = FieldProblem(unknown[0], _("Unbekanntes Feld „%(key)s“.", key=unknown[0]), ProblemCode.UNKNOWN_KEY)
         raise ApiProblem(422, "validation_failed", problem.message, [problem])
     if token.organisation_id == case.owner_id:
         raise ApiProblem(409, "conflict", _("Die betreibende Stelle kann ihre eigene Lösung nicht nachnutzen."))
     for key in ADOPTION_KEYS:
         if data.get(key) is not None and not isinstance(data[key], str):
-            problem = FieldProblem(key, _("Erwartet wird ein Text."))
+            problem = FieldProblem(key, _("Erwartet wird ein Text."), ProblemCode.NOT_TEXT)
             raise ApiProblem(422, "validation_failed", problem.message, [problem])
     try:
         adoption = adoptions.declare(db.session, case=case, organisation=token.organisation,

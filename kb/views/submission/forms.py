@@ -12,7 +12,7 @@ from wtforms import RadioField, SelectField, SelectMultipleField, StringField, T
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb.models import OrganisationKind, labels
-from kb.services.cases.record import FieldProblem
+from kb.services.cases.record import FieldProblem, ProblemCode
 from kb.services.registry import typeahead as places
 
 CONTACT_KEYS = ("name", "role", "email", "phone", "url")
@@ -118,9 +118,21 @@ def fill(form: CaseForm, data: dict[str, Any]) -> None:
         getattr(form, f"contact_{key}").data = contact.get(key) or ""
 
 
-def field_for(problem: FieldProblem, form: CaseForm) -> str:
-    """The form field a RecordParser problem belongs to ("contact.email" → "contact_email")."""
+#: Wording for the form where the import record's would confuse: (field, code) → message.
+FORM_MESSAGES = {
+    ("contact", ProblemCode.NAME_MISSING):
+        _l("Bitte geben Sie eine Ansprechstelle an (zum Beispiel ein Amt oder Team)."),
+    ("organisation", ProblemCode.NAME_MISSING): _l("Bitte geben Sie den Namen der Stelle an."),
+    ("municipality", ProblemCode.OWNER_MISSING): _l("Bitte geben Sie an, wer die Lösung betreibt."),
+}
+
+
+def field_for(problem: FieldProblem, form: CaseForm) -> str | None:
+    """The form field a problem of the record belongs to ("contact.email" → "contact_email");
+    None: the form as a whole."""
     name = problem.field
+    if problem.code is ProblemCode.OWNER_MISSING:
+        return "organisation" if form.owner_kind.data == "organisation" else "municipality"
     if name == "slug":
         return "title"
     if name.startswith("links"):
@@ -132,21 +144,14 @@ def field_for(problem: FieldProblem, form: CaseForm) -> str:
         return f"organisation_{sub}" if sub in ("uri", "kind") else "organisation"
     if name == "municipality" and form.owner_kind.data == "organisation":
         return "organisation"
-    return name if hasattr(form, name) else "-"
-
-
-FRIENDLY = {
-    "contact": _l("Bitte geben Sie eine Ansprechstelle an (zum Beispiel ein Amt oder Team)."),
-    "organisation": _l("Bitte geben Sie den Namen der Stelle an."),
-}
+    return name if name in form else None
 
 
 def message_for(problem: FieldProblem) -> str:
     """The parser's message, worded for the form where the import wording would confuse."""
-    if problem.field in FRIENDLY and "name" in problem.message:
-        return str(FRIENDLY[problem.field])
-    if problem.field == "municipality" and "organisation" in problem.message:
-        return str(_l("Bitte geben Sie an, wer die Lösung betreibt."))
+    friendly = FORM_MESSAGES.get((problem.field, problem.code))
+    if friendly is not None:
+        return str(friendly)
     match = re.match(r"links\[(\d+)\]", problem.field)
     return f"{_l('Zeile')} {match.group(1)}: {problem.message}" if match else problem.message
 
@@ -155,8 +160,8 @@ def add_problems(form: CaseForm, problems: list[FieldProblem]) -> None:
     for problem in problems:
         name = field_for(problem, form)
         message = message_for(problem)
-        if name == "-":
+        if name is None:
             form.form_errors.append(message)
         else:
-            field = getattr(form, name)
+            field = form[name]
             field.errors = [*field.errors, message]
