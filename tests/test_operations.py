@@ -27,12 +27,12 @@ def test_healthz_reports_database_and_index(client, app):
 
 
 def test_healthz_is_503_when_the_index_cannot_be_read(client, monkeypatch):
-    from kb.views.ops import views
+    from kb.services import health
 
     def broken():
         raise OSError("/geheim/pfad/index kaputt")
 
-    monkeypatch.setattr(views, "get_backend", broken)
+    monkeypatch.setattr(health, "get_backend", broken)
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.get_json()

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import CaseRevision, CaseStatus, ModerationState, RevisionState, Role, UseCase, User
-from kb.search.backend import get_backend
 from kb.search.engine import SearchQuery
 from kb.services.accounts.users import find_by_email
 from kb.services.cases import moderation, submissions
@@ -169,7 +168,7 @@ def test_submit_sends_to_moderation_and_keeps_it_private(app, client, author, mo
     with app.app_context():
         revision = db.session.scalar(select(CaseRevision).where(CaseRevision.case_id == case.id))
         assert revision.state is RevisionState.SUBMITTED and revision.data["title"] == COMPLETE["title"]
-        found = search_cases(db.session, get_backend(), _query("Bauantrag Statusverfolgung"))
+        found = search_cases(db.session, _query("Bauantrag Statusverfolgung"))
         assert case.slug not in [hit.case.slug for hit in found.hits]
     assert app.test_client().get(f"/cases/{case.slug}").status_code == 404
     assert any("Neu in der Moderation" in m.subject for m in mails(app))
@@ -249,7 +248,7 @@ def test_editing_a_published_case_is_reviewed_while_the_published_text_stays(app
     assert "Zahlungsfunktion" not in text(public.get(f"/cases/{slug}"))
     assert "Zahlungsfunktion" not in text(public.get(f"/api/v1/cases/{slug}"))
     with app.app_context():
-        found = search_cases(db.session, get_backend(), _query("Zahlungsfunktion"))
+        found = search_cases(db.session, _query("Zahlungsfunktion"))
         assert slug not in [hit.case.slug for hit in found.hits]
     author_view = text(client.get(f"/cases/{slug}"))
     assert "Eine Änderung wartet auf die Moderation" in author_view
@@ -259,7 +258,7 @@ def test_editing_a_published_case_is_reviewed_while_the_published_text_stays(app
     with app.app_context():
         case = db.session.scalar(select(UseCase).where(UseCase.slug == slug))
         moderation.decide(db.session, case, "publish", "", actor=_user(moderator))
-        found = search_cases(db.session, get_backend(), _query("Zahlungsfunktion"))
+        found = search_cases(db.session, _query("Zahlungsfunktion"))
         assert slug in [hit.case.slug for hit in found.hits]
     assert "Zahlungsfunktion" in text(public.get(f"/cases/{slug}"))
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from config import BASE_DIR
+from kb.search.backend import get_backend
 from kb.search.engine import SearchBackend
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,11 @@ def expected_revision() -> str | None:
     return ScriptDirectory.from_config(config).get_current_head()
 
 
-def check(session: Session, backend_factory) -> Health:
+def check(session: Session) -> Health:
     """Run every check; never raises (a failing check says so, without internals)."""
     health = Health()
     health.checks["database"] = _timed(lambda: _database(session))
-    health.checks["search"] = _timed(lambda: _search(backend_factory()))
+    health.checks["search"] = _timed(lambda: _search(get_backend()))
     return health
 
 

@@ -1,18 +1,21 @@
-"""Search the published catalogue: the backend ranks ids, the database supplies the cases."""
+"""Search the published catalogue: the backend ranks ids, the database supplies the cases.
+
+The search backend is this app's (``kb.search.backend``); callers hand over a :class:`SearchQuery`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from kb.models import Adoption, Land, ModerationState, Organisation, Topic, UseCase
+from kb.search.backend import get_searcher
+from kb.search.engine import SearchHit, SearchQuery, SearchResult
 from kb.services.catalog.listing import CaseFilters, resolve_filters
 
-if TYPE_CHECKING:
-    from kb.search.engine import SearchBackend, SearchHit, SearchQuery, SearchResult
+__all__ = ["CaseHit", "CaseSearchResult", "SearchQuery", "canonical_query", "search_cases", "suggest_cases"]
 
 
 @dataclass
@@ -50,9 +53,9 @@ def canonical_query(session: Session, query: SearchQuery) -> SearchQuery:
     )
 
 
-def search_cases(session: Session, backend: SearchBackend, query: SearchQuery) -> CaseSearchResult:
+def search_cases(session: Session, query: SearchQuery) -> CaseSearchResult:
     """Run the query and load the hits from the database in rank order."""
-    result = backend.search(query)
+    result = get_searcher().search(query)
     ids = [hit.id for hit in result.hits]
     cases = {
         c.id: c for c in session.scalars(select(UseCase).where(UseCase.id.in_(ids)).options(*_hit_options()))
@@ -61,14 +64,12 @@ def search_cases(session: Session, backend: SearchBackend, query: SearchQuery) -
     return CaseSearchResult(hits, result)
 
 
-def suggest_cases(session: Session, backend: SearchBackend, text: str, limit: int = 6) -> list[UseCase]:
+def suggest_cases(session: Session, text: str, limit: int = 6) -> list[UseCase]:
     """Return up to ``limit`` published cases for a partial query (type-ahead).
 
     Cases whose title contains every word of the text (those starting with it first, then the
     shortest titles), so "Mast" finds the Masterportal; without such a title the best full-text hits.
     """
-    from kb.search.engine import SearchQuery
-
     words = text.split()
     if not words:
         return []
@@ -79,7 +80,7 @@ def suggest_cases(session: Session, backend: SearchBackend, text: str, limit: in
                                     .limit(limit).options(joinedload(UseCase.owner, innerjoin=True))))
     if by_title:
         return by_title
-    return [hit.case for hit in search_cases(session, backend, SearchQuery(text=text, per_page=limit)).hits]
+    return [hit.case for hit in search_cases(session, SearchQuery(text=text, per_page=limit)).hits]
 
 
 def _hit_options():

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from kb.extensions import csrf, db
-from kb.search.backend import get_searcher
 from kb.services.catalog import feeds as opendata
 from kb.services.catalog import listing as catalog
 from kb.services.catalog import recommendations
@@ -79,7 +78,7 @@ def get_municipality(key: str):
 def search():
     """Ranked search with facets, highlights and a spelling suggestion."""
     query = canonical_query(db.session, search_query_from_args(10, MAX_PER_PAGE))
-    found = search_cases(db.session, get_searcher(), query)
+    found = search_cases(db.session, query)
     return jsonify({
         "query": query.text,
         "total": found.result.total,

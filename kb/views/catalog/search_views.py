@@ -6,9 +6,8 @@ from flask import current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kb.extensions import db
-from kb.search.backend import get_searcher
 from kb.services.catalog import listing as catalog
-from kb.services.catalog.search import canonical_query, search_cases, suggest_cases
+from kb.services.catalog.search import SearchQuery, canonical_query, search_cases, suggest_cases
 from kb.views.catalog.blueprint import bp
 from kb.web.query_params import ParamError, search_query_from_args
 
@@ -22,7 +21,7 @@ def search():
         return _error(str(exc))
     except catalog.FilterError as exc:
         return _error(_("Unbekannter Filterwert %(name)s = „%(value)s“.", name=exc.name, value=exc.value))
-    found = search_cases(db.session, get_searcher(), query)
+    found = search_cases(db.session, query)
     result = found.result
     page = catalog.Page(found.hits, result.total, query.page, query.per_page)
     filters = catalog.CaseFilters(list(query.topics), list(query.states), list(query.statuses))
@@ -36,7 +35,7 @@ def search_suggest():
     text = " ".join((request.args.get("q") or "").split())[:200]
     if sum(char.isalnum() for char in text) < 2:
         return jsonify(query=text, results=[])
-    cases = suggest_cases(db.session, get_searcher(), text)
+    cases = suggest_cases(db.session, text)
     return jsonify(query=text, results=[
         {"title": case.title, "url": url_for("catalog.case_detail", slug=case.slug), "municipality": case.owner.name}
         for case in cases
@@ -44,8 +43,6 @@ def search_suggest():
 
 
 def _error(message: str):
-    from kb.search.engine import SearchQuery
-
     empty = catalog.Page([], 0, 1, current_app.config["KB_PER_PAGE"])
     return render_template("catalog/search.html", query=SearchQuery(), page=empty,
                            facets={"topic": {}, "state": {}, "status": {}}, filters=catalog.CaseFilters(),

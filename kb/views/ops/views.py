@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import jsonify
 
 from kb.extensions import db
-from kb.search.backend import get_backend
 from kb.services import health
 from kb.views.ops.blueprint import bp
 
@@ -13,7 +12,7 @@ from kb.views.ops.blueprint import bp
 @bp.get("/healthz")
 def healthz():
     """Database reachable and migrated, search index readable (no secrets, no personal data)."""
-    result = health.check(db.session, get_backend)
+    result = health.check(db.session)
     response = jsonify(result.as_dict())
     response.status_code = 200 if result.ok else 503
     response.headers["Cache-Control"] = "no-store"
