@@ -19,8 +19,8 @@ from whoosh import index, writing
 
 from kb.search.engine import german
 from kb.search.engine.base import IndexBusyError, SearchDocument
-from kb.search.engine.whoosh.bulk import _analysed, _BulkWriter
-from kb.search.engine.whoosh.codec import _column, make_codec
+from kb.search.engine.whoosh.bulk import _analysed
+from kb.search.engine.whoosh.codec import _BulkWriter, _column, make_codec
 from kb.search.engine.whoosh.schema import _doc_fields, make_schema
 from kb.search.engine.whoosh.scoring import Scoring
 from kb.search.engine.whoosh.view import IndexViews, _Segment, _View

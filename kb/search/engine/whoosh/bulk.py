@@ -1,4 +1,5 @@
-"""Bulk writing: documents analysed in worker processes, one segment inverted in memory."""
+"""Bulk writing: documents analysed in worker processes, their postings inverted in memory
+(written as one segment by ``codec._BulkWriter``)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice, repeat
 
 import numpy as np
-from whoosh import writing
 
 from kb.search.engine.base import SearchDocument
-from kb.search.engine.whoosh.schema import ListTokenizer, PackedImpacts, _doc_fields
+from kb.search.engine.whoosh.schema import _doc_fields
 
 
 class _Postings:
@@ -49,82 +49,6 @@ class _Postings:
             tid = self.vocab[term]
             start, end = (int(ends[tid - 1]) if tid else 0), int(ends[tid])
             yield term, array("I", docs[start:end].tobytes()), array("f", weights[start:end].tobytes())
-
-
-class _BulkWriter(writing.SegmentWriter):
-    """Segment writer for ``rebuild`` and bulk ``index``: keeps the postings of
-    the new segment in memory (flat term-id/doc/weight arrays, inverted with
-    numpy at commit) instead of whoosh's sorting pool, several times faster
-    for bulk loads.  Only ever writes a new segment: commit with
-    ``mergetype=writing.CLEAR`` (rebuild) or ``merge=False`` (append); a merge
-    would route the old segments' postings through the pool, which this
-    writer does not flush."""
-
-    def __init__(self, ix, **kwargs) -> None:
-        super().__init__(ix, **kwargs)
-        self._mem: dict[str, _Postings] = {}
-
-    def add_document(self, **fields_) -> None:
-        self._check_state()
-        perdoc = self.perdocwriter
-        schema = self.schema
-        docnum = self.docnum
-        perdoc.start_doc(docnum)
-        try:
-            for fieldname in sorted(fields_):
-                value = fields_[fieldname]
-                if value is None:
-                    continue
-                field_ = schema[fieldname]
-                length = 0
-                if field_.indexed:
-                    postings = self._mem.get(fieldname)
-                    if postings is None:
-                        postings = self._mem[fieldname] = _Postings()
-                    if isinstance(value, PackedImpacts):  # fast path: analysed by a worker
-                        length = postings.add(docnum, value.terms(), value[1])
-                    elif isinstance(value, dict):  # {term: impact}
-                        length = postings.add(docnum, list(value), value.values())
-                    elif isinstance(value, list) and isinstance(field_.analyzer, ListTokenizer):
-                        items = list(dict.fromkeys(x for x in value if x))
-                        length = postings.add(docnum, items, repeat(1.0, len(items)))
-                    else:
-                        items = [(t.decode("utf-8"), w) for t, _f, w, _v in field_.index(value)]
-                        length = postings.add(docnum, [t for t, _w in items], [w for _t, w in items])
-                perdoc.add_field(fieldname, field_, value if field_.stored else None, length)
-                column = field_.column_type
-                if column:
-                    perdoc.add_column_value(fieldname, column, field_.to_column_value(value))
-        except Exception:
-            perdoc.cancel_doc()
-            raise
-        perdoc.finish_doc()
-        self._added = True
-        self.docnum += 1
-
-    def _flush_segment(self) -> None:
-        self.perdocwriter.close()
-        fw = self.fieldwriter
-        for fieldname in sorted(self._mem):
-            fw.start_field(fieldname, self.schema[fieldname])
-            pw = fw._postwriter
-            limit = pw._blocklimit
-            for term, ids, ws in self._mem[fieldname].by_term():
-                fw.start_term(term.encode("utf-8"))
-                n = len(ids)
-                for start in range(0, n, limit):
-                    chunk_ws = ws[start : start + limit]
-                    pw._ids = ids[start : start + limit]
-                    pw._weights = chunk_ws
-                    pw._values = []
-                    pw._maxweight = max(chunk_ws)
-                    pw._minlength = pw._maxlength = 1
-                    if start + limit < n:
-                        pw._write_block()  # starts a new block itself
-                fw.finish_term()
-            fw.finish_field()
-        self._mem.clear()
-        fw.close()
 
 
 def _analysed(
