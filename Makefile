@@ -43,7 +43,8 @@ setup: $(VENV)/.runtime-installed translations
 run: setup
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-## The whole suite, in two passes (together under 15 minutes on 2 cores):
+## The layer contract (import-linter, pyproject.toml), then the whole suite in two passes (together under
+## 15 minutes on 2 cores):
 ##  1. SQLite + Whoosh: every test except those marked `postgres_pass` – including the browser
 ##     tests and the long, database-independent tests marked `slow` (authorisation matrix,
 ##     schemathesis, the SQLite index-sync scenarios), which run only here.
@@ -58,6 +59,7 @@ PYTEST_POSTGRES := -m "not browser and not slow"
 
 test: $(VENV)/.dev-installed translations
 	scripts/ensure_system_packages.sh
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_SQLITE)
 	KB_SEARCH_BACKEND=postgres scripts/with_postgres.sh $(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_POSTGRES)
 
@@ -72,6 +74,7 @@ test-fast: $(VENV)/.dev-installed translations
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/search_speed.py
