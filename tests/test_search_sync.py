@@ -67,6 +67,32 @@ def test_unpublished_edited_and_deleted_cases_leave_or_change_the_index(client, 
     assert check(runner).exit_code == 0 and queued(app) == 0
 
 
+def test_drafts_leave_the_index_alone_and_publishing_writes_it(client, app, make_user, login, monkeypatch):
+    """Saving, editing and submitting a draft writes nothing to the index; publishing does."""
+    writes = []
+    cls = backend_class(app)
+    for name in ("index", "remove"):
+        def spy(self, items, _original=getattr(cls, name), _name=name):
+            items = list(items)
+            writes.append((_name, [getattr(item, "slug", item) for item in items]))
+            return _original(self, items)
+        monkeypatch.setattr(cls, name, spy)
+    _id, email, password = make_user("contributor", municipality="08421000")
+    login(email, password)
+    draft = {"action": "save", "title": "Nur ein Entwurf", "owner_kind": "municipality", "municipality": "Ulm"}
+    assert client.post("/cases/new", data=draft).status_code == 303
+    edited = draft | {"summary": "Kurz gesagt.", "description": "Lang gesagt.", "topics": ["Bürgerservice"],
+                      "status": "pilot"}
+    assert client.post("/cases/nur-ein-entwurf/edit", data=edited).status_code == 303
+    assert client.post("/cases/nur-ein-entwurf/submit").status_code == 303
+    assert writes == [] and queued(app) == 0
+    with app.app_context():
+        case = db.session.scalar(select(UseCase).where(UseCase.slug == "nur-ein-entwurf"))
+        case.moderation, case.published_at = ModerationState.PUBLISHED, case.updated_at
+        db.session.commit()
+    assert writes == [("index", ["nur-ein-entwurf"])]
+
+
 def test_topic_change_alone_updates_the_index_and_its_version(client, app, runner):
     with app.app_context():
         case = db.session.scalar(select(UseCase).where(UseCase.slug == SLUG))

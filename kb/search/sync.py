@@ -105,9 +105,28 @@ def _touched_case_ids(session: Session) -> set[int]:
     return {i for i in ids if isinstance(i, int)}
 
 
+def _ever_published(session: Session, ids: set[int]) -> set[int]:
+    """The cases among ``ids`` that are or were published: only those can be in the index.
+
+    A case gets ``published_at`` when it is first published and keeps it; a deleted case is judged
+    by what the session last knew of it.
+    """
+    gone = {obj.id for obj in session.deleted if isinstance(obj, UseCase)
+            and inspect(obj).attrs.published_at.loaded_value is not None}  # unloaded: NO_VALUE, kept
+    rest = sorted(ids - gone)
+    found = set()
+    for start in range(0, len(rest), 500):
+        found.update(session.connection().scalars(
+            select(UseCase.id).where(UseCase.id.in_(rest[start : start + 500]), UseCase.published_at.is_not(None))))
+    return found | (gone & ids)
+
+
 def queue_changes(session: Session, _flush_context) -> None:
-    """Queue the touched cases in ``search_outbox``, in the flushing transaction."""
-    queue_cases(session, _touched_case_ids(session))
+    """Queue the touched cases that are or were published in ``search_outbox``, in the flushing
+    transaction (drafts never reach the index, so saving one leaves the index alone)."""
+    touched = _touched_case_ids(session)
+    if touched:
+        queue_cases(session, _ever_published(session, touched))
 
 
 def forget_changes(session: Session, previous_transaction) -> None:
@@ -236,8 +255,11 @@ def write_cases(session: Session, backend: SearchBackend, case_ids: Iterable[int
     wanted = set(case_ids)
     found: set[int] = set()
     backend.index(iter_documents(session, wanted, found))
-    if wanted - found:
-        backend.remove(wanted - found)
+    gone = wanted - found
+    if gone:  # never-published cases were never indexed: nothing to remove
+        gone -= set(session.scalars(select(UseCase.id).where(UseCase.id.in_(gone), UseCase.published_at.is_(None))))
+    if gone:
+        backend.remove(gone)
     return len(wanted)
 
 
