@@ -20,11 +20,7 @@
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import logging
-import os
-import time
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -40,6 +36,7 @@ from kb.extensions import db
 from kb.models import Adoption, Organisation, SearchOutbox, Topic, UseCase, case_topic
 from kb.models.base import utcnow
 from kb.search.backend import get_backend, get_searcher
+from kb.search.engine.locking import file_lock, poll
 
 if TYPE_CHECKING:
     from kb.search.engine import SearchBackend
@@ -181,43 +178,8 @@ def sync_lock(app: Flask, wait: float = 0.0) -> Iterator[bool]:
         with _advisory_lock(wait) as held:
             yield held
     else:
-        with _file_lock(Path(app.config["KB_DATA_DIR"]) / LOCK_FILE, wait) as held:
+        with file_lock(Path(app.config["KB_DATA_DIR"]) / LOCK_FILE, wait) as held:
             yield held
-
-
-def _poll(try_once, wait: float) -> bool:
-    deadline = time.monotonic() + wait
-    delay = 0.005
-    while not try_once():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
-    return True
-
-
-@contextmanager
-def _file_lock(path: Path, wait: float) -> Iterator[bool]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-
-    def try_once() -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise
-            return False
-
-    try:
-        held = _poll(try_once, wait)
-        try:
-            yield held
-        finally:
-            if held:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
 
 
 @contextmanager
@@ -228,7 +190,7 @@ def _advisory_lock(wait: float) -> Iterator[bool]:
             connection.commit()
             return held
 
-        held = _poll(try_once, wait)
+        held = poll(try_once, wait)
         try:
             yield held
         finally:

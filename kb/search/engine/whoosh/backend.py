@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import logging
 import multiprocessing as mp
 import os
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import chain, islice
@@ -19,6 +16,7 @@ from whoosh import index, writing
 
 from kb.search.engine import german
 from kb.search.engine.base import IndexBusyError, SearchDocument
+from kb.search.engine.locking import file_lock
 from kb.search.engine.whoosh.bulk import _analysed
 from kb.search.engine.whoosh.codec import _BulkWriter, _column, make_codec
 from kb.search.engine.whoosh.schema import _doc_fields, make_schema
@@ -89,29 +87,10 @@ class WhooshBackend(IndexViews, Scoring):
     @contextmanager
     def _write_lock(self, timeout: float | None = None) -> Iterator[None]:
         timeout = self.lock_timeout if timeout is None else timeout
-        path = self.index_dir / LOCK_NAME
-        with self._write_thread_lock:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                deadline = time.monotonic() + timeout
-                delay = 0.005
-                while True:
-                    try:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except OSError as exc:
-                        if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                            raise
-                        if time.monotonic() >= deadline:
-                            raise IndexBusyError(f"search index {self.index_dir} is locked by another writer") from exc
-                        time.sleep(delay)
-                        delay = min(delay * 2, 0.2)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-            finally:
-                os.close(fd)
+        with self._write_thread_lock, file_lock(self.index_dir / LOCK_NAME, timeout) as held:
+            if not held:
+                raise IndexBusyError(f"search index {self.index_dir} is locked by another writer")
+            yield
 
     def _writer(self, **kwargs) -> writing.SegmentWriter:
         # our fcntl lock serialises writers, whoosh's own lock is free or
