@@ -23,6 +23,7 @@ class BaseConfig:
     WTF_CSRF_TIME_LIMIT = None
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "kb" / "translations")
     KB_LANGUAGES = ("de", "en")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

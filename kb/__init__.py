@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from config import BASE_DIR, build_config
+from config import BASE_DIR, build_config, check_base_url
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -22,6 +22,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(build_config())
     if test_config:
         app.config.from_mapping(test_config)
+    if app.config.get("KB_BASE_URL"):
+        app.config["KB_BASE_URL"] = check_base_url(app.config["KB_BASE_URL"])
     prepare_instance(app)
     register_extensions(app)
     register_subsystems(app)

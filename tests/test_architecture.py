@@ -77,3 +77,15 @@ def test_only_the_codec_touches_whoosh_private_names():
     outside = {str(p.relative_to(ROOT)): _foreign_private_names(p) for p in sorted(ENGINE.rglob("*.py")) if p != CODEC}
     assert {path: names for path, names in outside.items() if names} == {}
     assert len(_foreign_private_names(CODEC)) > 10  # the rule sees what the codec does
+
+
+def test_only_the_app_factory_imports_config():
+    """config.py builds the settings once; everything else reads ``current_app.config``."""
+    importers = []
+    for path in sorted((ROOT / "kb").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            if "config" in names:
+                importers.append(str(path.relative_to(ROOT)))
+    assert importers == ["kb/__init__.py"]

@@ -18,7 +18,8 @@ def test_healthz_reports_database_and_index(client, app):
     assert body["checks"]["database"]["status"] == "ok"
     from kb.services.health import expected_revision
 
-    assert body["checks"]["database"]["revision"] == expected_revision()
+    with app.app_context():
+        assert body["checks"]["database"]["revision"] == expected_revision()
     assert body["checks"]["search"]["documents"] == 41
     assert body["checks"]["search"]["backend"] == app.config["KB_SEARCH_BACKEND"]
     text = response.get_data(as_text=True)

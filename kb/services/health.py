@@ -6,12 +6,11 @@ import logging
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from config import BASE_DIR
 from kb.search.backend import get_backend
 from kb.search.engine import SearchBackend
 
@@ -32,14 +31,18 @@ class Health:
         return {"status": "ok" if self.ok else "error", "checks": self.checks}
 
 
-@lru_cache(maxsize=1)
 def expected_revision() -> str | None:
     """The newest migration of this code base (read once per process)."""
+    return _head_revision(current_app.extensions["migrate"].directory)
+
+
+@lru_cache(maxsize=4)
+def _head_revision(migrations: str) -> str | None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     config = Config()
-    config.set_main_option("script_location", str(Path(BASE_DIR) / "migrations"))
+    config.set_main_option("script_location", str(migrations))
     return ScriptDirectory.from_config(config).get_current_head()
 
 

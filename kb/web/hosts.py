@@ -17,8 +17,6 @@ from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import SecurityError
 
-from config import check_base_url
-
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 HEALTH_PATHS = ("/healthz",)
 MESSAGE = _l("Diese Installation ist nur unter ihrer öffentlichen Adresse erreichbar; "
@@ -33,7 +31,6 @@ def init_app(app: Flask) -> None:
             "Adresse gesetzt sein, z. B. KB_BASE_URL=https://praxisatlas.example.de: Links in E-Mails, Feeds, "
             "Exporten und der API-Beschreibung werden daraus gebaut, und nur Anfragen an diesen Host werden "
             "angenommen.")
-    app.config["KB_BASE_URL"] = check_base_url(base_url)
     if app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     app.wsgi_app = HealthCheckHost(app.wsgi_app, urlsplit(app.config["KB_BASE_URL"]).netloc)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, session
 
-from config import BASE_DIR
 from kb.extensions import babel
 
 LANG_SESSION_KEY = "lang"
@@ -22,5 +21,5 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(BASE_DIR / "kb" / "translations"))
+    """Bind Flask-Babel (the catalogues: ``BABEL_TRANSLATION_DIRECTORIES`` of config.py)."""
     babel.init_app(app, locale_selector=select_locale)
