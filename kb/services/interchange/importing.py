@@ -20,12 +20,13 @@ from kb.services.cases import bulk as case_bulk
 from kb.services.cases import writer as case_writer
 from kb.services.cases.record import CaseRecord, RecordParser
 from kb.services.interchange import structured_input
+from kb.services.interchange.problems import ImportProblem, ImportRejected
+from kb.services.interchange.publiccode import reader as publiccode
 from kb.services.interchange.structured_input import StructureError
 from kb.services.registry import organisations
 from kb.services.registry.gazetteer import get_resolver
 from kb.services.unit_of_work import retrying
 
-MAX_PROBLEMS_SHOWN = 50
 #: new cases are inserted in chunks of this many (bounded memory, a moving progress bar)
 BULK_CHUNK = 5000
 #: the largest import file accepted unless KB_IMPORT_MAX_BYTES says otherwise
@@ -39,30 +40,6 @@ class SourceRecord:
     path: str
     line: int
     data: Any
-
-
-@dataclass
-class ImportProblem:
-    """A problem that names file, line and field."""
-
-    path: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}, Zeile {self.line}" if self.line else self.path
-        if self.field and self.field != "-":
-            where += f", Feld „{self.field}“"
-        return f"{where}: {self.message}"
-
-
-class ImportRejected(Exception):
-    """The import was refused; nothing has been written."""
-
-    def __init__(self, problems: list[ImportProblem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN]))
-        self.problems = problems
 
 
 @dataclass
@@ -88,8 +65,6 @@ def read_source(path: Path) -> list[SourceRecord]:
     text = _read_text(path, name)
     suffix = path.suffix.lower()
     if path.name.endswith((".yml", ".yaml")):
-        from kb.services.interchange.publiccode import reader as publiccode
-
         return [SourceRecord(name, line, data) for line, data in publiccode.read_records(name, text)]
     if suffix == ".jsonl":
         return _read_jsonl(name, text)

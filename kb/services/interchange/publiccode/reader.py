@@ -17,7 +17,7 @@ from typing import Any
 from flask import has_app_context
 from flask_babel import gettext as _
 
-from kb.services.interchange.importing import ImportProblem, ImportRejected
+from kb.services.interchange.problems import ImportProblem, ImportRejected
 from kb.services.interchange.publiccode.export import case_document, dump, write_directory, write_documents
 from kb.services.interchange.publiccode.schema import ParsedFile, SpecError, check_mandatory, load
 from kb.services.interchange.publiccode.vocabulary import STATUS_FROM_DEVELOPMENT, organisation_kind, topics_for
