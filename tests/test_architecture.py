@@ -1,10 +1,13 @@
 """The rules of the house: the layer contract (import-linter, pyproject.toml) holds and catches a
-shortcut, and only the whoosh codec module touches whoosh's private names."""
+shortcut; only the whoosh codec touches whoosh's private names; only the app factory imports
+config.py; templates include only what exists; template helpers are registered in one place per
+blueprint."""
 
 from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,3 +92,20 @@ def test_only_the_app_factory_imports_config():
             if "config" in names:
                 importers.append(str(path.relative_to(ROOT)))
     assert importers == ["kb/__init__.py"]
+
+
+def test_templates_include_what_exists_and_helpers_are_registered_in_one_place_per_blueprint():
+    templates = ROOT / "templates"
+    named = set()
+    for path in templates.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "ignore missing" not in text, path  # a renamed fragment would vanish silently
+        named |= set(re.findall(r'{%-?\s*(?:include|extends|import|from)\s+"([^"]+)"', text))
+    assert named and {name for name in named if not (templates / name).is_file()} == set()
+    registering = re.compile(r"app_template_(?:filter|global|test)|app_context_processor"
+                             r"|jinja_env\.(?:globals|filters)")
+    places = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "kb").rglob("*.py")
+                    if registering.search(p.read_text(encoding="utf-8")))
+    assert places == ["kb/views/adoption/template_helpers.py", "kb/views/auth/template_helpers.py",
+                      "kb/views/catalog/template_helpers.py", "kb/views/moderation/template_helpers.py",
+                      "kb/views/submission/template_helpers.py", "kb/web/templating.py"]

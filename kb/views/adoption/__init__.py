@@ -1,6 +1,6 @@
 """Re-use of cases: declaring, confirming, withdrawing, experience reports, moderation."""
 
-from kb.views.adoption import panel, views
+from kb.views.adoption import template_helpers, views
 from kb.views.adoption.blueprint import bp
 
-__all__ = ["bp", "panel", "views"]
+__all__ = ["bp", "template_helpers", "views"]

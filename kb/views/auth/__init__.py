@@ -1,6 +1,6 @@
 """Accounts: login, logout, registration, confirmation, passwords."""
 
-from kb.views.auth import password_views, views
+from kb.views.auth import password_views, template_helpers, views
 from kb.views.auth.blueprint import bp
 
-__all__ = ["bp", "password_views", "views"]
+__all__ = ["bp", "password_views", "template_helpers", "views"]

@@ -9,12 +9,7 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 
 from kb.extensions import db, login_manager
-from kb.models import Role, User
-
-
-def has_role(user, role: str) -> bool:
-    """Template helper: is ``user`` signed in with at least ``role``?"""
-    return bool(getattr(user, "is_authenticated", False)) and user.has_role(Role(role))
+from kb.models import User
 
 
 def load_user(session_id: str) -> User | None:
@@ -46,4 +41,3 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager._session_identifier_generator = client_identifier
     login_manager.user_loader(load_user)
-    app.jinja_env.globals["has_role"] = has_role

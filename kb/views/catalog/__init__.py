@@ -1,6 +1,6 @@
 """The public catalogue: start page, browsing, search, cases, municipalities, info pages."""
 
-from kb.views.catalog import pages, region_views, search_views, statistics_views, views
+from kb.views.catalog import pages, region_views, search_views, statistics_views, template_helpers, views
 from kb.views.catalog.blueprint import bp
 
-__all__ = ["bp", "pages", "region_views", "search_views", "statistics_views", "views"]
+__all__ = ["bp", "pages", "region_views", "search_views", "statistics_views", "template_helpers", "views"]

@@ -40,9 +40,3 @@ def land(ident: str):
     profile = regions.land_profile(db.session, found)
     return render_template("catalog/region.html", profile=profile, points=geo.region_points(profile),
                            land_slug=slug)
-
-
-@bp.app_template_filter("land_slug")
-def land_slug_filter(name: str) -> str:
-    """``{{ land.name|land_slug }}`` for links to /laender/<slug>."""
-    return regions.land_slug(name)

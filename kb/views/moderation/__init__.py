@@ -1,6 +1,6 @@
 """Moderation: the queue, decisions, revision history and diffs, held adoption proposals."""
 
-from kb.views.moderation import history_views, proposal_views, views
+from kb.views.moderation import history_views, proposal_views, template_helpers, views
 from kb.views.moderation.blueprint import bp
 
-__all__ = ["bp", "history_views", "proposal_views", "views"]
+__all__ = ["bp", "history_views", "proposal_views", "template_helpers", "views"]

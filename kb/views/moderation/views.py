@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from kb.extensions import db
 from kb.models import Role, UseCase
-from kb.models.base import utcnow
 from kb.services.adoptions import listed_adopters
 from kb.services.adoptions import proposals as adoption_proposals
 from kb.services.cases import moderation, revisions
@@ -72,16 +70,3 @@ def decide(slug: str):
         flash(_("„%(title)s“ ist zurückgewiesen; die Begründung geht an die Autorin oder den Autor.",
                 title=case.title), "success")
     return redirect(url_for("moderation.queue"), 303)
-
-
-@bp.app_template_filter("since")
-def since(moment) -> str:
-    """"seit 3 Tagen" / "seit 5 Stunden" / "seit wenigen Minuten"."""
-    if moment is None:
-        return ""
-    seconds = max(0, int((utcnow() - moment).total_seconds()))
-    if seconds < 3600:
-        return _("seit wenigen Minuten")
-    if seconds < 86400:
-        return ngettext("seit %(num)d Stunde", "seit %(num)d Stunden", seconds // 3600)
-    return ngettext("seit %(num)d Tag", "seit %(num)d Tagen", seconds // 86400)

@@ -1,6 +1,6 @@
 """Submitting and editing case studies, "Meine Beiträge", municipality type-ahead."""
 
-from kb.views.submission import places_views, views
+from kb.views.submission import places_views, template_helpers, views
 from kb.views.submission.blueprint import bp
 
-__all__ = ["bp", "places_views", "views"]
+__all__ = ["bp", "places_views", "template_helpers", "views"]
