@@ -149,7 +149,9 @@ def test_remind_adopters_mails_once_per_30_days(app, runner, make_user):
         mails = [message_from_bytes(p.read_bytes()) for p in outbox_messages()]
         assert [m["To"] for m in mails] == [fresh_email]
         body = mails[0].get_payload(decode=True).decode()
-        assert "/cases/dresden-open-data-portal" in body and "bestätigen" in body
+        assert "/cases/dresden-open-data-portal#nachnutzung-erklaeren" in body and "bestätigen" in body
+        assert "dass Ulm die folgenden Lösungen nachnutzt" in body
+        assert body.rstrip().endswith("Ihr Team des Praxisatlas")
         assert db.session.get(Adoption, adoption_id).reminded_at is not None
 
     again = runner.invoke(args=["remind-adopters"])

@@ -1,7 +1,9 @@
-"""The mails the site sends: account links, moderation queue and decisions.
+"""The mails the site sends: account links, the moderation queue and its decisions (cases and adoption
+proposals), adoption reminders.
 
 Mail goes out after the change is committed; a failing mail server is logged and does not
-undo the change.
+undo the change. Longer mails are text templates (templates/mail/*.txt); links come from
+``KB_BASE_URL`` (kb.services.links).
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, render_template
 from flask_babel import gettext as _
 
-from kb.models import AdoptionProposal, ProposalState, UseCase, User, labels
+from kb.models import Adoption, AdoptionProposal, ProposalState, UseCase, User, labels
 from kb.services.links import external_url
 from kb.services.mail import send_mail
 
@@ -131,3 +133,17 @@ def proposal_decision(proposal: AdoptionProposal, author: User) -> None:
         body = _("Guten Tag,\n\ndie Moderation hat Ihren Vorschlag (%(kind)s) für %(org)s zu „%(title)s“ "
                  "nicht übernommen. Begründung:\n\n%(reason)s\n\n%(link)s\n\n", reason=proposal.reason or "", **names)
     _send(author.email, subject, body + _footer())
+
+
+def adoption_reminder(user: User, adoptions: list[Adoption]) -> None:
+    """Ask the declaring account to confirm its adoptions; a failing mail server raises OSError
+    (the reminder run counts it and asks again next time)."""
+    if len(adoptions) == 1:
+        subject = _("Nutzen Sie „%(title)s“ noch? Bitte bestätigen", title=adoptions[0].case.title)
+    else:
+        subject = _("Bitte bestätigen Sie %(n)d Nachnutzungen im Praxisatlas", n=len(adoptions))
+    cases = [(a.case.title, external_url("catalog.case_detail", slug=a.case.slug, _anchor="nachnutzung-erklaeren"))
+             for a in adoptions]
+    body = render_template("mail/adoption_reminder.txt", site=_site(), organisation=adoptions[0].organisation.name,
+                           cases=cases)
+    send_mail(user.email, subject, body.rstrip("\n"))

@@ -8,15 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.models import Adoption, AdoptionStatus, ModerationState, UseCase, User
 from kb.models.base import utcnow
+from kb.services import notifications
 from kb.services.adoptions.declarations import STALE_AFTER
-from kb.services.links import external_url
-from kb.services.mail import send_mail
 
 REMIND_AGAIN_AFTER = timedelta(days=30)
 
@@ -63,7 +61,7 @@ def send_reminders(session: Session, *, now: datetime | None = None,
     for adoptions in by_user.values():
         user = adoptions[0].declared_by
         try:
-            send_mail(user.email, reminder_subject(adoptions), reminder_body(adoptions))
+            notifications.adoption_reminder(user, adoptions)
         except OSError:
             current_app.logger.exception("Erinnerung an %s konnte nicht gesendet werden", user.email)
             report.failed += 1
@@ -76,37 +74,3 @@ def send_reminders(session: Session, *, now: datetime | None = None,
         if progress:
             progress(len(adoptions))
     return report
-
-
-def reminder_subject(adoptions: list[Adoption]) -> str:
-    if len(adoptions) == 1:
-        return _("Nutzen Sie „%(title)s“ noch? Bitte bestätigen", title=adoptions[0].case.title)
-    return _("Bitte bestätigen Sie %(n)d Nachnutzungen im Praxisatlas", n=len(adoptions))
-
-
-def reminder_body(adoptions: list[Adoption]) -> str:
-    """The plain-text mail: why, which cases, where to confirm or change."""
-    site = current_app.config.get("KB_SITE_NAME", "Praxisatlas")
-    lines = [
-        _("Guten Tag,"),
-        "",
-        _("vor mehr als einem Jahr haben Sie im %(site)s angegeben, dass %(org)s die folgenden Lösungen "
-          "nachnutzt. Damit andere Kommunen sich auf die Angaben verlassen können, bitten wir Sie, "
-          "sie einmal im Jahr zu bestätigen oder zu ändern:", site=site, org=adoptions[0].organisation.name),
-        "",
-    ]
-    for adoption in adoptions:
-        lines.append(f"- {adoption.case.title}")
-        lines.append("  " + external_url("catalog.case_detail", slug=adoption.case.slug,
-                                         _anchor="nachnutzung-erklaeren"))
-    lines += [
-        "",
-        _("Auf der Seite der Lösung können Sie mit „Bestätigen“ angeben, dass die Angabe noch stimmt, den Stand "
-          "ändern oder die Angabe zurückziehen. Ohne Bestätigung wird die Angabe als veraltet gekennzeichnet."),
-        "",
-        _("Sie erhalten diese Nachricht, weil Sie die Nachnutzung mit Ihrem Konto angegeben haben."),
-        "",
-        _("Mit freundlichen Grüßen"),
-        _("Ihr Team des %(site)s", site=site),
-    ]
-    return "\n".join(lines)
