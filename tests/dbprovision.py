@@ -24,6 +24,11 @@ SERVER_URL = os.environ.get("KB_TEST_DATABASE_URL")
 TEMPLATE_NAME = f"kb_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 
 
+def drop_tables(connection, tables) -> None:
+    """Drop the tables of a PostgreSQL search backend (``backend.tables``) made for one test."""
+    connection.execute(tables.sql("DROP TABLE IF EXISTS {doc}, {term}"))
+
+
 class SharedTemplateCache(BytecodeCache):
     """Compiled Jinja templates kept in memory for every app of the test process.
 

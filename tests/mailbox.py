@@ -6,8 +6,15 @@ import re
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 
-from kb.services.mail import outbox_messages
+from flask import current_app
+
+
+def outbox_messages() -> list[Path]:
+    """The outbox files of the current app, oldest first."""
+    outbox = Path(current_app.config["KB_DATA_DIR"]) / "outbox"
+    return sorted(outbox.glob("*.eml")) if outbox.exists() else []
 
 
 @dataclass

@@ -10,9 +10,9 @@ from kb.extensions import db
 from kb.models import Adoption, UseCase
 from kb.models.base import utcnow
 from kb.services.adoptions import declarations as adoptions
-from kb.services.mail import outbox_messages
 from kb.services.registry import organisations
 from kb.views.catalog.svg_charts import Series, bar_chart
+from tests.mailbox import outbox_messages
 
 MAERKER = "brandenburg-maerker-maengelmelder"
 

@@ -8,8 +8,7 @@ from sqlalchemy import event
 
 from kb.extensions import db
 from kb.services.accounts import tokens
-from kb.services.mail import outbox_messages
-from tests.mailbox import mails
+from tests.mailbox import mails, outbox_messages
 
 REAL_MAKE_TOKEN = tokens.make_token
 

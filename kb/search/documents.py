@@ -194,14 +194,6 @@ def iter_documents(session: Session, ids: Iterable[int], found: set[int] | None 
         yield from docs
 
 
-def documents_for(session: Session, ids: Iterable[int]) -> tuple[list[SearchDocument], set[int]]:
-    """Return documents for the published cases among ``ids`` and the ids to remove."""
-    wanted = set(ids)
-    found: set[int] = set()
-    docs = list(iter_documents(session, wanted, found))
-    return docs, wanted - found
-
-
 def all_documents(session: Session, batch: int = 500) -> Iterator[SearchDocument]:
     """Yield a document for every published case."""
     ids = list(session.scalars(

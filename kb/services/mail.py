@@ -53,9 +53,3 @@ def _send_smtp(message: EmailMessage) -> None:
         if config.get("KB_MAIL_USERNAME"):
             smtp.login(config["KB_MAIL_USERNAME"], config["KB_MAIL_PASSWORD"] or "")
         smtp.send_message(message)
-
-
-def outbox_messages() -> list[Path]:
-    """Return the outbox files, oldest first (used by tests and operators)."""
-    outbox = Path(current_app.config["KB_DATA_DIR"]) / "outbox"
-    return sorted(outbox.glob("*.eml")) if outbox.exists() else []

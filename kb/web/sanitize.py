@@ -68,8 +68,3 @@ _MARK_TAG = re.compile(r"</?mark>")
 def _balanced_marks(snippet: str) -> bool:
     tags = _MARK_TAG.findall(snippet)
     return tags == ["<mark>", "</mark>"] * (len(tags) // 2)
-
-
-def strip_tags(html: str) -> str:
-    """Return plain text (all tags removed, entities kept escaped)."""
-    return bleach.clean(html or "", tags=set(), strip=True)

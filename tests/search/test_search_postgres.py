@@ -11,7 +11,7 @@ import pytest
 from search_fixtures import CORPUS, make_doc
 
 from kb.search.engine import IndexBusyError, SearchQuery, create_backend
-from kb.search.engine.postgres.schema import drop_tables
+from tests.dbprovision import drop_tables
 
 DATABASE_URL = os.environ.get("KB_TEST_DATABASE_URL")
 pytestmark = pytest.mark.skipif(not DATABASE_URL, reason="KB_TEST_DATABASE_URL fehlt (make test setzt sie "

@@ -225,7 +225,7 @@ class PostgresEngine(_BackendEngine):
     name = "postgres"
 
     def __init__(self, corpus: list[dict], database_url: str | None = None) -> None:
-        from kb.search.engine.postgres.schema import drop_tables
+        from tests.dbprovision import drop_tables
 
         url = database_url or os.environ.get("KB_TEST_DATABASE_URL")
         if not url:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -147,9 +146,3 @@ def write_csv(cases: Iterator[UseCase], out: TextIO) -> int:
         writer.writerow(csv_row(case))
         count += 1
     return count
-
-
-def to_string(writer, cases: Iterator[UseCase]) -> str:
-    buffer = io.StringIO()
-    writer(cases, buffer)
-    return buffer.getvalue()

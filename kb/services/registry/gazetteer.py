@@ -46,10 +46,6 @@ def get_resolver() -> NameResolver:
     return _resolver_for(str(registry_dir()))
 
 
-def registry_loaded(session: Session) -> bool:
-    return (session.scalar(select(func.count()).select_from(Municipality)) or 0) > 0
-
-
 def load_registry(
     session: Session, folder: Path | None = None, progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:

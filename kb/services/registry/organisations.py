@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, scoped_session
 
-from kb.models import Kreis, Land, Municipality, Organisation, OrganisationKind
+from kb.models import Kreis, Municipality, Organisation, OrganisationKind
 from kb.services.registry.names import RegistryEntry
 
 ROWS = "kb_registry_rows"
@@ -101,13 +101,6 @@ def for_kreis(session: Session, kreis: Kreis) -> Organisation:
         name=kreis.display_name,
         kreis_key=kreis.key,
         land_code=kreis.land_code,
-    )
-
-
-def for_land(session: Session, land: Land) -> Organisation:
-    """Return the organisation of a Bundesland."""
-    return _get_or_add(
-        session, f"land:{land.code}", kind=OrganisationKind.LAND, name=land.name, land_code=land.code
     )
 
 

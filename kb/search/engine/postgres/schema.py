@@ -84,7 +84,3 @@ def create_tables(connection, tables: Tables) -> None:
 
     for statement in ddl(tables):
         connection.execute(text(statement))
-
-
-def drop_tables(connection, tables: Tables) -> None:
-    connection.execute(tables.sql("DROP TABLE IF EXISTS {doc}, {term}"))
