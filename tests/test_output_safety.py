@@ -97,6 +97,16 @@ def test_allowed_markup_survives():
         assert fragment in html, fragment
 
 
+def test_plain_addresses_become_links_but_not_in_code_and_headings_step_down():
+    html = str(render_markdown("# Eins\n\n###### Sechs\n\nMehr auf https://example.org/info. Oder www.kommune.de!\n\n"
+                               "`https://im-code.example`"))
+    assert "<h2>Eins</h2>" in html and "<h6>Sechs</h6>" in html and "<h1" not in html
+    assert ('<a href="https://example.org/info" rel="nofollow noopener noreferrer">https://example.org/info</a>.'
+            in html)
+    assert '<a href="http://www.kommune.de" rel="nofollow noopener noreferrer">www.kommune.de</a>!' in html
+    assert "<code>https://im-code.example</code>" in html
+
+
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
