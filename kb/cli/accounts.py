@@ -29,3 +29,6 @@ def create_user(email: str, password: str, role: str, municipality: str | None,
         fail(f"Konto nicht angelegt, Feld „{exc.field}“: {exc}")
     where = f" für {user.organisation.name}" if user.organisation else ""
     click.echo(f"Konto {user.email} ({user.role.value}){where} angelegt.")
+
+
+COMMANDS = (create_user,)

@@ -5,16 +5,11 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
+from kb.cli.console import progress_bar
 from kb.extensions import db
 from kb.services.adoptions import reminders as adoption_reminders
-
-
-def init_app(app: Flask) -> None:
-    """Register the adoption commands."""
-    app.cli.add_command(remind_adopters)
 
 
 @click.command("remind-adopters")
@@ -28,9 +23,12 @@ def remind_adopters(dry_run: bool) -> None:
         click.echo(f"Probelauf: {len(due)} Nachnutzungen fällig, {accounts} Konten würden erinnert.")
         return
     due = len(adoption_reminders.due_adoptions(db.session))
-    with click.progressbar(length=due, label="Erinnerungen", file=sys.stderr, show_pos=True) as bar:
+    with progress_bar(due, "Erinnerungen") as bar:
         report = adoption_reminders.send_reminders(db.session, progress=bar.update)
     click.echo(f"Erinnerungen: {report.mails} Mails zu {report.adoptions} Nachnutzungen gesendet, "
                f"{report.failed} fehlgeschlagen; {report.due} waren fällig.")
     if report.failed:
         sys.exit(1)
+
+
+COMMANDS = (remind_adopters,)

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
+from kb.cli.console import fail, progress_bar
 from kb.extensions import db
 from kb.search import maintenance as search
 from kb.search.backend import get_backend
 from kb.services import health
 from kb.services.interchange import backup
 from kb.services.interchange.backup_format import BackupError
-
-
-def register(app: Flask) -> None:
-    for command in (backup_command, restore_command):
-        app.cli.add_command(command)
-
-
-def _fail(message: str) -> None:
-    click.secho(message, fg="red", err=True)
-    sys.exit(1)
-
-
-def _bar(length: int, label: str):
-    return click.progressbar(length=max(length, 1), label=label, file=sys.stderr, show_pos=True)
 
 
 def _row_estimate() -> int:
@@ -48,11 +34,11 @@ def backup_command(directory: Path) -> None:
     """Write a full, consistent copy of database and uploads to DIRECTORY (new or empty)."""
     data_dir = Path(current_app.config["KB_DATA_DIR"])
     try:
-        with _bar(_row_estimate(), "Sicherung") as bar:
+        with progress_bar(_row_estimate(), "Sicherung") as bar:
             report = backup.create_backup(db.engine, data_dir, directory, revision=health.expected_revision(),
                                           progress=bar.update)
     except (BackupError, OSError) as exc:
-        _fail(f"Sicherung nicht geschrieben: {exc}")
+        fail(f"Sicherung nicht geschrieben: {exc}")
     counts = report.manifest.counts
     click.echo(f"Sicherung in {report.directory}: {counts.get('use_case', 0)} Fälle, "
                f"{counts.get('adoption', 0)} Nachnutzungen, {counts.get('user_account', 0)} Konten, "
@@ -73,17 +59,17 @@ def restore_command(directory: Path, force: bool) -> None:
     try:
         manifest = backup.read_manifest(directory)
         total = sum(t["rows"] for t in manifest.tables.values())
-        with _bar(total, "Wiederherstellung") as bar:
+        with progress_bar(total, "Wiederherstellung") as bar:
             report = backup.restore_backup(
                 db.engine, data_dir, directory, force=force,
                 migrate=lambda revision: upgrade(revision=revision or "head"),
                 known_revision=_known_revision, progress=bar.update,
             )
     except (BackupError, OSError) as exc:
-        _fail(f"Nichts zurückgespielt: {exc}")
+        fail(f"Nichts zurückgespielt: {exc}")
     db.session.remove()
     backend = get_backend()
-    with _bar(report.manifest.counts.get("use_case", 0), "Suchindex") as bar:
+    with progress_bar(report.manifest.counts.get("use_case", 0), "Suchindex") as bar:
         indexed, _seconds = search.rebuild_index(db.session, backend, progress=bar.update)
     counts = report.manifest.counts
     click.echo(f"Zurückgespielt aus {report.directory} (vom {report.manifest.created}): "
@@ -101,3 +87,6 @@ def _known_revision(revision: str) -> bool:
         return script.get_revision(revision) is not None
     except CommandError:
         return False
+
+
+COMMANDS = (backup_command, restore_command)

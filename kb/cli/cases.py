@@ -108,3 +108,6 @@ def export_cases(fmt: str, output: Path | None) -> None:
         with output.open("w", encoding="utf-8", newline="") as fh:
             count = writer(cases, fh)
     click.echo(f"{count} Fälle exportiert ({fmt}) – {time.perf_counter() - started:.1f} s.", err=True)
+
+
+COMMANDS = (init_db, seed, import_cases, export_cases)

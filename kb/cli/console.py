@@ -14,4 +14,5 @@ def fail(message: str) -> None:
 
 
 def progress_bar(length: int, label: str):
-    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)
+    """A progress bar on stderr showing the position (standard output stays for data)."""
+    return click.progressbar(length=max(length, 1), label=label, file=sys.stderr, show_pos=True)

@@ -5,19 +5,15 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from kb.cli.console import progress_bar
 from kb.extensions import db
 from kb.models import ModerationState, UseCase
 from kb.search.backend import get_backend
 from kb.search.sync import drain, sync_lock
-
-
-def register(app: Flask) -> None:
-    for command in (reindex, check_index):
-        app.cli.add_command(command)
 
 
 def _published_count() -> int:
@@ -53,8 +49,7 @@ def reindex(if_needed: bool) -> None:
         if if_needed and drift.clean and not drift.queued:
             click.echo("Suchindex ist aktuell – nichts zu tun.")
             return
-        with click.progressbar(length=_published_count(), label="Suchindex", file=sys.stderr,
-                               show_pos=True) as bar:
+        with progress_bar(_published_count(), "Suchindex") as bar:
             count, seconds = search.rebuild_index(db.session, backend, progress=bar.update)
     drain(current_app._get_current_object())
     click.echo(f"Suchindex neu aufgebaut: {count} Fälle – {seconds:.1f} s.")
@@ -97,3 +92,6 @@ def check_index(repair: bool) -> None:
     click.echo(f"{summary} {fixed} Fälle neu geschrieben; Index "
                f"{'jetzt sauber' if after.clean else 'weiter fehlerhaft'}.")
     sys.exit(0 if after.clean else 1)
+
+
+COMMANDS = (reindex, check_index)

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
+from kb.cli.console import fail
 from kb.extensions import db
 from kb.models.base import DB_INT_MAX
 from kb.services.accounts import api_tokens
-
-
-def register(app: Flask) -> None:
-    for command in (create_token, list_tokens, revoke_token):
-        app.cli.add_command(command)
-
-
-def _fail(message: str) -> None:
-    click.secho(message, fg="red", err=True)
-    sys.exit(1)
 
 
 @click.command("create-token")
@@ -34,7 +22,7 @@ def create_token(organisation: str, name: str, new_organisation: bool) -> None:
         token, plain = api_tokens.create_token(db.session, organisation_text=organisation, name=name,
                                                create_organisation=new_organisation)
     except api_tokens.TokenError as exc:
-        _fail(f"Token nicht angelegt, Feld „{exc.field}“: {exc}")
+        fail(f"Token nicht angelegt, Feld „{exc.field}“: {exc}")
     click.echo(f"Token {token.id} „{token.name}“ für {token.organisation.name} angelegt. "
                "Es wird nur jetzt angezeigt – bitte sicher aufbewahren:", err=True)
     click.echo(plain)
@@ -58,5 +46,8 @@ def revoke_token(token_id: int) -> None:
     try:
         token = api_tokens.revoke_token(db.session, token_id)
     except api_tokens.TokenError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"Token {token.id} „{token.name}“ ({token.organisation.name}) ist widerrufen.")
+
+
+COMMANDS = (create_token, list_tokens, revoke_token)
