@@ -12,7 +12,7 @@ from kb.models.accounts import new_session_version
 from kb.models.base import utcnow
 from kb.services import audit
 from kb.services.accounts import password_policy
-from kb.services.cases.record import EMAIL_RE
+from kb.services.cases.fields import EMAIL_RE
 from kb.services.registry import organisations
 from kb.services.registry.gazetteer import get_resolver
 from kb.services.registry.names import NameResolutionError, RegistryEntry

@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.models import CaseRevision, RevisionState, UseCase, labels
-from kb.services.cases.record import CaseRecord
-from kb.services.interchange.exporting import case_record
+from kb.services.cases.record import CaseRecord, case_record
 from kb.services.registry.gazetteer import get_resolver
 
 OPEN_STATES = (RevisionState.DRAFT, RevisionState.SUBMITTED)

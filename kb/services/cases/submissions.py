@@ -31,7 +31,8 @@ from kb.models.base import utcnow
 from kb.services import audit, notifications
 from kb.services.adoptions import listed_adopters
 from kb.services.cases import revisions
-from kb.services.cases.record import CaseRecord, FieldProblem, Mode, ProblemCode, RecordParser
+from kb.services.cases.fields import FieldProblem, ProblemCode
+from kb.services.cases.record import CaseRecord, Mode, RecordParser
 from kb.services.cases.writer import CASE_FIELDS, owner_organisation, topics_by_name, write_record
 from kb.services.registry.gazetteer import get_resolver
 from kb.services.registry.topics import slugify

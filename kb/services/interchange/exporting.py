@@ -10,7 +10,8 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kb.models import Adoption, ModerationState, Organisation, OrganisationKind, UseCase
+from kb.models import ModerationState, UseCase
+from kb.services.cases.record import case_record
 
 CSV_COLUMNS = (
     "slug", "title", "summary", "municipality", "municipality_key", "state", "topics", "status",
@@ -18,57 +19,6 @@ CSV_COLUMNS = (
     "contact_name", "contact_email", "contact_url", "links", "published", "updated", "description",
     "lessons", "reuse",
 )
-
-
-def owner_fields(org: Organisation) -> dict[str, Any]:
-    """Describe an owner the way the import record expects it."""
-    if org.key:
-        return {"municipality": org.key}
-    data: dict[str, Any] = {"name": org.name}
-    if org.uri:
-        data["uri"] = org.uri
-    if org.kind is not OrganisationKind.SONSTIGE:
-        data["kind"] = org.kind.value
-    return {"organisation": data}
-
-
-def adopter_record(adoption: Adoption) -> dict[str, Any]:
-    org = adoption.organisation
-    item: dict[str, Any] = {"municipality": org.key} if org.key else owner_fields(org)
-    item["status"] = adoption.status.value
-    if adoption.note:
-        item["note"] = adoption.note
-    if adoption.since:
-        item["since"] = adoption.since
-    return item
-
-
-def case_record(case: UseCase) -> dict[str, Any]:
-    """Return the case as an import record (docs/import-format.md)."""
-    record: dict[str, Any] = {
-        "slug": case.slug,
-        "title": case.title,
-        "summary": case.summary,
-        "description": case.description,
-        **owner_fields(case.owner),
-        "topics": [t.name for t in case.topics],
-        "status": case.status.value,
-    }
-    optional = {
-        "adopters": [adopter_record(a) for a in case.adoptions],
-        "tags": case.tags or None,
-        "contact": case.contact or None,
-        "links": case.links or None,
-        "license": case.license,
-        "repository": case.repository,
-        "started": case.started,
-        "costs": case.costs,
-        "lessons": case.lessons,
-        "reuse": case.reuse,
-        "published": case.published_at.isoformat() if case.published_at else None,
-    }
-    record.update({k: v for k, v in optional.items() if v})
-    return record
 
 
 def published_cases(session: Session, batch: int = 500) -> Iterator[UseCase]:

@@ -14,7 +14,8 @@ from kb.services.accounts import api_tokens
 from kb.services.adoptions import declarations as adoptions
 from kb.services.adoptions import listed_adopters
 from kb.services.cases import submissions
-from kb.services.cases.record import FieldProblem, OwnerRef, ProblemCode
+from kb.services.cases.fields import FieldProblem, ProblemCode
+from kb.services.cases.record import OwnerRef
 from kb.services.catalog import listing as catalog
 from kb.services.interchange import structured_input
 from kb.services.interchange.structured_input import StructureError

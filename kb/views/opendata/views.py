@@ -11,6 +11,7 @@ from datetime import date
 from flask import Response, abort, render_template, stream_with_context
 
 from kb.extensions import db
+from kb.services.cases.record import case_record
 from kb.services.catalog import feeds as opendata
 from kb.services.catalog import listing as catalog
 from kb.services.interchange import exporting
@@ -46,7 +47,7 @@ def download_jsonl():
     """All published cases as import records (JSON Lines, the format of ``import-cases``)."""
     def lines() -> Iterator[str]:
         for case in exporting.published_cases(db.session):
-            yield json.dumps(exporting.case_record(case), ensure_ascii=False) + "\n"
+            yield json.dumps(case_record(case), ensure_ascii=False) + "\n"
 
     return _attachment(stream_with_context(lines()), JSONL_TYPE, f"praxisatlas-faelle-{date.today()}.jsonl")
 

@@ -12,7 +12,7 @@ from wtforms import RadioField, SelectField, SelectMultipleField, StringField, T
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb.models import OrganisationKind, labels
-from kb.services.cases.record import FieldProblem, ProblemCode
+from kb.services.cases.fields import FieldProblem, ProblemCode
 from kb.services.registry import typeahead as places
 
 CONTACT_KEYS = ("name", "role", "email", "phone", "url")
