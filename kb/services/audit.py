@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.models import AuditEvent, UseCase, User
-from kb.services.catalog.listing import Page
+from kb.services.paging import Page
 
 
 def record(

@@ -15,7 +15,7 @@ from kb.models.base import utcnow
 from kb.services import audit
 from kb.services.accounts import authentication
 from kb.services.accounts import users as accounts
-from kb.services.catalog.listing import Page
+from kb.services.paging import Page
 
 FILTERS = ("unverified", "locked", "inactive", "unconfirmed")
 

@@ -38,7 +38,7 @@ from kb.services.adoptions import declarations as adoptions
 from kb.services.adoptions import reports as experience_reports
 from kb.services.adoptions.declarations import AdoptionError, AdoptionNotAllowed
 from kb.services.adoptions.reports import ReportInput
-from kb.services.cases.moderation import ModerationError, clean_reason
+from kb.services.decisions import ModerationError, clean_reason
 from kb.services.unit_of_work import retrying
 
 DECISIONS = ("accept", "reject")

@@ -17,22 +17,12 @@ from sqlalchemy.orm import Session, selectinload
 from kb.models import CaseRevision, ModerationState, RevisionState, Role, UseCase, User
 from kb.models.base import utcnow
 from kb.services import audit, notifications
-from kb.services.adoptions import listed_adopters
-from kb.services.cases import revisions
+from kb.services.cases import listed_adopters, revisions
 from kb.services.cases.submissions import SubmissionError, apply_record, parse
+from kb.services.decisions import ModerationError, clean_reason
 from kb.services.unit_of_work import retrying
 
 DECISIONS = ("publish", "reject")
-MAX_REASON = 2000
-
-
-class ModerationError(ValueError):
-    """A decision cannot be taken; ``field`` names the form field at fault."""
-
-    def __init__(self, field: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.field = field
-        self.status = status
 
 
 @dataclass
@@ -48,16 +38,6 @@ class Pending:
     @property
     def is_edit(self) -> bool:
         return self.kind == "edit"
-
-
-def clean_reason(reason: str | None, *, required: bool, missing: str) -> str:
-    """The stripped reason of a decision; ModerationError if it is too long, or ``missing`` if required."""
-    reason = (reason or "").strip()
-    if len(reason) > MAX_REASON:
-        raise ModerationError("reason", _("Die Begründung ist zu lang (höchstens %(n)d Zeichen).", n=MAX_REASON))
-    if required and not reason:
-        raise ModerationError("reason", missing)
-    return reason
 
 
 def require_moderator(actor: User | None) -> User:
@@ -109,7 +89,7 @@ def decide(session: Session, case: UseCase, decision: str, reason: str | None, *
            adopters: Iterable[int] = ()) -> Pending:
     """Publish or reject what waits for this case; a rejection needs a reason. Commit, then mail.
 
-    ``adopters`` are the numbers of the held adopters (kb.services.adoptions.listed_adopters) that
+    ``adopters`` are the numbers of the held adopters (kb.services.cases.listed_adopters) that
     publishing turns into adoptions; the others are dropped.
     """
     require_moderator(actor)

@@ -29,8 +29,7 @@ from kb.models import (
 )
 from kb.models.base import utcnow
 from kb.services import audit, notifications
-from kb.services.adoptions import listed_adopters
-from kb.services.cases import revisions
+from kb.services.cases import listed_adopters, revisions
 from kb.services.cases.fields import FieldProblem, ProblemCode
 from kb.services.cases.record import CaseRecord, Mode, RecordParser
 from kb.services.cases.writer import CASE_FIELDS, owner_organisation, topics_by_name, write_record
@@ -167,7 +166,7 @@ def save_draft(session: Session, data: dict[str, Any], *, author: User, case: Us
 def _save_revision(session: Session, case: UseCase, record: CaseRecord, actor: User | None,
                    state: RevisionState, adopters: list[dict] | None = None) -> CaseRevision:
     """Put the record into the case's open revision (creating it, and a baseline, if needed);
-    ``adopters`` (held for review, kb.services.adoptions.listed_adopters) travel with it."""
+    ``adopters`` (held for review, kb.services.cases.listed_adopters) travel with it."""
     if revisions.latest(session, case, RevisionState.PUBLISHED) is None:
         revisions.add(session, case, revisions.snapshot(case), RevisionState.PUBLISHED, case.author_id)
     revision = revisions.open_revision(session, case)
@@ -272,7 +271,7 @@ def submit_record(session: Session, record: CaseRecord, *, author: User | None, 
     A new slug becomes a new case; a published case gets a proposed revision; an unpublished
     one is updated and resubmitted. The record's adopters are claims about other organisations:
     they are held with the submission and become adoptions only where the moderator ticks them on
-    publishing (kb.services.adoptions.listed_adopters). ``author`` None means a token-authenticated
+    publishing (kb.services.cases.listed_adopters). ``author`` None means a token-authenticated
     integration whose scope the caller has checked; a given author must be allowed to edit an
     existing case.
     """

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import ceil
-from typing import Generic, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -24,8 +22,7 @@ from kb.models import (
     User,
     case_topic,
 )
-
-T = TypeVar("T")
+from kb.services.paging import Page
 
 
 @dataclass
@@ -39,20 +36,6 @@ class CaseFilters:
     @property
     def active(self) -> bool:
         return bool(self.topics or self.states or self.statuses)
-
-
-@dataclass
-class Page(Generic[T]):
-    """One page of results."""
-
-    items: list[T]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page)) if self.per_page else 1
 
 
 class FilterError(ValueError):

@@ -12,8 +12,7 @@ from kb.extensions import db
 from kb.models import AdoptionSource, ApiToken, Organisation, UseCase
 from kb.services.accounts import api_tokens
 from kb.services.adoptions import declarations as adoptions
-from kb.services.adoptions import listed_adopters
-from kb.services.cases import submissions
+from kb.services.cases import listed_adopters, submissions
 from kb.services.cases.fields import FieldProblem, ProblemCode
 from kb.services.cases.record import OwnerRef
 from kb.services.catalog import listing as catalog

@@ -11,7 +11,7 @@ class DecisionForm(FlaskForm):
     decision = RadioField(_l("Entscheidung"), validate_choice=False, choices=[
         ("publish", _l("Veröffentlichen")), ("reject", _l("Zurückweisen"))])
     reason = TextAreaField(_l("Begründung"))
-    # numbers of the held adopters (kb.services.adoptions.listed_adopters) to create on publishing; none by default
+    # numbers of the held adopters (kb.services.cases.listed_adopters) to create on publishing; none by default
     adopter = SelectMultipleField(_l("Nachnutzer übernehmen"), coerce=int, validate_choice=False)
 
 

@@ -7,9 +7,8 @@ from flask_babel import gettext as _
 
 from kb.extensions import db
 from kb.models import Role, UseCase
-from kb.services.adoptions import listed_adopters
 from kb.services.adoptions import proposals as adoption_proposals
-from kb.services.cases import moderation, revisions
+from kb.services.cases import listed_adopters, moderation, revisions
 from kb.services.catalog.listing import get_visible
 from kb.views.moderation.blueprint import bp
 from kb.views.moderation.forms import DecisionForm, show_error
