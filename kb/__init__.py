@@ -1,4 +1,11 @@
-"""Praxisatlas: proven municipal solutions, findable, trustworthy and easy to copy."""
+"""Praxisatlas: proven municipal solutions, findable, trustworthy and easy to copy.
+
+``create_app`` only wires: settings (config.py, the one place that reads the environment),
+extensions, HTTP plumbing (kb.web), the index sync (kb.search), the blueprints (kb.views), error
+pages and commands (kb.cli). Beside the packages live the extension objects (extensions), the
+database tuning (database) and the instance directory (instance). The layers and what each may
+import: kb/services/__init__.py and README "Aufbau".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""All models, importable from one place."""
+"""All models, importable from one place: the registry (Länder, Kreise, municipalities,
+organisations), cases and adoptions, accounts and their records, the search outbox; the
+declarative base and column types (base), the enums and their human labels (enums, labels).
+
+The lowest layer: imports nothing of kb but itself.
+"""
 
 from kb.models.accounts import ApiToken, AppSetting, AuditEvent, CaseRevision, LoginAttempt, User
 from kb.models.cases import Adoption, ExperienceReport, Topic, UseCase, case_topic

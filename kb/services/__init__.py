@@ -1,0 +1,31 @@
+"""The business logic: one function per use, called alike by the views, the JSON API and the CLI.
+
+Rules
+  * The session and the acting user are passed in (``session``, ``actor``/``author``); nothing
+    here reads request globals.
+  * Only services commit, once per unit of work (``unit_of_work.retrying`` runs one again when a
+    concurrent writer got in its way); views and commands never commit.
+  * Bad input raises an error that names the field (``FieldProblem`` with a stable ``code``, or
+    an ``…Error`` with ``field``); callers show it as a form error, a JSON error or a CLI message.
+  * May import the index glue (kb.search), models, kb.database and kb.extensions; never web,
+    cli or views (import-linter contract in pyproject.toml).
+
+Map (a sub-domain imports only those below it; registry imports no other)
+  interchange/  importing, exporting, problems (what an import refuses), structured_input
+                (limits for untrusted JSON/YAML), backup, backup_format,
+                publiccode/ {reader, schema, vocabulary, export}
+  accounts/     users (creation, lookup), authentication (sign-in, lock-out), registration,
+                passwords, password_policy, tokens (signed mail links), api_tokens, admin
+  cases/        record (the one case-record parser and serializer), fields (formats, problem
+                codes), writer, bulk, submissions, listed_adopters (adopters an API record
+                names, held for the moderator), moderation, revisions
+  catalog/      listing (lists, facets, cases, profiles), search, regions, statistics,
+                recommendations, geo (map points), feeds
+  adoptions/    declarations ("Wir nutzen das auch"), proposals (unconfirmed members' declarations
+                and reports held for moderation), reminders, reports (experience reports)
+  registry/     gazetteer (the Destatis registry), names (name resolution), typeahead,
+                organisations, topics
+  audit  unit_of_work  mail  notifications (every mail text)  links (absolute links)  setup  health
+  deferred (work after the response)  private_files (files only the service account reads)
+  decisions (a moderator's reason)  paging (one page of a list)
+"""

@@ -1,4 +1,4 @@
-"""Praxisatlas search engine (standalone library: no Flask, no SQLAlchemy).
+"""Praxisatlas search engine (standalone library: no Flask, nothing of kb outside itself).
 
 Usage::
 
@@ -10,6 +10,11 @@ Usage::
 
 German analysis (folding, stemming, decompounding, synonyms, spelling) lives
 in :mod:`kb.search.engine.german` and is shared by every backend.
+
+Inside: base (documents, queries, results, the backend protocol), ranking (BM25F impacts,
+snippets), locking (the one file lock), german/, whoosh/ (the embedded backend; only its codec
+touches whoosh's internals), postgres/ (the shared backend over a SQLAlchemy engine).
+May import only itself, the standard library and third-party libraries (import-linter contract).
 """
 
 from __future__ import annotations

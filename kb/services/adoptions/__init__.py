@@ -1,1 +1,5 @@
-"""Re-use of cases ("Wir nutzen das auch"): declarations, reminders and experience reports."""
+"""Re-use of cases ("Wir nutzen das auch"): declarations, proposals of unconfirmed members held
+for moderation, reminders and experience reports.
+
+May import registry and the top-level services.
+"""

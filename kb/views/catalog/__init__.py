@@ -1,4 +1,7 @@
-"""The public catalogue: start page, browsing, search, cases, municipalities, info pages."""
+"""The public catalogue: start page, browsing, search, cases, municipalities, info pages.
+
+May import web, services and models; never another blueprint or the search engine.
+"""
 
 from kb.views.catalog import pages, region_views, search_views, statistics_views, template_helpers, views
 from kb.views.catalog.blueprint import bp

@@ -1,4 +1,7 @@
-"""Open data: the /daten page, full downloads, Atom feeds, API docs and publiccode.yml per case."""
+"""Open data: the /daten page, full downloads, Atom feeds, API docs and publiccode.yml per case.
+
+May import web, services and models; never another blueprint or the search engine.
+"""
 
 from kb.views.opendata import feeds, views
 from kb.views.opendata.blueprint import bp

@@ -1,4 +1,7 @@
-"""Submitting and editing case studies, "Meine Beiträge", municipality type-ahead."""
+"""Submitting and editing case studies, "Meine Beiträge", municipality type-ahead.
+
+May import web, services and models; never another blueprint or the search engine.
+"""
 
 from kb.views.submission import places_views, template_helpers, views
 from kb.views.submission.blueprint import bp

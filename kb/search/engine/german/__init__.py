@@ -53,6 +53,8 @@ Public API
 * highlighting: ``match_spans(text, terms, whole_only)``;
 * ``load_synonyms()`` / ``parse_synonyms(lines)``, ``data_dir()``,
   ``reset_caches()``.
+
+May import only itself (and PyStemmer).
 """
 
 from kb.search.engine.german.analysis import analyze, index_tokens

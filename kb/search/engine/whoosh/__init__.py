@@ -22,4 +22,6 @@ Concurrency: writers in any process are serialised with an ``fcntl`` lock on
 short-lived whoosh writer, so whoosh's ``LockError`` never surfaces.
 Readers keep one cached reader per backend object and only reopen it when
 the index generation on disk changed.
+
+May import the engine (base, ranking, locking, german) and whoosh.
 """
