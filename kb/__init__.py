@@ -64,8 +64,9 @@ def register_subsystems(app: Flask) -> None:
     """Set up database tuning, search sync, templates, security headers and logging."""
     from kb import database
     from kb.search import sync as search_sync
+    from kb.services import generation
     from kb.views.auth import login_setup
-    from kb.web import after_response, hosts, proxy, query_params, request_guard, security, templating
+    from kb.web import after_response, caching, hosts, proxy, query_params, request_guard, security, templating
     from kb.web import request_log as logging_setup
 
     hosts.init_app(app)
@@ -79,6 +80,8 @@ def register_subsystems(app: Flask) -> None:
     security.init_app(app)
     login_setup.init_app(app)
     after_response.init_app(app)
+    generation.install()
+    caching.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

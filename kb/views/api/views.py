@@ -13,6 +13,7 @@ from kb.services.catalog import recommendations
 from kb.services.catalog.search import canonical_query, search_cases
 from kb.views.api import serializers
 from kb.views.api.blueprint import bp
+from kb.web.caching import public_cache
 from kb.web.errors import error_response
 from kb.web.http_headers import conditional
 from kb.web.query_params import ParamError, filters_from_args, int_arg, search_query_from_args
@@ -39,6 +40,7 @@ def http_error(exc: HTTPException):
 
 
 @bp.get("/cases")
+@public_cache
 def list_cases():
     """Published cases, newest first, with filters and paging."""
     page = int_arg("page", 1, 1, MAX_PAGE)
@@ -53,6 +55,7 @@ def list_cases():
 
 
 @bp.get("/cases/<slug>")
+@public_cache
 def get_case(slug: str):
     """One published case with all fields and its adopters."""
     case = catalog.get_published(db.session, slug)
@@ -62,6 +65,7 @@ def get_case(slug: str):
 
 
 @bp.get("/municipalities/<key>")
+@public_cache
 def get_municipality(key: str):
     """A municipality (AGS) or Kreis (5-digit key) with the cases it runs and adopted."""
     profile = catalog.profile(db.session, key) if key.isdigit() and len(key) in (5, 8) else None
@@ -75,6 +79,7 @@ def get_municipality(key: str):
 
 
 @bp.get("/search")
+@public_cache
 def search():
     """Ranked search with facets, highlights and a spelling suggestion."""
     query = canonical_query(db.session, search_query_from_args(10, MAX_PER_PAGE))

@@ -9,10 +9,12 @@ from kb.extensions import db
 from kb.services.catalog import listing as catalog
 from kb.services.catalog.search import SearchQuery, canonical_query, search_cases, suggest_cases
 from kb.views.catalog.blueprint import bp
+from kb.web.caching import public_cache
 from kb.web.query_params import ParamError, search_query_from_args
 
 
 @bp.get("/search")
+@public_cache
 def search():
     """Search the published catalogue with facets, highlights and "Meinten Sie …?"."""
     try:

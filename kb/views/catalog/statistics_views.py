@@ -11,9 +11,11 @@ from kb.models import labels
 from kb.services.catalog import statistics
 from kb.views.catalog.blueprint import bp
 from kb.views.catalog.svg_charts import Series, bar_chart, line_chart
+from kb.web.caching import public_cache
 
 
 @bp.get("/statistik")
+@public_cache
 def statistics_page():
     """Charts (server-rendered SVG) with a data table each."""
     stats = statistics.collect(db.session)

@@ -11,6 +11,7 @@ from kb.models import Kreis, Municipality
 from kb.services.catalog import geo, recommendations, regions
 from kb.services.catalog import listing as catalog
 from kb.views.catalog.blueprint import bp
+from kb.web.caching import public_cache
 from kb.web.permissions import current_actor
 from kb.web.query_params import ParamError, filters_from_args, int_arg
 
@@ -19,6 +20,7 @@ MAX_PAGE = 100_000
 
 
 @bp.get("/")
+@public_cache
 def index():
     """Show the search box, topics, newest and most-adopted cases."""
     session = db.session
@@ -47,6 +49,7 @@ def member_recommendations() -> dict:
 
 
 @bp.get("/cases")
+@public_cache
 def browse():
     """List published cases with filters by topic, Land and status."""
     filters = filters_from_args()
@@ -79,6 +82,7 @@ def _filter_message(exc: Exception) -> str:
 
 
 @bp.get("/cases/<slug>")
+@public_cache
 def case_detail(slug: str):
     """Show one case; unpublished cases only for their author and moderators."""
     case = catalog.get_visible(db.session, slug, current_actor())
@@ -88,6 +92,7 @@ def case_detail(slug: str):
 
 
 @bp.get("/municipalities/<key>")
+@public_cache
 def municipality(key: str):
     """Show what a municipality (or Kreis) runs and what it adopted."""
     if len(key) == 5 and key.isdigit():

@@ -12,6 +12,7 @@ from kb.services.links import absolute_url, external_url
 from kb.views.opendata.atom import FeedInfo, build_feed
 from kb.views.opendata.blueprint import bp
 from kb.web import ratelimit
+from kb.web.caching import public_cache
 from kb.web.errors import error_response
 from kb.web.http_headers import add_cors
 
@@ -19,12 +20,14 @@ ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 
 @bp.get("/feeds/cases.atom")
+@public_cache
 def cases_feed():
     """Newest published cases; ``?topic=`` and ``?municipality=<AGS|Kreis>`` narrow the feed."""
     return _feed(request.args.get("topic") or None, request.args.get("municipality") or None)
 
 
 @bp.get("/feeds/municipalities/<key>.atom")
+@public_cache
 def municipality_feed(key: str):
     """Newest published cases a municipality (or a Kreis and its municipalities) runs."""
     return _feed(request.args.get("topic") or None, key)

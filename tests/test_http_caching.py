@@ -1,0 +1,94 @@
+"""HTTP caching: 304 for anonymous visitors while nothing changed, never a cached page when signed in."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import signed_in
+
+CASE = "kaiserslautern-lotsensystem-sehbehinderung"  # run by Kaiserslautern, no adopters in the seed
+ULM = "08421000"
+PAGES = ["/", "/search?q=Chatbot", "/api/v1/search?q=Chatbot", f"/cases/{CASE}", f"/api/v1/cases/{CASE}",
+         "/municipalities/06412000", "/statistik", "/cases?topic=Mobilit%C3%A4t", "/feeds/cases.atom"]
+NEW_CASE = {"title": "Sensorgestuetzte Winterdienstplanung", "summary": "Kurze Zusammenfassung.",
+            "description": "## Lösung\n\nErste Fassung.", "owner_kind": "municipality", "municipality": ULM,
+            "topics": ["Bürgerservice"], "status": "in_betrieb", "action": "submit"}
+
+
+def revisit(client, path: str):
+    """Two visits (the first one may start the visitor's session), then a conditional third."""
+    client.get(path)
+    second = client.get(path)
+    assert second.status_code == 200 and second.headers.get("ETag"), (path, second.status_code)
+    return second, client.get(path, headers={"If-None-Match": second.headers["ETag"]})
+
+
+@pytest.fixture
+def people(app, make_user):
+    _a, member, _p = make_user("contributor", email="autorin@example.org", municipality=ULM)
+    _m, moderator, _p = make_user("moderator", email="moderation@example.org")
+    return signed_in(app, member), signed_in(app, moderator)
+
+
+def test_an_unchanged_page_is_not_sent_again_to_anonymous_visitors(client):
+    for path in PAGES:
+        page, again = revisit(client, path)
+        assert again.status_code == 304 and again.data == b"", path
+        assert again.headers["ETag"] == page.headers["ETag"], path
+        assert page.headers["Last-Modified"] and "no-store" not in page.headers["Cache-Control"], path
+        assert "Cookie" in page.headers["Vary"] and "Accept-Language" in page.headers["Vary"], path
+
+
+def test_a_proxy_may_share_only_what_belongs_to_no_session(client):
+    api = client.get("/api/v1/search?q=Chatbot")
+    assert api.headers["Cache-Control"].startswith("public, max-age=0, s-maxage=")
+    page, _again = revisit(client, f"/cases/{CASE}")
+    assert page.headers["Cache-Control"] == "private, no-cache"  # holds this visitor's form token
+
+
+def test_the_language_is_part_of_the_tag(client):
+    german = client.get("/", headers={"Accept-Language": "de"})
+    english = client.get("/", headers={"Accept-Language": "en", "If-None-Match": german.headers["ETag"]})
+    assert english.status_code == 200 and english.headers["ETag"] != german.headers["ETag"]
+
+
+def test_signed_in_members_never_get_a_cached_page(app, client, people):
+    member, _moderator = people
+    _page, anonymous = revisit(client, f"/cases/{CASE}")
+    tag = client.get(f"/cases/{CASE}").headers["ETag"]
+    for path in PAGES + ["/konto"]:
+        response = member.get(path, headers={"If-None-Match": tag})
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path
+        assert "ETag" not in response.headers or path.startswith("/api/v1/cases/"), path
+    assert anonymous.status_code == 304
+    own = member.get("/").get_data(as_text=True)
+    assert "Kommunen wie Ihre" in own and "Kommunen wie Ihre" not in client.get("/").get_data(as_text=True)
+
+
+def test_publishing_adopting_and_editing_change_the_tag(app, client, people):
+    member, moderator = people
+    tags = {path: revisit(client, path)[0].headers["ETag"] for path in PAGES}
+
+    def changed() -> set[str]:
+        now = {path: client.get(path, headers={"If-None-Match": tags[path]}) for path in PAGES}
+        tags.update({p: r.headers["ETag"] for p, r in now.items()})
+        return {p for p, r in now.items() if r.status_code == 200}
+
+    assert member.post(f"/cases/{CASE}/adopt", data={"status": "pilot", "note": "Seit Mai"}).status_code == 303
+    assert changed() == set(PAGES)
+    assert "Seit Mai" in client.get(f"/cases/{CASE}").get_data(as_text=True)
+
+    assert member.post("/cases/new", data=NEW_CASE).status_code == 303
+    slug = "sensorgestuetzte-winterdienstplanung"
+    assert moderator.post(f"/moderation/{slug}", data={"decision": "publish"}).status_code == 303
+    unchanged_record = f"/api/v1/cases/{CASE}"  # tagged by its own content: still the same
+    assert changed() == set(PAGES) - {unchanged_record}
+    assert slug in [r["slug"] for r in client.get("/api/v1/search?q=Winterdienstplanung").get_json()["results"]]
+
+    edit = NEW_CASE | {"description": "## Lösung\n\nZweite Fassung."}
+    assert member.post(f"/cases/{slug}/edit", data=edit).status_code == 303
+    assert moderator.post(f"/moderation/{slug}", data={"decision": "publish"}).status_code == 303
+    changed()
+    assert "Zweite Fassung" in client.get(f"/cases/{slug}").get_data(as_text=True)
+    assert changed() == set()  # nothing happened since: every page is current again
