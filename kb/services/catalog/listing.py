@@ -1,11 +1,15 @@
-"""Read the published catalogue: lists with filters, facets, single cases, municipality profiles."""
+"""Read the published catalogue: lists with filters, facets, single cases, municipality profiles.
+
+Figures that do not depend on the visitor (facet counts, totals, the start page's selections) are
+computed once per data generation and process (``kb.services.generation.cache``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from kb.models import (
     Adoption,
@@ -22,6 +26,9 @@ from kb.models import (
     User,
     case_topic,
 )
+from kb.services.catalog import reference
+from kb.services.catalog.cards import CARD_COLUMNS, card_options, load_cards
+from kb.services.generation import cache
 from kb.services.paging import Page
 
 
@@ -49,10 +56,8 @@ class FilterError(ValueError):
 
 def resolve_filters(session: Session, filters: CaseFilters) -> tuple[list[int], list[str], list[CaseStatus]]:
     """Turn filter values (names or slugs/codes) into ids; raise FilterError for unknown ones."""
-    topics = {t.name.casefold(): t.id for t in session.scalars(select(Topic))}
-    topics.update({t.slug: t.id for t in session.scalars(select(Topic))})
-    lands = {land.name.casefold(): land.code for land in session.scalars(select(Land))}
-    lands.update({code: code for code in list(lands.values())})
+    topics = reference.topic_lookup(session)
+    lands = reference.land_lookup(session)
     topic_ids, land_codes, statuses = [], [], []
     for value in filters.topics:
         if value.casefold() not in topics:
@@ -101,10 +106,12 @@ def adoption_counts() -> Select:
 def list_published(
     session: Session, filters: CaseFilters, page: int = 1, per_page: int = 10, sort: str = "newest"
 ) -> Page[UseCase]:
-    """Return one page of published cases matching the filters."""
+    """Return one page of published cases matching the filters (as cards)."""
     resolved = resolve_filters(session, filters)
     stmt = _apply_filters(_published(), *resolved)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = cache.get(session, ("total", _key(resolved)), lambda: session.scalar(
+        _apply_filters(select(func.count(UseCase.id)).where(UseCase.moderation == ModerationState.PUBLISHED),
+                       *resolved)) or 0)
     if sort == "adoption":
         counts = adoption_counts()
         stmt = stmt.outerjoin(counts, counts.c.case_id == UseCase.id).order_by(
@@ -114,22 +121,27 @@ def list_published(
         stmt = stmt.order_by(UseCase.title)
     else:
         stmt = stmt.order_by(UseCase.published_at.desc(), UseCase.id.desc())
-    stmt = stmt.options(*case_list_options()).limit(per_page).offset((page - 1) * per_page)
+    stmt = stmt.options(*card_options()).limit(per_page).offset((page - 1) * per_page)
     return Page(list(session.scalars(stmt)), total, page, per_page)
 
 
-def case_list_options():
-    """Loader options for showing cases in lists (owner, topics, adopter counts)."""
-    return (
-        selectinload(UseCase.topics),
-        selectinload(UseCase.adoptions),
-        selectinload(UseCase.owner).selectinload(Organisation.land),
-    )
+def _key(resolved: tuple[list[int], list[str], list[CaseStatus]]) -> tuple:
+    topic_ids, land_codes, statuses = resolved
+    return tuple(sorted(topic_ids)), tuple(sorted(land_codes)), tuple(sorted(s.value for s in statuses))
+
+
+def case_list_options(*extra_columns):
+    """Loader options for showing cases in lists: what a card shows (``cards.card_options``)."""
+    return card_options(*extra_columns)
 
 
 def facet_counts(session: Session, filters: CaseFilters) -> dict[str, dict[str, int]]:
     """Count published cases per topic, Land and status; each facet ignores its own filter."""
-    topic_ids, land_codes, statuses = resolve_filters(session, filters)
+    resolved = resolve_filters(session, filters)
+    return cache.get(session, ("facets", _key(resolved)), lambda: _facet_counts(session, *resolved))
+
+
+def _facet_counts(session: Session, topic_ids, land_codes, statuses) -> dict[str, dict[str, int]]:
     base = UseCase.moderation == ModerationState.PUBLISHED
 
     def ids(t, lc, st):
@@ -164,15 +176,18 @@ def facet_counts(session: Session, filters: CaseFilters) -> dict[str, dict[str, 
 
 
 def newest(session: Session, limit: int = 6) -> list[UseCase]:
-    return list_published(session, CaseFilters(), 1, limit).items
+    return load_cards(session, cache.get(session, ("newest", limit), lambda: [
+        c.id for c in list_published(session, CaseFilters(), 1, limit).items]))
 
 
 def most_adopted(session: Session, limit: int = 6) -> list[UseCase]:
-    return list_published(session, CaseFilters(), 1, limit, sort="adoption").items
+    return load_cards(session, cache.get(session, ("most_adopted", limit), lambda: [
+        c.id for c in list_published(session, CaseFilters(), 1, limit, sort="adoption").items]))
 
 
 def get_published(session: Session, slug: str) -> UseCase | None:
-    return session.scalar(_published().where(UseCase.slug == slug))
+    """The published case with this slug, with owner, topics and adopters (three statements)."""
+    return session.scalar(_published().where(UseCase.slug == slug).options(*case_page_options()))
 
 
 def can_view(case: UseCase, viewer: User | None) -> bool:
@@ -202,8 +217,12 @@ def get_visible(session: Session, slug: str, viewer: User | None) -> UseCase | N
     return case if case is not None and can_view(case, viewer) else None
 
 
-def topic_overview(session: Session) -> list[tuple[Topic, int]]:
+def topic_overview(session: Session) -> list[tuple[reference.TopicInfo, int]]:
     """Return every topic with its number of published cases."""
+    return cache.get(session, ("topic_overview",), lambda: _topic_overview(session))
+
+
+def _topic_overview(session: Session) -> list[tuple[reference.TopicInfo, int]]:
     counts = (
         select(case_topic.c.topic_id, func.count().label("n"))
         .join(UseCase, UseCase.id == case_topic.c.case_id)
@@ -211,12 +230,8 @@ def topic_overview(session: Session) -> list[tuple[Topic, int]]:
         .group_by(case_topic.c.topic_id)
         .subquery()
     )
-    rows = session.execute(
-        select(Topic, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.topic_id == Topic.id)
-        .order_by(Topic.position)
-    )
-    return [(topic, n) for topic, n in rows]
+    found = dict(session.execute(select(counts.c.topic_id, counts.c.n)).all())
+    return [(topic, found.get(topic.id, 0)) for topic in reference.topics(session)]
 
 
 @dataclass
@@ -250,21 +265,34 @@ def profile(session: Session, key: str) -> Profile | None:
     return Profile(key, name, kind, municipality, kreis, land, org, owned, adopted)
 
 
+def _place_options(relationship):
+    """An organisation with what a map point and an owner line show: its place and Land."""
+    return relationship.options(joinedload(Organisation.municipality), joinedload(Organisation.kreis),
+                                joinedload(Organisation.land))
+
+
 def _activity(session: Session, org: Organisation | None) -> tuple[list[UseCase], list[Adoption]]:
+    """The published cases ``org`` runs (as cards with contact and adopters on the map) and its
+    adoptions of published cases (with the owners on the map): five statements."""
     if org is None:
         return [], []
-    owned = list(
+    owned = sorted(  # sorted here: ordered by SQLite, it would walk every published case's date
         session.scalars(
-            _published().where(UseCase.owner_id == org.id).options(*case_list_options())
-            .order_by(UseCase.published_at.desc())
-        )
+            _published().where(UseCase.owner_id == org.id)
+            .options(load_only(*CARD_COLUMNS, UseCase.contact), selectinload(UseCase.topics),
+                     _place_options(joinedload(UseCase.owner, innerjoin=True)),
+                     _place_options(selectinload(UseCase.adoptions).joinedload(Adoption.organisation,
+                                                                                innerjoin=True)))
+        ), key=lambda case: case.published_at, reverse=True,
     )
     adopted = list(
         session.scalars(
             select(Adoption)
             .join(UseCase, UseCase.id == Adoption.case_id)
             .where(Adoption.organisation_id == org.id, UseCase.moderation == ModerationState.PUBLISHED)
-            .options(selectinload(Adoption.case).selectinload(UseCase.topics))
+            .options(selectinload(Adoption.case).options(
+                load_only(*CARD_COLUMNS), selectinload(UseCase.topics),
+                _place_options(joinedload(UseCase.owner, innerjoin=True))))
             .order_by(Adoption.updated_at.desc())
         )
     )
@@ -274,6 +302,10 @@ def _activity(session: Session, org: Organisation | None) -> tuple[list[UseCase]
 def counts(session: Session) -> dict[str, int]:
     """Headline figures for the start page: published cases, their adoptions, and the organisations
     that own or adopt a published case."""
+    return cache.get(session, ("counts",), lambda: _counts(session))
+
+
+def _counts(session: Session) -> dict[str, int]:
     published = UseCase.moderation == ModerationState.PUBLISHED
     return {
         "cases": session.scalar(select(func.count(UseCase.id)).where(published)) or 0,

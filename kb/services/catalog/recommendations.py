@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import case, func, select, union_all
+from sqlalchemy.orm import Session
 
 from kb.models import (
     Adoption,
@@ -26,7 +27,8 @@ from kb.models import (
     Organisation,
     UseCase,
 )
-from kb.services.catalog.listing import case_list_options
+from kb.services.catalog.cards import load_cards
+from kb.services.generation import cache
 
 
 @dataclass(frozen=True)
@@ -80,30 +82,103 @@ class Recommendation:
 
 
 def recommend(session: Session, municipality: Municipality, limit: int = 6) -> list[Recommendation]:
-    """Return up to ``limit`` cases similar municipalities use and this one does not, best first."""
+    """Return up to ``limit`` cases similar municipalities use and this one does not, best first.
+
+    The uses within each population class are summed up once per data generation and process
+    (:func:`_class_uses`); a recommendation adds the sums of the municipality's Land and Kreis to the
+    nationwide ones. The cards and peers shown are loaded for the ``limit`` recommendations only.
+    """
     klass = population_class(municipality.population)
     if klass is None:
         return []
-    known = _cases_known_to(session, municipality.ags)
-    found: dict[int, Recommendation] = {}
-    for case, peer, weight in _uses_by_similar(session, municipality, klass):
-        if case.id in known:
-            continue
-        rec = found.setdefault(case.id, Recommendation(case))
-        region = region_of(municipality, peer)
-        if peer not in rec.users[region]:
-            rec.users[region].append(peer)
-            rec.score += REGION_WEIGHT[region] * weight
-    ranked = sorted(found.values(), key=lambda r: (-r.score, r.case.title))[:limit]
-    for rec in ranked:
+    ranked = cache.get(session, ("recommend", municipality.ags, limit),
+                       lambda: _rank(session, municipality, klass, limit))
+    cases = {case.id: case for case in load_cards(session, [case_id for case_id, _score, _users in ranked])}
+    wanted = {ags for _id, _score, users in ranked for peers in users.values() for ags in peers}
+    peers = {m.ags: m for m in session.scalars(select(Municipality).where(Municipality.ags.in_(wanted)))} \
+        if wanted else {}
+    recs = []
+    for case_id, score, users in ranked:
+        rec = Recommendation(cases[case_id], score)
+        for region, keys in users.items():
+            rec.users[region] = [peers[ags] for ags in keys]
         rec.reasons = explain(rec, municipality, klass)
-    return ranked
+        recs.append(rec)
+    return recs
 
 
-def region_of(municipality: Municipality, peer: Municipality) -> str:
-    if municipality.kreis_key and peer.kreis_key == municipality.kreis_key:
+@dataclass(frozen=True)
+class _ClassUses:
+    """Summed use weights of the cases used within one population class: nationwide (indexed by
+    case id), and per Land and per Kreis as (case ids, sums)."""
+
+    bund: np.ndarray
+    land: dict[str, tuple[np.ndarray, np.ndarray]]
+    kreis: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _class_uses(session: Session, klass: PopulationClass) -> _ClassUses:
+    adoption_uses, owned_uses = _uses_in_class(klass)
+    uses = union_all(adoption_uses, owned_uses).subquery()
+    rows = session.execute(select(uses.c.kreis_key, uses.c.land_code, uses.c.case_id, func.sum(uses.c.weight))
+                           .group_by(uses.c.kreis_key, uses.c.land_code, uses.c.case_id)).all()
+    size = max((row[2] for row in rows), default=0) + 1
+    bund = np.zeros(size)
+    by_land: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    by_kreis: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for kreis_key, land_code, case_id, weight in rows:
+        bund[case_id] += weight
+        by_land[land_code][case_id] += weight
+        if kreis_key:
+            by_kreis[kreis_key][case_id] += weight
+
+    def arrays(groups: dict[str, dict[int, float]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return {key: (np.fromiter(sums.keys(), dtype=np.int64, count=len(sums)),
+                      np.fromiter(sums.values(), dtype=np.float64, count=len(sums))) for key, sums in groups.items()}
+
+    return _ClassUses(bund, arrays(by_land), arrays(by_kreis))
+
+
+def _rank(session: Session, municipality: Municipality, klass: PopulationClass,
+          limit: int) -> list[tuple[int, float, dict[str, tuple[str, ...]]]]:
+    """(case id, score, peer AGS per region) of the best ``limit`` cases the municipality does not know.
+
+    A peer in the same Kreis weighs 3, in the same Land 2, elsewhere 1 (``REGION_WEIGHT``): the
+    score is the nationwide sum plus the Land's plus the Kreis's.
+    """
+    sums = cache.get(session, ("class_uses", klass.key), lambda: _class_uses(session, klass))
+    scores = sums.bund.copy()
+    for key, groups in ((municipality.land_code, sums.land), (municipality.kreis_key, sums.kreis)):
+        if key in groups:
+            ids, weights = groups[key]
+            scores[ids] += weights
+    known = [i for i in session.scalars(_cases_known_to(municipality.ags)) if i < len(scores)]
+    scores[known] = 0.0
+    candidates = np.flatnonzero(scores > 0)
+    if not len(candidates):
+        return []
+    if len(candidates) > limit:  # the best ``limit`` and every case tied with the last of them
+        cut = np.partition(scores[candidates], len(candidates) - limit)[len(candidates) - limit]
+        candidates = candidates[scores[candidates] >= cut]
+    titles = dict(session.execute(select(UseCase.id, UseCase.title).where(UseCase.id.in_(candidates.tolist()))).all())
+    top = sorted(candidates.tolist(), key=lambda i: (-round(scores[i], 9), titles[i]))[:limit]
+    users: dict[int, dict[str, list[str]]] = {case_id: defaultdict(list) for case_id in top}
+    for query in (*_uses_in_class(klass, top),):
+        for case_id, ags, kreis_key, land_code in session.execute(
+                select(query.c.case_id, query.c.ags, query.c.kreis_key, query.c.land_code)
+                .where(query.c.ags != municipality.ags)):
+            peers = users[case_id][region_of(municipality, kreis_key, land_code)]
+            if ags not in peers:
+                peers.append(ags)
+    return [(case_id, float(scores[case_id]), {region: tuple(keys) for region, keys in users[case_id].items()})
+            for case_id in top]
+
+
+def region_of(municipality: Municipality, kreis_key: str | None, land_code: str) -> str:
+    """Where a peer (given by its Kreis and Land) lies seen from the municipality."""
+    if municipality.kreis_key and kreis_key == municipality.kreis_key:
         return "kreis"
-    if peer.land_code == municipality.land_code:
+    if land_code == municipality.land_code:
         return "land"
     return "bund"
 
@@ -131,45 +206,49 @@ def explain(rec: Recommendation, municipality: Municipality, klass: PopulationCl
     return reasons
 
 
-def _cases_known_to(session: Session, ags: str) -> set[int]:
-    """Ids of cases the municipality runs or has an adoption record for."""
-    org_id = session.scalar(select(Organisation.id).where(Organisation.municipality_ags == ags))
-    if org_id is None:
-        return set()
-    owned = session.scalars(select(UseCase.id).where(UseCase.owner_id == org_id))
-    adopted = session.scalars(select(Adoption.case_id).where(Adoption.organisation_id == org_id))
-    return set(owned) | set(adopted)
+def _cases_known_to(ags: str):
+    """Ids of cases the municipality runs or has an adoption record for (a select)."""
+    org_id = select(Organisation.id).where(Organisation.municipality_ags == ags).scalar_subquery()
+    return union_all(select(UseCase.id).where(UseCase.owner_id == org_id),
+                     select(Adoption.case_id).where(Adoption.organisation_id == org_id))
 
 
-def _peer_filter(municipality: Municipality, klass: PopulationClass):
-    conditions = [Municipality.population >= klass.lower, Municipality.ags != municipality.ags]
+def _class_filter(klass: PopulationClass):
+    conditions = [Municipality.population >= klass.lower]
     if klass.upper is not None:
         conditions.append(Municipality.population < klass.upper)
     return conditions
 
 
-def _uses_by_similar(session: Session, municipality: Municipality, klass: PopulationClass):
-    """Yield (case, peer municipality, weight) for every use of a published case by a peer."""
+def _weight(column, enum_cls, weights: dict[str, float]):
+    """A SQL expression giving ``weights[value]`` for the column's value (0 for others)."""
+    known = [(column == enum_cls(key), value) for key, value in weights.items() if key in enum_cls._value2member_map_]
+    return case(*known, else_=0.0)
+
+
+def _uses_in_class(klass: PopulationClass, case_ids: list[int] | None = None):
+    """Two subqueries of the uses of published cases by municipalities of the class — their adoptions,
+    then their own cases — with (case id, AGS, Kreis, Land, weight); only ``case_ids`` if given."""
     published = UseCase.moderation == ModerationState.PUBLISHED
-    peers = _peer_filter(municipality, klass)
-    adoptions = session.execute(
-        select(Adoption, Municipality)
+    peers = _class_filter(klass)
+    place = (Municipality.ags, Municipality.kreis_key, Municipality.land_code)
+    trust = case((Adoption.verified.is_(True), TRUST_WEIGHT[True]), else_=TRUST_WEIGHT[False])
+    adoptions = (
+        select(UseCase.id.label("case_id"), *place,
+               (_weight(Adoption.status, AdoptionStatus, STATUS_WEIGHT) * trust).label("weight"))
         .join(Organisation, Organisation.id == Adoption.organisation_id)
         .join(Municipality, Municipality.ags == Organisation.municipality_ags)
         .join(UseCase, UseCase.id == Adoption.case_id)
         .where(published, UseCase.status != CaseStatus.EINGESTELLT,
                Adoption.status != AdoptionStatus.EINGESTELLT, *peers)
-        .options(selectinload(Adoption.case).options(*case_list_options()))
     )
-    for adoption, peer in adoptions:
-        weight = STATUS_WEIGHT.get(adoption.status.value, 0.0) * TRUST_WEIGHT[bool(adoption.verified)]
-        yield adoption.case, peer, weight
-    owned = session.execute(
-        select(UseCase, Municipality)
+    owned = (
+        select(UseCase.id.label("case_id"), *place,
+               (_weight(UseCase.status, CaseStatus, STATUS_WEIGHT) * TRUST_WEIGHT[True]).label("weight"))
         .join(Organisation, Organisation.id == UseCase.owner_id)
         .join(Municipality, Municipality.ags == Organisation.municipality_ags)
         .where(published, UseCase.status.in_([CaseStatus.PILOT, CaseStatus.IN_BETRIEB]), *peers)
-        .options(*case_list_options())
     )
-    for case, peer in owned:
-        yield case, peer, STATUS_WEIGHT[case.status.value] * TRUST_WEIGHT[True]
+    if case_ids is not None:
+        return adoptions.where(UseCase.id.in_(case_ids)).subquery(), owned.where(UseCase.id.in_(case_ids)).subquery()
+    return adoptions, owned

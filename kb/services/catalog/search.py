@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, load_only, selectinload
+from sqlalchemy.orm import Session, joinedload
 
-from kb.models import Adoption, Land, ModerationState, Organisation, Topic, UseCase
+from kb.models import ModerationState, UseCase
 from kb.search.backend import get_searcher
 from kb.search.engine import SearchHit, SearchQuery, SearchResult
+from kb.services.catalog import reference
+from kb.services.catalog.cards import load_cards
 from kb.services.catalog.listing import CaseFilters, resolve_filters
 
 __all__ = ["CaseHit", "CaseSearchResult", "SearchQuery", "canonical_query", "search_cases", "suggest_cases"]
@@ -43,8 +45,8 @@ def canonical_query(session: Session, query: SearchQuery) -> SearchQuery:
         return query
     topic_ids, land_codes, statuses = resolve_filters(
         session, CaseFilters(list(query.topics), list(query.states), list(query.statuses)))
-    topics = dict(session.execute(select(Topic.id, Topic.name)).all())
-    lands = dict(session.execute(select(Land.code, Land.name)).all())
+    topics = reference.topic_names(session)
+    lands = reference.land_names(session)
     return replace(
         query,
         topics=tuple(dict.fromkeys(topics[i] for i in topic_ids)),
@@ -56,10 +58,7 @@ def canonical_query(session: Session, query: SearchQuery) -> SearchQuery:
 def search_cases(session: Session, query: SearchQuery) -> CaseSearchResult:
     """Run the query and load the hits from the database in rank order."""
     result = get_searcher().search(query)
-    ids = [hit.id for hit in result.hits]
-    cases = {
-        c.id: c for c in session.scalars(select(UseCase).where(UseCase.id.in_(ids)).options(*_hit_options()))
-    } if ids else {}
+    cases = {case.id: case for case in load_cards(session, [hit.id for hit in result.hits])}
     hits = [_hit(cases[h.id], h) for h in result.hits if h.id in cases and cases[h.id].is_published]
     return CaseSearchResult(hits, result)
 
@@ -81,18 +80,6 @@ def suggest_cases(session: Session, text: str, limit: int = 6) -> list[UseCase]:
     if by_title:
         return by_title
     return [hit.case for hit in search_cases(session, SearchQuery(text=text, per_page=limit)).hits]
-
-
-def _hit_options():
-    """What a result card and the API show: owner and Land, topics, adoption statuses (not
-    adopters); the long texts stay in the database (loaded on access if ever needed)."""
-    return (
-        load_only(UseCase.slug, UseCase.title, UseCase.summary, UseCase.owner_id, UseCase.status,
-                  UseCase.moderation, UseCase.published_at, UseCase.updated_at),
-        joinedload(UseCase.owner, innerjoin=True).joinedload(Organisation.land),
-        selectinload(UseCase.topics),
-        selectinload(UseCase.adoptions).load_only(Adoption.status).lazyload(Adoption.organisation),
-    )
 
 
 def _hit(case: UseCase, hit: SearchHit) -> CaseHit:

@@ -1,12 +1,13 @@
-"""Figures for /statistik: cases and adoptions per topic, per Land and over time."""
+"""Figures for /statistik: cases and adoptions per topic, per Land and over time.
+
+Counted by the database (GROUP BY), once per data generation and process.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.models import (
@@ -19,6 +20,7 @@ from kb.models import (
     UseCase,
     case_topic,
 )
+from kb.services.generation import cache
 
 PUBLISHED = UseCase.moderation == ModerationState.PUBLISHED
 ACTIVE = Adoption.status != AdoptionStatus.EINGESTELLT
@@ -55,7 +57,11 @@ class Statistics:
 
 
 def collect(session: Session) -> Statistics:
-    """Compute every figure of the statistics page (active adoptions of published cases)."""
+    """Every figure of the statistics page (active adoptions of published cases)."""
+    return cache.get(session, ("statistics",), lambda: _collect(session))
+
+
+def _collect(session: Session) -> Statistics:
     by_month = growth(session)
     return Statistics(
         total_cases=by_month[-1].cases_total if by_month else 0,
@@ -68,36 +74,34 @@ def collect(session: Session) -> Statistics:
 
 def per_topic(session: Session) -> list[Row]:
     """Cases and adoptions per topic, in the vocabulary's order."""
-    cases = Counter(session.scalars(
-        select(case_topic.c.topic_id).join(UseCase, UseCase.id == case_topic.c.case_id).where(PUBLISHED)
-    ))
-    adoptions = Counter(session.scalars(
-        select(case_topic.c.topic_id).join(UseCase, UseCase.id == case_topic.c.case_id)
-        .join(Adoption, Adoption.case_id == UseCase.id).where(PUBLISHED, ACTIVE)
-    ))
+    topic = case_topic.c.topic_id
+    cases = _counts(session, select(topic, func.count()).join(UseCase, UseCase.id == case_topic.c.case_id)
+                    .where(PUBLISHED).group_by(topic))
+    adoptions = _counts(session, select(topic, func.count()).join(UseCase, UseCase.id == case_topic.c.case_id)
+                        .join(Adoption, Adoption.case_id == UseCase.id).where(PUBLISHED, ACTIVE).group_by(topic))
     topics = session.scalars(select(Topic).order_by(Topic.position))
     return [Row(t.name, cases[t.id], adoptions[t.id], t.slug) for t in topics]
 
 
 def per_land(session: Session) -> list[Row]:
     """Cases by the owner's Land and adoptions by the adopter's Land."""
-    cases = Counter(session.scalars(
-        select(Organisation.land_code).join(UseCase, UseCase.owner_id == Organisation.id).where(PUBLISHED)
-    ))
-    adoptions = Counter(session.scalars(
-        select(Organisation.land_code).join(Adoption, Adoption.organisation_id == Organisation.id)
-        .join(UseCase, UseCase.id == Adoption.case_id).where(PUBLISHED, ACTIVE)
-    ))
+    land = Organisation.land_code
+    cases = _counts(session, select(land, func.count()).join(UseCase, UseCase.owner_id == Organisation.id)
+                    .where(PUBLISHED).group_by(land))
+    adoptions = _counts(session, select(land, func.count()).join(Adoption, Adoption.organisation_id == Organisation.id)
+                        .join(UseCase, UseCase.id == Adoption.case_id).where(PUBLISHED, ACTIVE).group_by(land))
     lands = session.scalars(select(Land).order_by(Land.name))
     return [Row(land.name, cases[land.code], adoptions[land.code], land.code) for land in lands]
 
 
 def growth(session: Session) -> list[MonthRow]:
     """Published cases by month of publication, adoptions by month of creation, without gaps."""
-    case_months = Counter(_month(d) for d in session.scalars(select(UseCase.published_at).where(PUBLISHED)) if d)
-    adoption_months = Counter(_month(d) for d in session.scalars(
-        select(Adoption.created_at).join(UseCase, UseCase.id == Adoption.case_id).where(PUBLISHED, ACTIVE)
-    ) if d)
+    published = _month(session, UseCase.published_at)
+    case_months = _counts(session, select(published, func.count()).where(PUBLISHED, UseCase.published_at.is_not(None))
+                          .group_by(published))
+    created = _month(session, Adoption.created_at)
+    adoption_months = _counts(session, select(created, func.count()).join(UseCase, UseCase.id == Adoption.case_id)
+                              .where(PUBLISHED, ACTIVE, Adoption.created_at.is_not(None)).group_by(created))
     months = sorted(set(case_months) | set(adoption_months))
     if not months:
         return []
@@ -109,8 +113,21 @@ def growth(session: Session) -> list[MonthRow]:
     return rows
 
 
-def _month(value: datetime) -> str:
-    return f"{value.year:04d}-{value.month:02d}"
+class _Counts(dict):
+    def __missing__(self, key) -> int:
+        return 0
+
+
+def _counts(session: Session, stmt) -> dict:
+    """``{key: count}`` of a two-column GROUP BY (0 for keys it did not find)."""
+    return _Counts(session.execute(stmt).all())
+
+
+def _month(session: Session, column):
+    """The column's UTC month as ``YYYY-MM``, in SQL (SQLite stores UTC text; PostgreSQL timestamptz)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.substr(column, 1, 7)
 
 
 def _month_range(first: str, last: str) -> list[str]:
