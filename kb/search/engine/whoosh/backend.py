@@ -26,6 +26,8 @@ from kb.search.engine.whoosh.view import IndexViews, _Segment, _View
 LOCK_NAME = "kb-write.lock"
 #: ``index()`` with at least this many documents takes the streaming bulk path
 BULK_THRESHOLD = 1000
+#: small updates add a segment each; whoosh merges only once this many segments exist
+MERGE_AFTER_SEGMENTS = 8
 FORMAT_FILE = "kb-format"
 #: bump when the schema, analysis or impact model changes incompatibly: an index
 #: of another format is recreated empty on open (check-index then reports every
@@ -99,6 +101,17 @@ class WhooshBackend(IndexViews, Scoring):
 
     # --------------------------------------------------------------- writing
 
+    @staticmethod
+    def _merge_lazily(writer, segments):
+        """Whoosh's merge policy, but only once ``MERGE_AFTER_SEGMENTS`` segments exist.
+
+        A one-case update adds a tiny segment; merging at every commit (whoosh's default) rewrote
+        all small segments each time — on a small index the whole index — and made every worker
+        load the merged segment anew."""
+        if len(segments) < MERGE_AFTER_SEGMENTS:
+            return segments
+        return writing.MERGE_SMALL(writer, segments)
+
     def index(self, docs: Iterable[SearchDocument]) -> None:
         """Add or replace documents.  Up to ``BULK_THRESHOLD`` documents are
         analysed before the write lock is taken and written with whoosh's
@@ -121,7 +134,7 @@ class WhooshBackend(IndexViews, Scoring):
             except BaseException:
                 w.cancel()
                 raise
-            w.commit()
+            w.commit(mergetype=self._merge_lazily)
 
     def _index_bulk(self, docs: Iterable[SearchDocument], procs: int | None = None) -> int:
         """Append documents as one new segment; replaced ids are deleted first."""
@@ -154,7 +167,7 @@ class WhooshBackend(IndexViews, Scoring):
             except BaseException:
                 w.cancel()
                 raise
-            w.commit()
+            w.commit(mergetype=self._merge_lazily)
 
     def _procs(self, procs: int | None) -> int:
         procs = self.rebuild_procs if procs is None else procs
