@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
+import weakref
+
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import get_translations
+from flask_babel.speaklater import LazyString
 
 from kb.extensions import babel
 
@@ -21,5 +25,51 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Babel (the catalogues: ``BABEL_TRANSLATION_DIRECTORIES`` of config.py)."""
+    """Bind Flask-Babel (the catalogues: ``BABEL_TRANSLATION_DIRECTORIES`` of config.py); templates
+    translate through :func:`translations`."""
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
+def translations():
+    """Flask-Babel's translations for the current locale, looked up once per request and locale.
+
+    Flask-Babel resolves the app, the domain and the locale again for every message (a page has
+    about a hundred); this keeps the answer beside the locale it belongs to, so ``force_locale``
+    and ``refresh`` (a new locale object) are followed.
+    """
+    state = g.get("_flask_babel") if g else None
+    locale = getattr(state, "babel_locale", None)
+    known = getattr(state, "kb_translations", None)
+    if known is not None and known[0] is locale and locale is not None:
+        return known[1]
+    found = get_translations()
+    state = g.get("_flask_babel") if g else None
+    if state is not None:
+        state.kb_translations = (getattr(state, "babel_locale", None), found)
+    return found
+
+
+_labels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def label(table: dict, value) -> str:
+    """``labels.label``, remembered per language: a label's translation never changes at run time."""
+    key = getattr(value, "value", value)
+    found = table.get(key, key)
+    if not isinstance(found, LazyString):
+        return str(found)
+    current = translations()
+    memo = _labels.get(current)
+    if memo is None:
+        memo = _labels[current] = {}
+    text = memo.get((id(table), key))
+    if text is None:
+        text = memo[(id(table), key)] = str(found)
+    return text

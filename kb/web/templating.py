@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from kb.models import labels
 from kb.services.registry.gazetteer import ATTRIBUTION
+from kb.web import i18n
 from kb.web.rendering import render_markdown
 from kb.web.sanitize import clean_highlight
 
@@ -24,17 +25,17 @@ def init_app(app: Flask) -> None:
         number=_number,
         month=_month,
         partial_date=_partial_date,
-        case_status=lambda v: labels.label(labels.CASE_STATUS, v),
-        adoption_status=lambda v: labels.label(labels.ADOPTION_STATUS, v),
-        moderation_state=lambda v: labels.label(labels.MODERATION_STATE, v),
-        organisation_kind=lambda v: labels.label(labels.ORGANISATION_KIND, v),
-        role_label=lambda v: labels.label(labels.ROLE, v),
-        revision_state=lambda v: labels.label(labels.REVISION_STATE, v),
-        audit_action=lambda v: labels.label(labels.AUDIT_ACTION, v),
-        proposal_state=lambda v: labels.label(labels.PROPOSAL_STATE, v),
-        proposal_kind=lambda v: labels.label(labels.PROPOSAL_KIND, v),
-        topic_label=lambda v: labels.label(labels.TOPIC_NAME, v),
-        topic_description=lambda v: labels.label(labels.TOPIC_DESCRIPTION, v),
+        case_status=lambda v: i18n.label(labels.CASE_STATUS, v),
+        adoption_status=lambda v: i18n.label(labels.ADOPTION_STATUS, v),
+        moderation_state=lambda v: i18n.label(labels.MODERATION_STATE, v),
+        organisation_kind=lambda v: i18n.label(labels.ORGANISATION_KIND, v),
+        role_label=lambda v: i18n.label(labels.ROLE, v),
+        revision_state=lambda v: i18n.label(labels.REVISION_STATE, v),
+        audit_action=lambda v: i18n.label(labels.AUDIT_ACTION, v),
+        proposal_state=lambda v: i18n.label(labels.PROPOSAL_STATE, v),
+        proposal_kind=lambda v: i18n.label(labels.PROPOSAL_KIND, v),
+        topic_label=lambda v: i18n.label(labels.TOPIC_NAME, v),
+        topic_description=lambda v: i18n.label(labels.TOPIC_DESCRIPTION, v),
     )
     app.jinja_env.globals.update(
         url_with=url_with,
