@@ -75,9 +75,11 @@ def test_publishing_adopting_and_editing_change_the_tag(app, client, people):
         tags.update({p: r.headers["ETag"] for p, r in now.items()})
         return {p for p, r in now.items() if r.status_code == 200}
 
+    figures = client.get("/statistik").get_data(as_text=True)
     assert member.post(f"/cases/{CASE}/adopt", data={"status": "pilot", "note": "Seit Mai"}).status_code == 303
     assert changed() == set(PAGES)
     assert "Seit Mai" in client.get(f"/cases/{CASE}").get_data(as_text=True)
+    assert client.get("/statistik").get_data(as_text=True) != figures  # one adoption more, counted anew
 
     assert member.post("/cases/new", data=NEW_CASE).status_code == 303
     slug = "sensorgestuetzte-winterdienstplanung"
@@ -92,3 +94,10 @@ def test_publishing_adopting_and_editing_change_the_tag(app, client, people):
     changed()
     assert "Zweite Fassung" in client.get(f"/cases/{slug}").get_data(as_text=True)
     assert changed() == set()  # nothing happened since: every page is current again
+
+
+def test_rebuilding_the_index_changes_the_tag(client, runner):
+    search, _again = revisit(client, "/api/v1/search?q=Chatbot")
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    again = client.get("/api/v1/search?q=Chatbot", headers={"If-None-Match": search.headers["ETag"]})
+    assert again.status_code == 200 and again.headers["ETag"] != search.headers["ETag"]

@@ -14,6 +14,7 @@ from kb.extensions import db
 from kb.models import ModerationState, UseCase
 from kb.search.backend import get_backend
 from kb.search.sync import drain, sync_lock
+from kb.services import generation
 
 
 def _published_count() -> int:
@@ -51,8 +52,15 @@ def reindex(if_needed: bool) -> None:
             return
         with progress_bar(_published_count(), "Suchindex") as bar:
             count, seconds = search.rebuild_index(db.session, backend, progress=bar.update)
+    index_rewritten()
     drain(current_app._get_current_object())
     click.echo(f"Suchindex neu aufgebaut: {count} Fälle – {seconds:.1f} s.")
+
+
+def index_rewritten() -> None:
+    """Search answers may differ now: count it as a change of the data (HTTP caches revalidate)."""
+    generation.bump(db.session)
+    db.session.commit()
 
 
 def _report(drift, slugs: dict[int, str]) -> None:
@@ -89,6 +97,7 @@ def check_index(repair: bool) -> None:
         drift = search.check_index(db.session, backend)  # again: others may have written meanwhile
         fixed = search.repair_index(db.session, backend, drift)
         after = search.check_index(db.session, backend)
+    index_rewritten()
     click.echo(f"{summary} {fixed} Fälle neu geschrieben; Index "
                f"{'jetzt sauber' if after.clean else 'weiter fehlerhaft'}.")
     sys.exit(0 if after.clean else 1)

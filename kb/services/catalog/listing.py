@@ -112,17 +112,20 @@ def list_published(
     total = cache.get(session, ("total", _key(resolved)), lambda: session.scalar(
         _apply_filters(select(func.count(UseCase.id)).where(UseCase.moderation == ModerationState.PUBLISHED),
                        *resolved)) or 0)
+    stmt = _sorted(stmt, sort).options(*card_options()).limit(per_page).offset((page - 1) * per_page)
+    return Page(list(session.scalars(stmt)), total, page, per_page)
+
+
+def _sorted(stmt: Select, sort: str) -> Select:
+    """Newest first, most adopted first (then newest) or by title."""
     if sort == "adoption":
         counts = adoption_counts()
-        stmt = stmt.outerjoin(counts, counts.c.case_id == UseCase.id).order_by(
+        return stmt.outerjoin(counts, counts.c.case_id == UseCase.id).order_by(
             func.coalesce(counts.c.n, 0).desc(), UseCase.published_at.desc()
         )
-    elif sort == "title":
-        stmt = stmt.order_by(UseCase.title)
-    else:
-        stmt = stmt.order_by(UseCase.published_at.desc(), UseCase.id.desc())
-    stmt = stmt.options(*card_options()).limit(per_page).offset((page - 1) * per_page)
-    return Page(list(session.scalars(stmt)), total, page, per_page)
+    if sort == "title":
+        return stmt.order_by(UseCase.title)
+    return stmt.order_by(UseCase.published_at.desc(), UseCase.id.desc())
 
 
 def _key(resolved: tuple[list[int], list[str], list[CaseStatus]]) -> tuple:
@@ -175,14 +178,25 @@ def _facet_counts(session: Session, topic_ids, land_codes, statuses) -> dict[str
     }
 
 
+def _first_ids(session: Session, sort: str, limit: int) -> list[int]:
+    """Ids of the first published cases in this order (once per data generation)."""
+    return cache.get(session, ("first", sort, limit), lambda: list(session.scalars(
+        _sorted(select(UseCase.id).where(UseCase.moderation == ModerationState.PUBLISHED), sort).limit(limit))))
+
+
 def newest(session: Session, limit: int = 6) -> list[UseCase]:
-    return load_cards(session, cache.get(session, ("newest", limit), lambda: [
-        c.id for c in list_published(session, CaseFilters(), 1, limit).items]))
+    return load_cards(session, _first_ids(session, "newest", limit))
 
 
 def most_adopted(session: Session, limit: int = 6) -> list[UseCase]:
-    return load_cards(session, cache.get(session, ("most_adopted", limit), lambda: [
-        c.id for c in list_published(session, CaseFilters(), 1, limit, sort="adoption").items]))
+    return load_cards(session, _first_ids(session, "adoption", limit))
+
+
+def showcase(session: Session, limit: int = 6) -> tuple[list[UseCase], list[UseCase]]:
+    """The start page's newest and most adopted cases, loaded together."""
+    newest_ids, adopted_ids = _first_ids(session, "newest", limit), _first_ids(session, "adoption", limit)
+    cards = {case.id: case for case in load_cards(session, dict.fromkeys(newest_ids + adopted_ids))}
+    return [cards[i] for i in newest_ids if i in cards], [cards[i] for i in adopted_ids if i in cards]
 
 
 def get_published(session: Session, slug: str) -> UseCase | None:
@@ -273,7 +287,7 @@ def _place_options(relationship):
 
 def _activity(session: Session, org: Organisation | None) -> tuple[list[UseCase], list[Adoption]]:
     """The published cases ``org`` runs (as cards with contact and adopters on the map) and its
-    adoptions of published cases (with the owners on the map): five statements."""
+    adoptions of published cases (as cards, with the owners on the map): six statements."""
     if org is None:
         return [], []
     owned = sorted(  # sorted here: ordered by SQLite, it would walk every published case's date
@@ -292,6 +306,7 @@ def _activity(session: Session, org: Organisation | None) -> tuple[list[UseCase]
             .where(Adoption.organisation_id == org.id, UseCase.moderation == ModerationState.PUBLISHED)
             .options(selectinload(Adoption.case).options(
                 load_only(*CARD_COLUMNS), selectinload(UseCase.topics),
+                selectinload(UseCase.adoptions).load_only(Adoption.status, Adoption.case_id),
                 _place_options(joinedload(UseCase.owner, innerjoin=True))))
             .order_by(Adoption.updated_at.desc())
         )

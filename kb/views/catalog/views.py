@@ -24,11 +24,12 @@ MAX_PAGE = 100_000
 def index():
     """Show the search box, topics, newest and most-adopted cases."""
     session = db.session
+    newest, most_adopted = catalog.showcase(session, 6)
     return render_template(
         "catalog/index.html",
         topics=catalog.topic_overview(session),
-        newest=catalog.newest(session, 6),
-        most_adopted=catalog.most_adopted(session, 6),
+        newest=newest,
+        most_adopted=most_adopted,
         counts=catalog.counts(session),
         **member_recommendations(),
     )

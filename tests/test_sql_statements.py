@@ -1,0 +1,94 @@
+"""SQL statements per main page: a small, fixed number however many cases, adopters or hits a page shows.
+
+A lazy load in a template or a loop ("N+1") makes the count grow with the data; these tests fail then.
+Counted with a cold per-process cache (as after any change of the data).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from kb.extensions import db
+from kb.models import Municipality, UseCase
+from kb.services.adoptions import declarations as adoptions
+from kb.services.generation import cache
+from kb.services.registry import organisations
+
+CASE = "kaiserslautern-lotsensystem-sehbehinderung"  # no adopters in the seed
+ADOPTERS = ["08421000", "09162000", "05913000", "16053000", "07312000", "06412000", "03241001", "14713000"]
+#: page → the most statements it may take (anonymous visitor, cold cache), without those of the
+#: PostgreSQL search engine (see ``bound``)
+BOUNDS = {
+    "/": 12,
+    "/search?q=Chatbot": 5,
+    "/api/v1/search?q=Chatbot": 5,
+    f"/cases/{CASE}": 5,
+    f"/api/v1/cases/{CASE}": 5,
+    "/municipalities/14713000": 21,
+    "/api/v1/municipalities/14713000": 24,
+    "/statistik": 10,
+    "/cases?topic=Mobilit%C3%A4t": 11,
+    "/feeds/cases.atom": 5,
+}
+
+
+@contextmanager
+def counted(app):
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if "api_rate_window" not in statement:  # the rate limit's shared counter (PostgreSQL), not the page's
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def statements(app, client, path: str) -> int:
+    cache.clear()
+    with counted(app) as seen:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(seen)
+
+
+def adopt_widely(app, slug: str, places: list[str]) -> None:
+    with app.app_context():
+        case = db.session.scalar(select(UseCase).where(UseCase.slug == slug))
+        for ags in places:
+            if case.owner.municipality_ags != ags:
+                adoptions.declare(db.session, case=case, organisation=organisations.for_municipality(
+                    db.session, db.session.get(Municipality, ags)), status="in_betrieb", note=None, actor=None,
+                    verified=True)
+
+
+def bound(app, path: str) -> int:
+    """The page's bound plus the PostgreSQL search engine's own queries (vocabulary, document count,
+    ranking with facets, stored texts for highlights)."""
+    engine = 6 if "search" in path and app.config["KB_SEARCH_BACKEND"] == "postgres" else 0
+    return BOUNDS[path] + engine
+
+
+@pytest.mark.parametrize("path", list(BOUNDS))
+def test_each_main_page_takes_a_bounded_number_of_statements(app, client, path):
+    assert statements(app, client, path) <= bound(app, path)
+
+
+def test_more_adopters_hits_and_cases_take_no_more_statements(app, client):
+    pages = [f"/cases/{CASE}", f"/api/v1/cases/{CASE}", "/search?q=Sehbehinderung", "/api/v1/search?q=Sehbehinderung",
+             "/", "/municipalities/08421000", "/api/v1/municipalities/08421000", "/statistik", "/feeds/cases.atom"]
+    adopt_widely(app, CASE, ADOPTERS[:2])  # Ulm adopts one case, the case has two adopters
+    before = {path: statements(app, client, path) for path in pages}
+    adopt_widely(app, CASE, ADOPTERS)
+    for slug in ("berlin-giess-den-kiez-stadtbaeume", "dresden-open-data-portal"):
+        adopt_widely(app, slug, ADOPTERS)
+    after = {path: statements(app, client, path) for path in pages}
+    assert after == before
