@@ -144,12 +144,16 @@ def _account_settings(environ: Mapping[str, str]) -> dict:
 
 
 def _operations_settings(environ: Mapping[str, str]) -> dict:
-    """Reverse-proxy hops to trust (ProxyFix), full client addresses in logs, the API rate limit."""
+    """Reverse-proxy hops to trust (ProxyFix) and how long it may keep anonymous answers, full client
+    addresses in logs, the API rate limit."""
     hops = environ.get("KB_PROXY_HOPS") or "0"
-    if not hops.isdigit():
-        raise RuntimeError(f"KB_PROXY_HOPS={hops!r} ist keine ganze Zahl")
+    cache_seconds = environ.get("KB_PROXY_CACHE_SECONDS") or "10"
+    for name, value in (("KB_PROXY_HOPS", hops), ("KB_PROXY_CACHE_SECONDS", cache_seconds)):
+        if not value.isdigit():
+            raise RuntimeError(f"{name}={value!r} ist keine ganze Zahl")
     settings = {
         "KB_PROXY_HOPS": int(hops),
+        "KB_PROXY_CACHE_SECONDS": int(cache_seconds),
         "KB_LOG_FULL_IP": (environ.get("KB_LOG_FULL_IP") or "0").lower() not in ("0", "false", "no"),
     }
     if environ.get("KB_API_RATE_LIMIT"):

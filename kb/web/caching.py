@@ -35,7 +35,7 @@ _SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN")
 
 def init_app(app: Flask) -> None:
     """Fingerprint this deployment and add the cache headers to every response."""
-    app.config.setdefault("KB_PROXY_CACHE_SECONDS", 10)
+    app.config.setdefault("KB_PROXY_CACHE_SECONDS", 10)  # config.py reads it from the environment
     app.extensions["kb_build_id"] = build_id(app)
     app.after_request(add_cache_headers)
 
