@@ -9,11 +9,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from kb.cli.console import fail, progress_bar
-from kb.cli.search import index_rewritten
 from kb.extensions import db
 from kb.search import maintenance as search
 from kb.search.backend import get_backend
-from kb.services import health
+from kb.services import generation, health
 from kb.services.interchange import backup
 from kb.services.interchange.backup_format import BackupError
 
@@ -72,7 +71,7 @@ def restore_command(directory: Path, force: bool) -> None:
     backend = get_backend()
     with progress_bar(report.manifest.counts.get("use_case", 0), "Suchindex") as bar:
         indexed, _seconds = search.rebuild_index(db.session, backend, progress=bar.update)
-    index_rewritten()
+    generation.index_rewritten(db.session)
     counts = report.manifest.counts
     click.echo(f"Zurückgespielt aus {report.directory} (vom {report.manifest.created}): "
                f"{counts.get('use_case', 0)} Fälle, {counts.get('adoption', 0)} Nachnutzungen, "

@@ -52,15 +52,9 @@ def reindex(if_needed: bool) -> None:
             return
         with progress_bar(_published_count(), "Suchindex") as bar:
             count, seconds = search.rebuild_index(db.session, backend, progress=bar.update)
-    index_rewritten()
+    generation.index_rewritten(db.session)
     drain(current_app._get_current_object())
     click.echo(f"Suchindex neu aufgebaut: {count} Fälle – {seconds:.1f} s.")
-
-
-def index_rewritten() -> None:
-    """Search answers may differ now: count it as a change of the data (HTTP caches revalidate)."""
-    generation.bump(db.session)
-    db.session.commit()
 
 
 def _report(drift, slugs: dict[int, str]) -> None:
@@ -97,7 +91,7 @@ def check_index(repair: bool) -> None:
         drift = search.check_index(db.session, backend)  # again: others may have written meanwhile
         fixed = search.repair_index(db.session, backend, drift)
         after = search.check_index(db.session, backend)
-    index_rewritten()
+    generation.index_rewritten(db.session)
     click.echo(f"{summary} {fixed} Fälle neu geschrieben; Index "
                f"{'jetzt sauber' if after.clean else 'weiter fehlerhaft'}.")
     sys.exit(0 if after.clean else 1)

@@ -20,7 +20,8 @@ Map (a sub-domain imports only those below it; registry imports no other)
                 codes), writer, bulk, submissions, listed_adopters (adopters an API record
                 names, held for the moderator), moderation, revisions
   catalog/      listing (lists, facets, cases, profiles), search, regions, statistics,
-                recommendations, geo (map points), feeds
+                recommendations, geo (map points), feeds, reference (topics and Länder, cached),
+                cards (what a result card loads)
   adoptions/    declarations ("Wir nutzen das auch"), proposals (unconfirmed members' declarations
                 and reports held for moderation), reminders, reports (experience reports)
   registry/     gazetteer (the Destatis registry), names (name resolution), typeahead,
@@ -28,4 +29,5 @@ Map (a sub-domain imports only those below it; registry imports no other)
   audit  unit_of_work  mail  notifications (every mail text)  links (absolute links)  setup  health
   deferred (work after the response)  private_files (files only the service account reads)
   decisions (a moderator's reason)  paging (one page of a list)
+  generation (the data generation: HTTP validators and per-process caches are keyed on it)
 """

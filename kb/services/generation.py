@@ -77,6 +77,12 @@ def bump(session: Session) -> None:
             bump(session)
 
 
+def index_rewritten(session: Session) -> None:
+    """Count a rebuild or repair of the search index as a change: search answers may differ now."""
+    bump(session)
+    session.commit()
+
+
 def install() -> None:
     """Listen to every engine and session of this process (once)."""
     global _installed
