@@ -216,6 +216,12 @@ BAD_INPUTS = [
     ({"municipality": "Neustadt"}, {"municipality": "Neustadt"}, "municipality", "mehrdeutig"),
     ({"repository": "javascript:alert(1)"}, {"repository": "javascript:alert(1)"}, "repository",
      "Keine gültige http(s)-Adresse"),
+    ({"costs_yearly_eur": "-500"}, {"costs_yearly_eur": -500}, "costs_yearly_eur", "Darf nicht negativ sein"),
+    ({"costs_once_eur": "999.999.999.999"}, {"costs_once_eur": 999_999_999_999}, "costs_once_eur",
+     "Unplausibel hoch"),
+    ({"reuse_efa": "y", "reuse_efa_link": "javascript:alert(1)"},
+     {"reuse_path": [{"kind": "efa", "link": "javascript:alert(1)"}]}, "reuse_efa_link",
+     "Keine gültige http(s)-Adresse"),
 ]
 
 

@@ -6,21 +6,25 @@ The lowest layer: imports nothing of kb but itself.
 """
 
 from kb.models.accounts import ApiToken, AppSetting, AuditEvent, CaseRevision, LoginAttempt, User
-from kb.models.cases import Adoption, ExperienceReport, Topic, UseCase, case_topic
+from kb.models.cases import Adoption, ExperienceReport, ReusePath, Topic, UseCase, case_topic
 from kb.models.enums import (
     AdoptionSource,
     AdoptionStatus,
     CaseStatus,
+    Hosting,
     ModerationState,
+    OperatorKind,
     OrganisationKind,
     ProposalKind,
     ProposalState,
+    ReusePathKind,
     RevisionState,
     Role,
 )
 from kb.models.proposals import AdoptionProposal
 from kb.models.registry import Kreis, Land, Municipality, Organisation
 from kb.models.search import SearchOutbox
+from kb.models.shortlist import ShortlistEntry
 
 __all__ = [
     "Adoption",
@@ -33,18 +37,23 @@ __all__ = [
     "CaseRevision",
     "CaseStatus",
     "ExperienceReport",
+    "Hosting",
     "Kreis",
     "Land",
     "LoginAttempt",
     "ModerationState",
+    "OperatorKind",
     "Municipality",
     "Organisation",
     "OrganisationKind",
     "ProposalKind",
     "ProposalState",
+    "ReusePath",
+    "ReusePathKind",
     "RevisionState",
     "Role",
     "SearchOutbox",
+    "ShortlistEntry",
     "Topic",
     "UseCase",
     "User",

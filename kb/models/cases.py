@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -20,7 +21,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models.base import Base, UTCDateTime, enum_column, utcnow
-from kb.models.enums import AdoptionSource, AdoptionStatus, CaseStatus, ModerationState
+from kb.models.enums import (
+    AdoptionSource,
+    AdoptionStatus,
+    CaseStatus,
+    Hosting,
+    ModerationState,
+    OperatorKind,
+    ReusePathKind,
+)
 from kb.models.registry import Organisation
 
 if TYPE_CHECKING:
@@ -53,7 +62,15 @@ class UseCase(Base):
     """A solution a municipality (or other body) runs, described for others to re-use."""
 
     __tablename__ = "use_case"
-    __table_args__ = (Index("ix_use_case_moderation_published", "moderation", "published_at"),)
+    __table_args__ = (
+        Index("ix_use_case_moderation_published", "moderation", "published_at"),
+        CheckConstraint("costs_once_eur IS NULL OR (costs_once_eur >= 0 AND costs_once_eur <= 100000000)",
+                        name="costs_once_range"),
+        CheckConstraint("costs_yearly_eur IS NULL OR (costs_yearly_eur >= 0 AND costs_yearly_eur <= 100000000)",
+                        name="costs_yearly_range"),
+        CheckConstraint("effort_person_days IS NULL OR (effort_person_days >= 0 AND effort_person_days <= 100000)",
+                        name="effort_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -74,6 +91,13 @@ class UseCase(Base):
     costs: Mapped[str | None] = mapped_column(Text)
     lessons: Mapped[str | None] = mapped_column(Text)
     reuse: Mapped[str | None] = mapped_column(Text)
+    operator_kind: Mapped[OperatorKind | None] = mapped_column(enum_column(OperatorKind, "operator_kind"))
+    operator_name: Mapped[str | None] = mapped_column(String(200))
+    hosting: Mapped[Hosting | None] = mapped_column(enum_column(Hosting, "hosting"))
+    costs_once_eur: Mapped[int | None] = mapped_column(Integer)
+    costs_yearly_eur: Mapped[int | None] = mapped_column(Integer)
+    funding: Mapped[str | None] = mapped_column(String(500))
+    effort_person_days: Mapped[int | None] = mapped_column(Integer)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -90,6 +114,9 @@ class UseCase(Base):
         back_populates="case", cascade="all, delete-orphan", order_by="(Adoption.created_at, Adoption.id)"
     )
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    reuse_paths: Mapped[list[ReusePath]] = relationship(
+        cascade="all, delete-orphan", order_by="ReusePath.position"
+    )
 
     @property
     def is_published(self) -> bool:
@@ -105,6 +132,24 @@ class UseCase(Base):
 
     def __repr__(self) -> str:
         return f"<UseCase {self.slug}>"
+
+
+class ReusePath(Base):
+    """One way another municipality can get a case ("Wie kommt man dran"), with note and link."""
+
+    __tablename__ = "reuse_path"
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_reuse_path_case_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("use_case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReusePathKind] = mapped_column(enum_column(ReusePathKind, "reuse_path_kind"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    link: Mapped[str | None] = mapped_column(String(500))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def as_record(self) -> dict[str, str]:
+        """The path as in an import record: ``{"kind", "note"?, "link"?}``."""
+        return {k: v for k, v in (("kind", self.kind.value), ("note", self.note), ("link", self.link)) if v}
 
 
 class Adoption(Base):
@@ -125,11 +170,14 @@ class Adoption(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    owner_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    owner_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    moderation_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[UseCase] = relationship(back_populates="adoptions")
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
-    declared_by: Mapped[User | None] = relationship()
+    declared_by: Mapped[User | None] = relationship(foreign_keys=[declared_by_id])
     report: Mapped[ExperienceReport | None] = relationship(
         back_populates="adoption", cascade="all, delete-orphan", uselist=False
     )

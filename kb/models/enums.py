@@ -43,6 +43,36 @@ class AdoptionSource(enum.StrEnum):
     MODERATOR = "moderator"
 
 
+class ReusePathKind(enum.StrEnum):
+    """How another municipality can get a solution."""
+
+    OPEN_SOURCE = "open_source"  # run it yourself
+    EFA = "efa"  # Einer für Alle / Länderdienst
+    INHOUSE = "inhouse"  # Inhouse-Vergabe an den kommunalen IT-Dienstleister (§ 108 GWB)
+    FRAMEWORK = "framework"  # Rahmenvertrag / Abruf
+    MEMBERSHIP = "membership"  # Mitgliedschaft / Kooperation
+    PURCHASE = "purchase"  # Beschaffung am Markt
+    SERVICE = "service"  # Dienst eines Anbieters
+
+
+class OperatorKind(enum.StrEnum):
+    """Who runs a solution for its owner."""
+
+    MUNICIPALITY = "municipality"  # the municipality itself (also its own enterprise or subsidiary)
+    IT_SERVICE_PROVIDER = "it_service_provider"  # a (municipal) IT service provider
+    VENDOR = "vendor"  # a company or research institute that offers it
+    ASSOCIATION = "association"  # an association, foundation or network
+    PUBLIC_BODY = "public_body"  # another public body: a Land, the Bund, FITKO
+
+
+class Hosting(enum.StrEnum):
+    """Where a solution runs."""
+
+    ON_PREMISE = "on_premise"
+    IT_SERVICE_PROVIDER = "it_service_provider"  # Rechenzentrum des IT-Dienstleisters
+    CLOUD = "cloud"
+
+
 class OrganisationKind(enum.StrEnum):
     """What kind of body an owner or adopter is."""
 

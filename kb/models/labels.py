@@ -16,6 +16,35 @@ ADOPTION_STATUS = {
     "in_betrieb": _l("Im Betrieb"),
     "eingestellt": _l("Eingestellt"),
 }
+REUSE_PATH = {
+    "open_source": _l("Open Source – selbst betreiben"),
+    "efa": _l("Einer für Alle (EfA) / Länderdienst"),
+    "inhouse": _l("Inhouse-Vergabe an den kommunalen IT-Dienstleister (§ 108 GWB)"),
+    "framework": _l("Rahmenvertrag / Abruf"),
+    "membership": _l("Mitgliedschaft oder Kooperation"),
+    "purchase": _l("Beschaffung am Markt"),
+    "service": _l("Dienst eines Anbieters"),
+}
+OPERATOR_KIND = {
+    "municipality": _l("Kommune selbst"),
+    "it_service_provider": _l("IT-Dienstleister"),
+    "vendor": _l("Anbieter"),
+    "association": _l("Verein oder Netzwerk"),
+    "public_body": _l("öffentliche Einrichtung"),
+}
+HOSTING = {
+    "on_premise": _l("im eigenen Haus (on-premise)"),
+    "it_service_provider": _l("im Rechenzentrum des IT-Dienstleisters"),
+    "cloud": _l("in der Cloud / beim Anbieter"),
+}
+ADOPTION_SOURCE = {  # where an adoption record came from, as its badge says
+    "declared": _l("Angabe der Kommune"),
+    "api": _l("Angabe der Kommune (Schnittstelle)"),
+    "seed": _l("öffentliche Quelle"),
+    "imported": _l("aus einem Datenimport"),
+    "publiccode": _l("laut publiccode.yml"),
+    "moderator": _l("Eintrag der Moderation"),
+}
 MODERATION_STATE = {
     "draft": _l("Entwurf"),
     "submitted": _l("In Prüfung"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models.accounts import User
@@ -45,6 +45,7 @@ class AdoptionProposal(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     status: Mapped[AdoptionStatus | None] = mapped_column(enum_column(AdoptionStatus, "adoption_status"))
     note: Mapped[str | None] = mapped_column(Text)
+    since: Mapped[str | None] = mapped_column(String(10))  # "seit wann" of a declaration (YYYY[-MM])
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

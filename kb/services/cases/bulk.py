@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from kb.models import Adoption, AdoptionSource, ModerationState, Organisation, Topic, UseCase, case_topic
+from kb.models import Adoption, AdoptionSource, ModerationState, Organisation, ReusePath, Topic, UseCase, case_topic
 from kb.models.base import utcnow
 from kb.search import sync as search
 from kb.services.cases.record import CaseRecord
-from kb.services.cases.writer import CASE_FIELDS, listed_adopters, owner_organisation
+from kb.services.cases.writer import CASE_FIELDS, listed_adopters, listed_adoption_dates, owner_organisation
 
 
 @dataclass
@@ -54,12 +54,21 @@ def insert_cases(session: Session, records: list[CaseRecord], *, source: Adoptio
     ]
     adoption_rows = [
         {"case_id": outcome.ids[record.slug], "organisation_id": org.id, "status": ref.status, "note": ref.note,
-         "since": ref.since, "source": source, "verified": False, "created_at": now, "updated_at": now}
+         "since": ref.since, "source": source, "verified": False, "updated_at": now,
+         **listed_adoption_dates(ref, record, now)}
         for record, _owner, adopters in plan
         for org, ref in adopters
     ]
+    path_rows = [
+        {"case_id": outcome.ids[record.slug], "kind": item["kind"], "note": item.get("note"),
+         "link": item.get("link"), "position": position}
+        for record, _owner, _adopters in plan
+        for position, item in enumerate(record.reuse_path)
+    ]
     if topic_rows:
         session.execute(insert(case_topic), topic_rows)
+    if path_rows:
+        session.execute(insert(ReusePath.__table__), path_rows)
     if adoption_rows:
         session.execute(insert(Adoption.__table__), adoption_rows)
     outcome.adoptions_added = len(adoption_rows)

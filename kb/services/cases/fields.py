@@ -43,6 +43,10 @@ class ProblemCode(StrEnum):
     INVALID_URL = "invalid_url"
     INVALID_EMAIL = "invalid_email"
     INVALID_DATE = "invalid_date"
+    NOT_WHOLE_NUMBER = "not_whole_number"
+    NEGATIVE = "negative"
+    TOO_LARGE = "too_large"
+    DUPLICATE = "duplicate"
     # the case as a whole (field "-")
     NOTHING_TO_SUBMIT = "nothing_to_submit"
     NOT_PUBLISHED = "not_published"
@@ -189,3 +193,23 @@ class FieldChecker:
                 continue
             links.append({"title": title.strip(), "url": url.strip()})
         return links
+
+    def whole_number(self, data: dict, key: str, maximum: int, unit: str, example: int) -> int | None:
+        """A whole number from 0 to ``maximum`` (costs, effort); anything else is a problem."""
+        value = data.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, ProblemCode.NOT_WHOLE_NUMBER, _(
+                "Erwartet wird eine ganze Zahl (%(unit)s), zum Beispiel %(example)d.", unit=unit, example=example))
+            return None
+        if value < 0:
+            self.fail(key, ProblemCode.NEGATIVE, _("Darf nicht negativ sein."))
+            return None
+        if value > maximum:
+            self.fail(key, ProblemCode.TOO_LARGE, _("Unplausibel hoch: höchstens %(max)s %(unit)s.",
+                                                    max=f"{maximum:,}".replace(",", "."), unit=unit))
+            return None
+        return value

@@ -12,13 +12,23 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 from flask_babel import gettext as _
 
-from kb.models import Adoption, AdoptionStatus, CaseStatus, Organisation, OrganisationKind, UseCase
+from kb.models import (
+    Adoption,
+    AdoptionStatus,
+    CaseStatus,
+    Hosting,
+    OperatorKind,
+    Organisation,
+    OrganisationKind,
+    UseCase,
+)
+from kb.services.cases import reuse_facts
 from kb.services.cases.fields import (
     MAX_LENGTHS,
     SLUG_RE,
@@ -34,10 +44,10 @@ REQUIRED_KEYS = ("slug", "title", "summary", "description", "topics", "status")
 OPEN_IN_DRAFT = ("summary", "description", "topics", "status")
 OPTIONAL_KEYS = (
     "municipality", "organisation", "state", "adopters", "tags", "contact", "links",
-    "license", "repository", "started", "costs", "lessons", "reuse", "published",
+    "license", "repository", "started", "costs", "lessons", "reuse", "published", *reuse_facts.KEYS,
 )
 ORG_KEYS = ("name", "uri", "kind")
-ADOPTER_KEYS = ("municipality", "organisation", "state", "status", "note", "since")
+ADOPTER_KEYS = ("municipality", "organisation", "state", "status", "note", "since", "confirmed")
 
 
 class Mode(Enum):
@@ -71,6 +81,7 @@ class AdopterRef:
     note: str | None = None
     since: str | None = None
     warning: str | None = None
+    confirmed: str | None = None  # when the record's source last confirmed the use (YYYY[-MM[-DD]])
 
 
 @dataclass
@@ -95,6 +106,14 @@ class CaseRecord:
     lessons: str | None = None
     reuse: str | None = None
     published: datetime | None = None
+    reuse_path: list[dict[str, str]] = field(default_factory=list)
+    operator_kind: OperatorKind | None = None
+    operator_name: str | None = None
+    hosting: Hosting | None = None
+    costs_once_eur: int | None = None
+    costs_yearly_eur: int | None = None
+    funding: str | None = None
+    effort_person_days: int | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -118,6 +137,8 @@ def adopter_record(adoption: Adoption) -> dict[str, Any]:
         item["note"] = adoption.note
     if adoption.since:
         item["since"] = adoption.since
+    if adoption.confirmed_at:
+        item["confirmed"] = adoption.confirmed_at.date().isoformat()
     return item
 
 
@@ -146,6 +167,7 @@ def case_record(case: UseCase) -> dict[str, Any]:
         "published": case.published_at.isoformat() if case.published_at else None,
     }
     record.update({k: v for k, v in optional.items() if v})
+    record.update(reuse_facts.record_fields(case))
     return record
 
 
@@ -162,6 +184,14 @@ def _nul_fields(value: Any, path: str = "") -> list[str]:
     if isinstance(value, list):
         return [p for i, item in enumerate(value) for p in _nul_fields(item, f"{path}[{i}]")]
     return []
+
+
+def partial_date_start(value: str | None) -> datetime | None:
+    """The first moment of a YYYY[-MM[-DD]] date in UTC ("2024-03" → 2024-03-01 00:00 UTC)."""
+    if not value:
+        return None
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    return datetime(parts[0], parts[1], parts[2], tzinfo=UTC)
 
 
 class RecordParser:
@@ -247,6 +277,7 @@ class RecordParser:
             reuse=texts["reuse"],
             published=checker.timestamp(data, "published"),
             warnings=[a.warning for a in adopters if a.warning],
+            **reuse_facts.read(checker, data),
         )
         return (None, problems) if problems else (record, [])
 
@@ -347,16 +378,17 @@ class RecordParser:
         status = checker.enum(item, "status", AdoptionStatus, default=AdoptionStatus.IN_BETRIEB)
         note = checker.text(item, "note", limit=2000)
         since = checker.partial_date(item, "since")
+        confirmed = checker.partial_date(item, "confirmed")
         if "organisation" in item:
             ref = self._organisation(item["organisation"], f"{where}.organisation", problems)
-            return AdopterRef(ref, status, note, since) if ref and status else None
+            return AdopterRef(ref, status, note, since, confirmed=confirmed) if ref and status else None
         name = item.get("municipality")
         if not isinstance(name, str) or not name.strip():
             problems.append(FieldProblem(where, _("Angabe fehlt: „municipality“ oder „organisation“."),
                                          ProblemCode.OWNER_MISSING))
             return None
         ref, warning = self._adopter_owner(name, item.get("state"), owner, f"{where}.state", problems)
-        return AdopterRef(ref, status, note, since, warning) if ref and status else None
+        return AdopterRef(ref, status, note, since, warning, confirmed) if ref and status else None
 
     def _adopter_owner(self, name: str, state: Any, owner: OwnerRef | None, where: str,
                        problems: list[FieldProblem]) -> tuple[OwnerRef | None, str | None]:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.models import CaseRevision, RevisionState, UseCase, labels
+from kb.services.cases import reuse_facts
 from kb.services.cases.record import CaseRecord, case_record
 from kb.services.registry.gazetteer import get_resolver
 
@@ -36,6 +37,13 @@ FIELD_LABELS = {
     "links": _l("Links"),
     "license": _l("Lizenz"),
     "repository": _l("Quellcode"),
+    "reuse_path": _l("Wege zur Nachnutzung"),
+    "operator": _l("Betrieb durch"),
+    "hosting": _l("Betrieb wo"),
+    "costs_once_eur": _l("Einmalige Kosten (Euro)"),
+    "costs_yearly_eur": _l("Laufende Kosten pro Jahr (Euro)"),
+    "funding": _l("Förderung"),
+    "effort_person_days": _l("Aufwand (Personentage)"),
 }
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 
@@ -68,6 +76,7 @@ def record_data(record: CaseRecord) -> dict[str, Any]:
                 "license": record.license, "repository": record.repository, "started": record.started,
                 "costs": record.costs, "lessons": record.lessons, "reuse": record.reuse}
     data.update({k: v for k, v in optional.items() if v})
+    data.update(reuse_facts.record_fields(record))
     return data
 
 
@@ -108,6 +117,23 @@ def display_values(data: dict[str, Any]) -> dict[str, str]:
         "links": "\n".join(f"{link.get('title') or ''} – {link.get('url') or ''}" for link in data.get("links") or []),
         "license": data.get("license") or "",
         "repository": data.get("repository") or "",
+        **fact_values(data),
+    }
+
+
+def fact_values(data: dict[str, Any]) -> dict[str, str]:
+    """The re-use facts of revision data as plain text."""
+    operator = data.get("operator") or {}
+    return {
+        "reuse_path": "\n".join(
+            " – ".join(filter(None, (labels.label(labels.REUSE_PATH, p.get("kind")), p.get("note"), p.get("link"))))
+            for p in data.get("reuse_path") or []),
+        "operator": " – ".join(filter(None, (labels.label(labels.OPERATOR_KIND, operator.get("kind") or ""),
+                                             operator.get("name")))),
+        "hosting": labels.label(labels.HOSTING, data.get("hosting") or ""),
+        **{key: "" if data.get(key) is None else str(data[key])
+           for key in ("costs_once_eur", "costs_yearly_eur", "effort_person_days")},
+        "funding": data.get("funding") or "",
     }
 
 

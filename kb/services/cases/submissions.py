@@ -32,7 +32,7 @@ from kb.services import audit, notifications
 from kb.services.cases import listed_adopters, revisions
 from kb.services.cases.fields import FieldProblem, ProblemCode
 from kb.services.cases.record import CaseRecord, Mode, RecordParser
-from kb.services.cases.writer import CASE_FIELDS, owner_organisation, topics_by_name, write_record
+from kb.services.cases.writer import CASE_FIELDS, owner_organisation, sync_reuse_paths, topics_by_name, write_record
 from kb.services.registry.gazetteer import get_resolver
 from kb.services.registry.topics import slugify
 from kb.services.unit_of_work import retrying
@@ -119,6 +119,7 @@ def apply_record(session: Session, case: UseCase, record: CaseRecord) -> None:
         owner = owner_organisation(session, record.owner)
         if case.owner is not owner:
             case.owner = owner
+        sync_reuse_paths(case, record.reuse_path)
         wanted = [topics[name] for name in record.topics]
         if {t.id for t in case.topics} != {t.id for t in wanted}:
             case.topics = wanted

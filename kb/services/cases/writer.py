@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -14,16 +15,19 @@ from kb.models import (
     AdoptionSource,
     ModerationState,
     Organisation,
+    ReusePath,
+    ReusePathKind,
     Topic,
     UseCase,
 )
 from kb.models.base import utcnow
-from kb.services.cases.record import CaseRecord, OwnerRef
+from kb.services.cases import reuse_facts
+from kb.services.cases.record import CaseRecord, OwnerRef, partial_date_start
 from kb.services.registry import organisations
 
 CASE_FIELDS = (
     "title", "summary", "description", "status", "tags", "contact", "links", "license",
-    "repository", "started", "costs", "lessons", "reuse",
+    "repository", "started", "costs", "lessons", "reuse", *reuse_facts.COLUMNS,
 )
 LOCAL_SOURCES = (AdoptionSource.DECLARED, AdoptionSource.MODERATOR, AdoptionSource.API)
 
@@ -88,6 +92,7 @@ def write_record(
         changed |= _assign(case, name, getattr(record, name))
     owner = owner_organisation(session, record.owner)
     changed |= _assign(case, "owner", owner)
+    changed |= sync_reuse_paths(case, record.reuse_path)
     wanted_topics = [topics[name] for name in record.topics]
     if {t.id for t in case.topics} != {t.id for t in wanted_topics}:
         case.topics = wanted_topics
@@ -102,6 +107,28 @@ def write_record(
     if not created and not changed and not adoptions_touched:
         outcome.action = "unchanged"
     return outcome
+
+
+def sync_reuse_paths(case: UseCase, wanted: list[dict[str, str]]) -> bool:
+    """Make the case's reuse paths match ``wanted`` (record dicts), updating rows in place."""
+    if [p.as_record() for p in case.reuse_paths] == wanted:
+        return False
+    existing = {p.kind.value: p for p in case.reuse_paths}
+    rows = []
+    for position, item in enumerate(wanted):
+        row = existing.pop(item["kind"], None) or ReusePath(kind=ReusePathKind(item["kind"]))
+        row.note, row.link, row.position = item.get("note"), item.get("link"), position
+        rows.append(row)
+    case.reuse_paths = rows
+    return True
+
+
+def listed_adoption_dates(ref, record: CaseRecord, now: datetime) -> dict[str, datetime | None]:
+    """``created_at`` and ``confirmed_at`` of an adoption a record lists: its date comes from the data
+    (``since``, else the record's publication), never from the import run, and it counts as confirmed
+    only when the record says so (``confirmed``) – so it ages for re-confirmation like any other."""
+    began = partial_date_start(ref.since) or record.published or now
+    return {"created_at": min(began, now), "confirmed_at": partial_date_start(ref.confirmed)}
 
 
 def _publish(case: UseCase, record: CaseRecord) -> bool:
@@ -144,13 +171,16 @@ def _sync_adopters(
         if adoption is None:
             case.adoptions.append(
                 Adoption(organisation=org, status=ref.status, note=ref.note, since=ref.since,
-                         source=source, verified=False)
+                         source=source, verified=False, **listed_adoption_dates(ref, record, utcnow()))
             )
             outcome.adoptions_added += 1
         elif adoption.source not in LOCAL_SOURCES:
             changed = _assign(adoption, "status", ref.status)
             changed |= _assign(adoption, "note", ref.note)
             changed |= _assign(adoption, "since", ref.since)
+            for name, value in listed_adoption_dates(ref, record, adoption.created_at).items():
+                if value is not None:
+                    changed |= _assign(adoption, name, value)
             outcome.adoptions_changed += int(changed)
     for org_id, adoption in existing.items():
         if org_id not in wanted and adoption.source not in LOCAL_SOURCES:

@@ -215,10 +215,11 @@ def can_view(case: UseCase, viewer: User | None) -> bool:
 
 def case_page_options():
     """Loader options for a case page: the case with its owner, topics, and adopters with
-    their places and reports, in three queries."""
+    their places and reports, and the ways to re-use it, in four queries."""
     org = (joinedload(Organisation.municipality), joinedload(Organisation.land))
     return (
         selectinload(UseCase.topics),
+        selectinload(UseCase.reuse_paths),
         joinedload(UseCase.owner, innerjoin=True).options(*org),
         selectinload(UseCase.adoptions).options(joinedload(Adoption.report),
                                                 joinedload(Adoption.organisation, innerjoin=True).options(*org)),

@@ -11,13 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.models import ModerationState, UseCase
+from kb.services.cases import reuse_facts
 from kb.services.cases.record import case_record
 
 CSV_COLUMNS = (
     "slug", "title", "summary", "municipality", "municipality_key", "state", "topics", "status",
     "tags", "adopter_count", "adopters", "license", "repository", "started", "costs",
     "contact_name", "contact_email", "contact_url", "links", "published", "updated", "description",
-    "lessons", "reuse",
+    "lessons", "reuse", "reuse_path", "operator", "hosting", "costs_once_eur", "costs_yearly_eur", "funding",
+    "effort_person_days",
 )
 
 
@@ -27,7 +29,7 @@ def published_cases(session: Session, batch: int = 500) -> Iterator[UseCase]:
         select(UseCase)
         .where(UseCase.moderation == ModerationState.PUBLISHED)
         .order_by(UseCase.published_at, UseCase.id)
-        .options(selectinload(UseCase.topics), selectinload(UseCase.adoptions))
+        .options(selectinload(UseCase.topics), selectinload(UseCase.adoptions), selectinload(UseCase.reuse_paths))
         .execution_options(yield_per=batch)
     )
     yield from session.scalars(stmt)
@@ -85,6 +87,19 @@ def _csv_values(case: UseCase) -> dict[str, Any]:
         "description": case.description,
         "lessons": case.lessons or "",
         "reuse": case.reuse or "",
+        **_csv_facts(case),
+    }
+
+
+def _csv_facts(case: UseCase) -> dict[str, Any]:
+    """The re-use facts as flat cells: kinds separated by "; ", empty where nothing is known."""
+    facts = reuse_facts.record_fields(case)
+    operator = facts.get("operator") or {}
+    return {
+        "reuse_path": "; ".join(p["kind"] for p in facts.get("reuse_path") or []),
+        "operator": " – ".join(filter(None, (operator.get("name"), operator.get("kind")))),
+        "hosting": facts.get("hosting") or "",
+        **{key: facts.get(key, "") for key in ("costs_once_eur", "costs_yearly_eur", "funding", "effort_person_days")},
     }
 
 

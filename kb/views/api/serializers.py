@@ -74,10 +74,25 @@ def case_detail(case: UseCase) -> dict[str, Any]:
         costs=case.costs,
         lessons=case.lessons,
         reuse=case.reuse,
+        **facts_json(case),
         created=_iso(case.created_at),
         adopters=[adopter_json(a) for a in case.adoptions],
     )
     return data
+
+
+def facts_json(case: UseCase) -> dict[str, Any]:
+    """The structured re-use facts; every key present, missing values null (or [])."""
+    operator = {"kind": case.operator_kind.value if case.operator_kind else None, "name": case.operator_name}
+    return {
+        "reuse_path": [p.as_record() for p in case.reuse_paths],
+        "operator": operator if any(operator.values()) else None,
+        "hosting": case.hosting.value if case.hosting else None,
+        "costs_once_eur": case.costs_once_eur,
+        "costs_yearly_eur": case.costs_yearly_eur,
+        "funding": case.funding,
+        "effort_person_days": case.effort_person_days,
+    }
 
 
 def profile_json(profile: Profile) -> dict[str, Any]:

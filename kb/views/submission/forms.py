@@ -8,15 +8,18 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from kb.models import OrganisationKind, labels
+from kb.models import Hosting, OperatorKind, OrganisationKind, ReusePathKind, labels
 from kb.services.cases.fields import FieldProblem, ProblemCode
 from kb.services.registry import typeahead as places
 
 CONTACT_KEYS = ("name", "role", "email", "phone", "url")
-TEXT_KEYS = ("title", "summary", "description", "costs", "lessons", "reuse", "license", "repository", "started")
+TEXT_KEYS = ("title", "summary", "description", "costs", "lessons", "reuse", "license", "repository", "started",
+             "funding")
+NUMBER_KEYS = ("costs_once_eur", "costs_yearly_eur", "effort_person_days")
+_THOUSANDS = re.compile(r"^-?\d{1,3}([.\s]\d{3})+$")  # "12.000", "1 500 000"
 _LINK_LINE = re.compile(r"^(?P<title>.*?)\s*[|–]\s*(?P<url>\S+)\s*$")
 
 
@@ -57,6 +60,29 @@ class CaseForm(FlaskForm):
     contact_email = StringField(_l("E-Mail"))
     contact_phone = StringField(_l("Telefon"))
     contact_url = StringField(_l("Webseite"))
+    operator_kind = SelectField(_l("Wer betreibt sie technisch?"), validate_choice=False, default="", choices=[
+        ("", _l("– nicht angegeben –")), *((k.value, labels.OPERATOR_KIND[k.value]) for k in OperatorKind)])
+    operator_name = StringField(_l("Name des Betreibers"))
+    hosting = SelectField(_l("Wo läuft sie?"), validate_choice=False, default="", choices=[
+        ("", _l("– nicht angegeben –")), *((k.value, labels.HOSTING[k.value]) for k in Hosting)])
+    costs_once_eur = StringField(_l("Einmalige Kosten in Euro"))
+    costs_yearly_eur = StringField(_l("Laufende Kosten pro Jahr in Euro"))
+    effort_person_days = StringField(_l("Eigener Aufwand in Personentagen"))
+    funding = StringField(_l("Förderung"))
+
+    def reuse_path_fields(self) -> list[tuple[str, Any, Any, Any]]:
+        """``(kind, checkbox, note, link)`` for every way to get a solution, in the vocabulary's order."""
+        return [(k.value, self[f"reuse_{k.value}"], self[f"reuse_{k.value}_note"], self[f"reuse_{k.value}_link"])
+                for k in ReusePathKind]
+
+    def checked_reuse_kinds(self) -> list[str]:
+        return [kind for kind, box, _note, _link in self.reuse_path_fields() if box.data]
+
+
+for _kind in ReusePathKind:
+    setattr(CaseForm, f"reuse_{_kind.value}", BooleanField(labels.REUSE_PATH[_kind.value]))
+    setattr(CaseForm, f"reuse_{_kind.value}_note", StringField(_l("Hinweis")))
+    setattr(CaseForm, f"reuse_{_kind.value}_link", StringField(_l("Link")))
 
 
 def _clean(value: str | None) -> str:
@@ -81,7 +107,29 @@ def to_data(form: CaseForm) -> dict[str, Any]:
     data["contact"] = {k: v for k, v in contact.items() if v} if any(contact.values()) else None
     if data["contact"] is not None and "name" not in data["contact"]:
         data["contact"]["name"] = None
+    data.update(_facts_data(form))
     return {k: v for k, v in data.items() if v not in (None, "", [], {})}
+
+
+def _facts_data(form: CaseForm) -> dict[str, Any]:
+    """The re-use facts as record data: numbers as numbers where they read as such (the parser
+    refuses the rest with its message), reuse paths in the vocabulary's order."""
+    data: dict[str, Any] = {key: _number(getattr(form, key).data) for key in NUMBER_KEYS}
+    data["hosting"] = form.hosting.data or None
+    operator = {"kind": form.operator_kind.data, "name": _clean(form.operator_name.data)}
+    data["operator"] = {k: v for k, v in operator.items() if v} or None
+    data["reuse_path"] = [
+        {k: v for k, v in (("kind", kind), ("note", _clean(note.data)), ("link", _clean(link.data))) if v}
+        for kind, box, note, link in form.reuse_path_fields() if box.data]
+    return data
+
+
+def _number(value: str | None) -> int | str | None:
+    """"12000", "12.000" or "12 000" → 12000; anything else stays text for the parser to refuse."""
+    text = _clean(value)
+    if _THOUSANDS.match(text):
+        text = re.sub(r"[.\s]", "", text)
+    return int(text) if re.fullmatch(r"-?\d{1,12}", text) else (text or None)
 
 
 def _link(line: str) -> dict[str, str]:
@@ -116,6 +164,15 @@ def fill(form: CaseForm, data: dict[str, Any]) -> None:
     contact = data.get("contact") or {}
     for key in CONTACT_KEYS:
         getattr(form, f"contact_{key}").data = contact.get(key) or ""
+    for key in NUMBER_KEYS:
+        getattr(form, key).data = "" if data.get(key) is None else str(data[key])
+    form.hosting.data = data.get("hosting") or ""
+    operator = data.get("operator") or {}
+    form.operator_kind.data, form.operator_name.data = operator.get("kind") or "", operator.get("name") or ""
+    paths = {p["kind"]: p for p in data.get("reuse_path") or []}
+    for kind, box, note, link in form.reuse_path_fields():
+        box.data = kind in paths
+        note.data, link.data = paths.get(kind, {}).get("note") or "", paths.get(kind, {}).get("link") or ""
 
 
 #: Wording for the form where the import record's would confuse: (field, code) → message.
@@ -139,12 +196,26 @@ def field_for(problem: FieldProblem, form: CaseForm) -> str | None:
         return "links"
     if name.startswith("contact"):
         return "contact_" + (name.split(".", 1)[1] if "." in name else "name")
+    if name.startswith("operator"):
+        return "operator_name" if name == "operator.name" else "operator_kind"
+    if name.startswith("reuse_path["):
+        return _reuse_field(name, form)
     if name.startswith("organisation"):
         sub = name.split(".", 1)[1] if "." in name else ""
         return f"organisation_{sub}" if sub in ("uri", "kind") else "organisation"
     if name == "municipality" and form.owner_kind.data == "organisation":
         return "organisation"
     return name if name in form else None
+
+
+def _reuse_field(name: str, form: CaseForm) -> str | None:
+    """"reuse_path[2].link" → the link field of the second ticked kind."""
+    match = re.match(r"reuse_path\[(\d+)\](?:\.(note|link))?", name)
+    kinds = form.checked_reuse_kinds()
+    if match is None or not 0 < int(match.group(1)) <= len(kinds):
+        return None
+    kind = kinds[int(match.group(1)) - 1]
+    return f"reuse_{kind}_{match.group(2)}" if match.group(2) else f"reuse_{kind}"
 
 
 def message_for(problem: FieldProblem) -> str:

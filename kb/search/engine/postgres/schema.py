@@ -6,8 +6,8 @@
                        (``{term: BM25F impact}`` from :mod:`kb.search.engine.ranking`, for scoring).
 ``<prefix>_term``      the vocabulary: every term with its document frequency (idf, spelling).
 
-The Alembic migration ``0003`` creates the default tables (prefix ``search``) with the same
-statements; :func:`create_tables` is for standalone use (evaluation harness, library tests).
+The Alembic migrations ``0003`` (and ``0007``: ``user_sizes``) create the default tables (prefix
+``search``) with the same statements; :func:`create_tables` is for standalone use (evaluation harness, library tests).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def ddl(tables: Tables) -> list[str]:
             status text NOT NULL,
             published timestamptz,
             adopter_count integer NOT NULL DEFAULT 0,
+            user_sizes text[] NOT NULL DEFAULT '{{}}',
             tsv tsvector NOT NULL,
             impacts jsonb NOT NULL
         )""",
