@@ -16,8 +16,8 @@ MAX_GAP = 0.05
                                              "PostgreSQL-Durchlauf)")
 @pytest.mark.parametrize("queries_file", QUERY_FILES, ids=lambda p: p.name)
 def test_postgres_ndcg_within_005_of_whoosh(queries_file):
-    results = evaluate_backends(queries_file, DATABASE_URL)
-    whoosh, pg = results["whoosh"], results["postgres"]
+    results = evaluate_backends([queries_file], DATABASE_URL, no_answer_file=None)
+    whoosh, pg = results["whoosh"][queries_file.name], results["postgres"][queries_file.name]
     gaps = {kind: whoosh["kinds"][kind]["ndcg"] - pg["kinds"][kind]["ndcg"] for kind in whoosh["kinds"]}
     report = ", ".join(f"{k}: whoosh {whoosh['kinds'][k]['ndcg']:.3f} / postgres {pg['kinds'][k]['ndcg']:.3f}"
                        for k in sorted(gaps))

@@ -6,10 +6,15 @@ Indexes ``corpus.jsonl`` into
       weights, query words OR-ed — a reasonable baseline configuration),
   (c) tantivy (default tokenizer and query parser, same field boosts), if
       the ``tantivy`` package is installed (``requirements-eval.txt``),
-and prints a table per query file (``queries.jsonl``, ``queries_holdout.jsonl``).
-
   (d) the PostgreSQL backend (``kb.search.engine``, ``--backend postgres``), on scratch
       tables in the database given by ``--database-url`` (or ``KB_TEST_DATABASE_URL``),
+and prints a table per query file (``queries.jsonl``, ``queries_holdout.jsonl``).
+
+False confidence: ``queries_noanswer.jsonl`` holds everyday administrative queries
+that no document of the corpus answers (Hundesteuer, Standesamt, …). An engine
+misleads on such a query when it offers a spelling correction or shows any hit
+above its relevance floor (engines without a floor: any hit). The rate of misled
+queries is printed below the tables.
 
 Run::
 
@@ -31,6 +36,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -43,6 +49,7 @@ from kb.search.engine import SearchDocument, SearchQuery, create_backend  # noqa
 
 CORPUS = HERE / "corpus.jsonl"
 QUERY_FILES = [HERE / "queries.jsonl", HERE / "queries_holdout.jsonl"]
+NO_ANSWER_FILE = HERE / "queries_noanswer.jsonl"
 KINDS = ("exact", "inflection", "compound", "umlaut", "typo", "synonym", "multiword", "place")
 FIELDS = ("title", "tags", "topics", "summary", "municipality", "state", "places", "body")
 # the same field weights for every engine (title > tags/topics > summary > places > body)
@@ -53,6 +60,21 @@ BOOSTS = {
 K = 10
 
 Searcher = Callable[[str], list[str]]  # query -> ranked slugs
+
+
+@dataclass
+class Outcome:
+    """What an engine answers: slugs in rank order, how many of them lead above the
+    relevance floor, and the spelling correction it offers (if any)."""
+
+    ranked: list[str]
+    strong: int
+    suggestion: str | None = None
+
+    @classmethod
+    def unfloored(cls, ranked: list[str]) -> Outcome:
+        """An engine without a relevance floor: every hit counts as confident."""
+        return cls(ranked, len(ranked))
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -113,8 +135,13 @@ class _BackendEngine:
         self.slugs = {d.id: d.slug for d in docs}
 
     def __call__(self, query: str) -> list[str]:
+        return self.run(query).ranked
+
+    def run(self, query: str) -> Outcome:
         res = self.backend.search(SearchQuery(text=query, per_page=K))
-        return [self.slugs[h.id] for h in res.hits]
+        ranked = [self.slugs[h.id] for h in res.hits]
+        strong = sum(1 for h in res.hits if not getattr(h, "weaker", False))
+        return Outcome(ranked, strong, res.suggestion)
 
 
 class WhooshEngine(_BackendEngine):
@@ -171,6 +198,9 @@ class Fts5Engine:
         )
         return [row[0] for row in cur]
 
+    def run(self, query: str) -> Outcome:
+        return Outcome.unfloored(self(query))
+
     def close(self) -> None:
         self.db.close()
 
@@ -214,6 +244,9 @@ class TantivyEngine:
         q = self.index.parse_query(text, list(FIELDS), field_boosts=dict(BOOSTS))
         res = self.searcher.search(q, K)
         return [self.searcher.doc(addr)["slug"][0] for _score, addr in res.hits]
+
+    def run(self, query: str) -> Outcome:
+        return Outcome.unfloored(self(query))
 
     def close(self) -> None:
         pass
@@ -283,6 +316,18 @@ def evaluate(search: Searcher, queries: list[dict]) -> dict:
     return {"kinds": kinds, "overall": overall, "per_query": per_query}
 
 
+def false_confidence(engine, queries: list[dict]) -> dict:
+    """``{"n", "rate", "misled": [{"query", "suggestion", "strong", "ranked"}]}`` over no-answer
+    queries: misled = a spelling correction offered or a hit shown above the relevance floor."""
+    misled = []
+    for q in queries:
+        out = engine.run(q["query"])
+        if out.suggestion or out.strong:
+            misled.append({"query": q["query"], "suggestion": out.suggestion, "strong": out.strong,
+                           "ranked": out.ranked[: out.strong]})
+    return {"n": len(queries), "rate": len(misled) / len(queries) if queries else 0.0, "misled": misled}
+
+
 def evaluate_whoosh(queries_file: Path = QUERY_FILES[0], corpus_file: Path = CORPUS) -> dict:
     """Convenience for tests: the Whoosh backend on one query file."""
     engine = WhooshEngine(load_corpus(corpus_file))
@@ -292,19 +337,37 @@ def evaluate_whoosh(queries_file: Path = QUERY_FILES[0], corpus_file: Path = COR
         engine.close()
 
 
-def evaluate_backends(queries_file: Path = QUERY_FILES[0], database_url: str | None = None,
-                      corpus_file: Path = CORPUS) -> dict[str, dict]:
-    """Whoosh and PostgreSQL on the same corpus and queries: ``{"whoosh": …, "postgres": …}``."""
+def evaluate_backends(queries_files: Iterable[Path] = (QUERY_FILES[0],), database_url: str | None = None,
+                      corpus_file: Path = CORPUS, engines: Iterable[str] = ("whoosh", "postgres"),
+                      no_answer_file: Path | None = NO_ANSWER_FILE) -> dict[str, dict]:
+    """The project's backends on the same corpus: ``{engine: {query file name: evaluate(…),
+    "false_confidence": false_confidence(…)}}`` (each engine loaded once)."""
     corpus = load_corpus(corpus_file)
-    queries = load_jsonl(queries_file)
-    out = {}
-    for name, make in (("whoosh", WhooshEngine), ("postgres", lambda c: PostgresEngine(c, database_url))):
-        engine = make(corpus)
+    if isinstance(queries_files, Path):
+        queries_files = [queries_files]
+    makers = {"whoosh": WhooshEngine, "postgres": lambda c: PostgresEngine(c, database_url)}
+    out: dict[str, dict] = {}
+    for name in engines:
+        engine = makers[name](corpus)
         try:
-            out[name] = evaluate(engine, queries)
+            out[name] = {f.name: evaluate(engine, load_jsonl(f)) for f in queries_files}
+            if no_answer_file is not None:
+                out[name]["false_confidence"] = false_confidence(engine, load_jsonl(no_answer_file))
         finally:
             engine.close()
     return out
+
+
+def format_false_confidence(results: dict[str, dict]) -> str:
+    """One line per engine: the false-confidence rate and the queries that misled."""
+    lines = []
+    for name, fc in results.items():
+        misled = len(fc["misled"])
+        lines.append(f"false confidence {name:<8} {fc['rate']:.3f} ({misled} of {fc['n']} no-answer queries)")
+        for m in fc["misled"][:8]:
+            why = f"correction {m['suggestion']!r}" if m["suggestion"] else f"{m['strong']} hit(s) {m['ranked'][:3]}"
+            lines.append(f"    {m['query']!r}: {why}")
+    return "\n".join(lines)
 
 
 def format_table(title: str, results: dict[str, dict]) -> str:
@@ -334,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engines", default="whoosh,fts5,tantivy")
     ap.add_argument("--queries", type=Path, action="append")
     ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--no-answer", type=Path, default=NO_ANSWER_FILE,
+                    help="no-answer queries for the false-confidence rate")
     ap.add_argument("--show-misses", action="store_true", help="list whoosh queries with nDCG < 0.7")
     ap.add_argument("--backend", choices=["postgres"],
                     help="also evaluate this kb.search.engine backend (postgres: next to whoosh)")
@@ -356,6 +421,10 @@ def main(argv: list[str] | None = None) -> int:
                         q = next(x for x in queries if x["query"] == pq["query"])
                         print(f"  {pq['ndcg']:.2f} [{pq['kind']}] {pq['query']!r}: got {pq['ranked'][:6]}")
                         print(f"       want {q['relevant']}")
+        if args.no_answer and args.no_answer.exists():
+            queries = load_jsonl(args.no_answer)
+            print(f"\n{args.no_answer.name} ({len(queries)} queries without a relevant document)")
+            print(format_false_confidence({n: false_confidence(e, queries) for n, e in engines.items()}))
     finally:
         for e in engines.values():
             e.close()
