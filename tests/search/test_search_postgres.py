@@ -73,6 +73,11 @@ QUERIES = [
     SearchQuery(text="", sort="adoption"),
     SearchQuery(text="Bürger", page=2, per_page=2),
     SearchQuery(text="Bürger", page=40, per_page=5),
+    SearchQuery(text="Hochwasserwarnung"),  # head-weighted compound parts, weaker partial hits
+    SearchQuery(text="Hundesteuer online"),  # an unmatched German word: no correction, related searches
+    SearchQuery(text="Geodaten NRW"),  # a Land in the text becomes a filter
+    SearchQuery(text="Parkplatz Sachsen", detect_places=False),
+    SearchQuery(text="Chatbto", correct=False),
 ]
 
 
@@ -84,10 +89,14 @@ def test_same_results_as_whoosh(both, query):
     assert [h.id for h in got.hits] == [h.id for h in expected.hits]
     assert got.total == expected.total
     assert got.facets == expected.facets
-    assert got.suggestion == expected.suggestion
+    assert got.suggestion == expected.suggestion and got.corrected == expected.corrected
+    assert (got.strong_total, got.unmatched, got.related) == (expected.strong_total, expected.unmatched,
+                                                              expected.related)
+    assert (got.place_filters, got.place_words) == (expected.place_filters, expected.place_words)
     for mine, theirs in zip(got.hits, expected.hits, strict=True):
         assert mine.score == pytest.approx(theirs.score, rel=1e-3)
         assert mine.highlights == theirs.highlights
+        assert mine.weaker == theirs.weaker
 
 
 def test_highlights_are_escaped_with_mark_only(pg):

@@ -20,7 +20,17 @@ Semantics every backend implements
     (adopter_count, then relevance);
   * highlights: ``{"title": ..., "summary": ..., "body": ...}`` HTML
     snippets, text HTML-escaped and matches wrapped in ``<mark>…</mark>``,
-    nothing else (``body`` only when it contains a match).
+    nothing else (``body`` only when it contains a match);
+  * relevance floor: a hit is *strong* when it matches the query's substantive
+    words (not only stop-like ones such as "digital", not only part of a
+    compound) and scores at least a fifth of the best such hit; the others are
+    ``weaker`` and follow all strong hits (``strong_total`` counts the strong ones);
+  * Länder named in the text ("Geodaten NRW", "in Sachsen") become ``states``
+    filters (``place_filters``; off with ``detect_places=False``);
+  * a word that is neither German nor in the index is corrected when the
+    correction finds strong hits: the hits are those of ``suggestion`` and
+    ``corrected`` is true (off with ``correct=False``); words nothing matches
+    are listed in ``unmatched``, with ``related`` searches that find something.
 """
 
 from __future__ import annotations
@@ -64,6 +74,8 @@ class SearchQuery:
     page: int = 1
     per_page: int = 10
     sort: str = "relevance"  # relevance | newest | adoption
+    detect_places: bool = True  # Länder named in the text become filters
+    correct: bool = True  # search a spelling correction of unknown words
 
 
 @dataclass
@@ -71,6 +83,7 @@ class SearchHit:
     id: int
     score: float
     highlights: dict[str, str] = field(default_factory=dict)
+    weaker: bool = False  # below the relevance floor (see the module docstring)
 
 
 @dataclass
@@ -80,7 +93,17 @@ class SearchResult:
     page: int
     per_page: int
     facets: dict[str, dict[str, int]]  # {"topic": {...}, "state": {...}, "status": {...}}
-    suggestion: str | None = None
+    suggestion: str | None = None  # the corrected query text
+    corrected: bool = False  # the hits are those of ``suggestion``
+    strong_total: int | None = None  # hits above the relevance floor (None: ``total``)
+    unmatched: list[str] = field(default_factory=list)  # typed words no document matches
+    related: list[str] = field(default_factory=list)  # searches that find something instead
+    place_filters: list[str] = field(default_factory=list)  # Länder taken from the text as filters
+    place_words: list[str] = field(default_factory=list)  # the words that named them
+
+    def __post_init__(self) -> None:
+        if self.strong_total is None:
+            self.strong_total = self.total
 
 
 class SearchError(RuntimeError):
@@ -127,4 +150,6 @@ def normalise_query(q: SearchQuery) -> SearchQuery:
         page=page,
         per_page=per_page,
         sort=sort,
+        detect_places=bool(q.detect_places),
+        correct=bool(q.correct),
     )

@@ -16,8 +16,21 @@ stays consistent).  At query time::
     score(d) = coord(d) · Σ_groups weight_g · max_alt boost_a · mean_{t∈a} idf(t) · impact(t, d)
 
 with ``coord = (matched group weight / total group weight) ** COORD_POWER``
-(filler groups excluded), so documents matching all concepts of a
-multi-word query come first while partial matches still appear.
+(filler groups excluded; a group matched only partially — by the head or the
+modifier of a query compound alone — counts :data:`PARTIAL_CREDIT` of its
+weight), so documents matching all concepts of a multi-word query come first
+while partial matches still appear.  A multi-term alternative contributes
+``boost · Σ_t share_t · idf(t) · impact(t, d)`` (the head of a compound
+weighs more than its modifier, :mod:`kb.search.engine.german.heads`).
+
+Relevance floor
+---------------
+A document *qualifies* when it fully matches (not only partially) at least
+:func:`required_full` of the query's substantive groups (not filler, not
+stop-like: :func:`german.substantive`).  A hit is *strong* when it qualifies
+and scores at least :data:`FLOOR_RATIO` of the best qualifying hit among the
+filtered documents; the other hits are *weaker*: they follow the strong ones
+and the page shows them collapsed ("Weitere, schwächere Treffer").
 """
 
 from __future__ import annotations
@@ -45,6 +58,16 @@ FIELDS: dict[str, tuple[float, float, float]] = {
     "body": (1.0, 250.0, 0.75),
 }
 IMPACT_QUANTUM = 64.0  # impacts are rounded to 1/64 (compact postings)
+#: share of a group's weight a partial match (compound head or modifier alone) covers
+PARTIAL_CREDIT = 0.25
+#: a strong hit scores at least this share of the best qualifying hit
+FLOOR_RATIO = 0.2
+
+
+def required_full(n_substantive: int) -> int:
+    """How many of ``n`` substantive groups a document must match fully to qualify: all of up to
+    two, one less of three or more (long queries often carry a word no description uses)."""
+    return n_substantive if n_substantive <= 2 else n_substantive - 1
 
 
 def doc_fields(doc: SearchDocument) -> dict[str, str]:

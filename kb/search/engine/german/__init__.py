@@ -48,8 +48,8 @@ Public API
   score is its best alternative; group scores add up;
 * spelling: ``Speller(vocabulary)`` with ``vocabulary`` = ``{term: df}`` of
   the index (or any :class:`Vocabulary`: df lookup + prefix scan),
-  ``Speller.correct(word)`` for fuzzy search, ``suggest(query_text,
-  vocabulary) -> str | None`` for "Meinten Sie …?";
+  ``Speller.correct(word)`` (None for a German word, :func:`is_german_word`,
+  or a word of the index), ``suggest(query_text, vocabulary) -> str | None``;
 * highlighting: ``match_spans(text, terms, whole_only)``;
 * ``load_synonyms()`` / ``parse_synonyms(lines)``, ``data_dir()``,
   ``reset_caches()``.
@@ -59,7 +59,9 @@ May import only itself (and PyStemmer).
 
 from kb.search.engine.german.analysis import analyze, index_tokens
 from kb.search.engine.german.compounds import MIN_PART, MIN_SPLIT, PART_WEIGHT, analyze_word, split_compound
+from kb.search.engine.german.heads import PARTIAL_KINDS, variants
 from kb.search.engine.german.highlight import match_spans, word_terms
+from kb.search.engine.german.known import in_word_list, is_german_word
 from kb.search.engine.german.normalise import Word, data_dir, fold, is_stopword, stem, tokenize
 from kb.search.engine.german.query import (
     BOOST_EXACT,
@@ -75,6 +77,7 @@ from kb.search.engine.german.query import (
     ParsedQuery,
     fuzzy_group,
     parse_query,
+    substantive,
 )
 from kb.search.engine.german.spelling import (
     Correction,
@@ -82,6 +85,7 @@ from kb.search.engine.german.spelling import (
     Speller,
     Vocabulary,
     edit_stems,
+    match_case,
     max_edits,
     suggest,
 )
@@ -102,6 +106,7 @@ __all__ = [
     "MIN_PART",
     "MIN_SPLIT",
     "MappingVocabulary",
+    "PARTIAL_KINDS",
     "PART_WEIGHT",
     "ParsedQuery",
     "Speller",
@@ -114,9 +119,12 @@ __all__ = [
     "edit_stems",
     "fold",
     "fuzzy_group",
+    "in_word_list",
     "index_tokens",
+    "is_german_word",
     "is_stopword",
     "load_synonyms",
+    "match_case",
     "match_spans",
     "max_edits",
     "parse_query",
@@ -125,7 +133,9 @@ __all__ = [
     "reset_caches",
     "split_compound",
     "stem",
+    "substantive",
     "suggest",
     "tokenize",
+    "variants",
     "word_terms",
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kb.search.engine.german.compounds import _split_folded, analyze_word
+from kb.search.engine.german.known import is_german_word
 from kb.search.engine.german.normalise import _FOLD_MAP, _STOPWORDS, _WORD_RE, _stem_folded, _stemmer, fold
 
 # ------------------------------------------------------------------ spelling
@@ -88,6 +89,10 @@ def _prefix_distance(stem_: str, word: str, limit: int, max_rest: int = 4) -> in
 _UMLAUT_PAIRS = re.compile(r"ae|oe|(?<!q)ue")
 
 
+#: a correction must occur in at least this many documents
+MIN_CORRECTION_DF = 1
+
+
 def max_edits(word: str) -> int:
     """Edit distance allowed for a word of this length (0, 1 or 2)."""
     n = len(word)
@@ -165,13 +170,18 @@ class Speller:
         terms = analyze_word(word)
         return self.vocabulary.df(terms[0][0]) if terms else 0
 
-    def is_known(self, word: str) -> bool:
+    def is_indexed(self, word: str) -> bool:
+        """The word's stem, or every part of it, is in the index."""
         terms = analyze_word(word)
         df = self.vocabulary.df
         if not terms or df(terms[0][0]):
             return True
         leaves = _split_folded(fold(word))
         return bool(leaves) and all(df(_stem_folded(p)) for p in leaves)
+
+    def is_known(self, word: str) -> bool:
+        """A German word (:func:`is_german_word`) or a word of the index: never corrected."""
+        return is_german_word(word) or self.is_indexed(word)
 
     def candidates(self, word: str) -> list[Correction]:
         """Corrections best first (smallest distance, then most frequent); remembered per
@@ -216,22 +226,19 @@ class Speller:
                     found[t] = Correction(t, None, d, vdf(t))
         return sorted(found.values(), key=lambda c: (c.distance, -c.df, c.term))
 
-    def correct(self, word: str, rare_df: int = 0) -> Correction | None:
-        """The best correction of ``word`` if it is unknown (or its stem has
-        df ≤ ``rare_df``) and the correction is at least 10× more frequent."""
-        if rare_df <= 0 and self.is_known(word):
-            return None
-        df = self.df(word)
-        if df > rare_df:
+    def correct(self, word: str) -> Correction | None:
+        """The best correction of ``word`` unless it is known (a German word or in the index):
+        the closest candidate, if it is in at least ``MIN_CORRECTION_DF`` documents."""
+        if self.is_known(word):
             return None
         for c in self.candidates(word):
-            if c.df >= max(1, 10 * df):
+            if c.df >= MIN_CORRECTION_DF:
                 return c
             break
         return None
 
     def suggest(self, query_text: str, display: Callable[[str], str | None] | None = None) -> str | None:
-        """The query with unknown/rare words corrected, or None.
+        """The query with its unknown words corrected, or None.
 
         ``display(term)`` may supply a surface word for a distance-2
         correction (e.g. from a document containing the term)."""
@@ -243,24 +250,21 @@ class Speller:
             out.append(query_text[pos : m.start()])
             pos = m.end()
             repl = None
-            if fold(w) not in _STOPWORDS and not self.is_known(w):
+            if fold(w) not in _STOPWORDS:
                 c = self.correct(w)
                 if c is not None:
                     repl = c.word or (display(c.term) if display is not None else None)
-            elif fold(w) not in _STOPWORDS and self.df(w) == 1:
-                c = self.correct(w, rare_df=1)  # rare word, much more frequent neighbour
-                if c is not None and c.word:
-                    repl = c.word
             if repl:
                 changed = True
-                out.append(_match_case(w, repl))
+                out.append(match_case(w, repl))
             else:
                 out.append(w)
         out.append(query_text[pos:])
         return "".join(out) if changed else None
 
 
-def _match_case(original: str, repl: str) -> str:
+def match_case(original: str, repl: str) -> str:
+    """``repl`` written like ``original`` (all capitals, or a capital first letter)."""
     if original.isupper() and len(original) > 1:
         return repl.upper()
     if original[:1].isupper():
@@ -269,7 +273,7 @@ def _match_case(original: str, repl: str) -> str:
 
 
 def suggest(query_text: str, vocabulary: Mapping[str, int] | Speller) -> str | None:
-    """Corrected query if a word is unknown/rare and a close frequent term exists.
+    """Corrected query if a word is neither German nor indexed and a close indexed term exists.
 
     ``vocabulary`` maps index terms to document frequencies (or is a
     :class:`Speller` to reuse across calls)::

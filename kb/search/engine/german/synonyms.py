@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kb.search.engine.german import compounds
+from kb.search.engine.german import compounds, known
 from kb.search.engine.german.compounds import _LEX_LOCK, _decompose, _word_key, analyze_word
 from kb.search.engine.german.highlight import _word_terms_cached
 from kb.search.engine.german.normalise import _read_lines, data_dir, tokenize
@@ -102,6 +102,7 @@ def reset_caches() -> None:
     with _LEX_LOCK:
         compounds._LEX = None
         _SYN = None
+    known.reset()
     _decompose.cache_clear()
     analyze_word.cache_clear()
     _word_terms_cached.cache_clear()

@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from kb.search.engine import german, ranking
+from kb.search.engine import german, plan, ranking
 from kb.search.engine.base import (
     IndexBusyError,
     SearchDocument,
@@ -35,7 +35,6 @@ from kb.search.engine.base import (
     SearchHit,
     SearchQuery,
     SearchResult,
-    normalise_query,
 )
 from kb.search.engine.postgres.query import (
     TERM_RE,
@@ -188,42 +187,64 @@ class PostgresBackend:
             yield conn
 
     def search(self, query: SearchQuery) -> SearchResult:
-        q = normalise_query(query)
-        parsed = german.parse_query(q.text) if q.text else german.ParsedQuery(())
+        planned = plan.plan(query)
         try:
             with self._reading() as conn:
-                return self._search(conn, q, parsed)
+                return self._search(conn, planned)
         except OperationalError as exc:
             raise SearchError(f"search failed: {exc.orig}") from exc
 
-    def _search(self, conn: Connection, q: SearchQuery, parsed: german.ParsedQuery) -> SearchResult:
+    def _search(self, conn: Connection, planned: plan.QueryPlan) -> SearchResult:
+        q, parsed = planned.query, planned.parsed
         vocabulary = TermTable(conn, self.tables)
-        stmt = Statement("")
-        scoring = tsquery = None
-        unknown = False
-        if not parsed.is_empty:
+        outcome: dict = {}
+        if parsed.is_empty:
+            rows = self._rows(conn, q, None, vocabulary)
+        else:
             vocabulary.load(parsed.terms())
-            parsed, unknown = _with_corrections(parsed, vocabulary)
-            groups = list(parsed.groups)
-            vocabulary.load(german.ParsedQuery(tuple(groups)).terms())
-            n_docs = conn.execute(self.tables.sql("SELECT count(*) FROM {doc}")).scalar_one()
-            scoring = score_columns(stmt, groups, vocabulary.known, n_docs)
-            tsquery = tsquery_of(scoring_groups(groups), vocabulary.known)
-        search_statement(self.tables, q, stmt, scoring, tsquery)
-        rows = conn.execute(text(stmt.sql), stmt.params).all()
+            fixes = {}
+            if q.correct:
+                fixes = plan.propose_corrections(parsed, vocabulary.speller(), lambda g: _indexed(g, vocabulary))
+            trial = plan.with_corrections(parsed, fixes)
+            rows = self._rows(conn, q, trial, vocabulary)
+            if fixes and not _count(rows, "qualified"):  # the corrections find nothing good: as typed
+                fixes, trial = {}, parsed
+                rows = self._rows(conn, q, trial, vocabulary)
+            display = lambda term: self._display_word(conn, term)  # noqa: E731
+            if fixes:
+                outcome["suggestion"] = plan.corrected_text(q.text, parsed, fixes, display)
+                outcome["corrected"] = outcome["suggestion"] is not None
+            fully = [any(r.kind == "full" and r.value == str(i) and r.n for r in rows)
+                     for i in range(len(trial.groups))]
+            outcome["unmatched"] = plan.unmatched_words(trial, fully)
+            if outcome["unmatched"]:
+                outcome["related"] = plan.related_searches(q.text, trial, fully, vocabulary.df, display)
+            parsed = trial
         hits = sorted((r for r in rows if r.kind == "hit"), key=lambda r: r.n)
-        counts = {r.kind: int(r.n) for r in rows if r.kind in ("total", "matched")}
-        suggestion = None
-        if not parsed.is_empty and (unknown or counts.get("matched", 0) < 3):
-            suggestion = vocabulary.speller().suggest(q.text, display=lambda t: self._display_word(conn, t))
         texts = self._texts(conn, [r.id for r in hits])
         terms = ranking.highlight_terms(parsed) if not parsed.is_empty else None
         return SearchResult(
-            hits=[SearchHit(id=r.id, score=round(float(r.score), 6) if scoring is not None else 0.0,
-                            highlights=self._highlights(texts.get(r.id), terms)) for r in hits],
-            total=counts.get("total", 0), page=q.page, per_page=q.per_page,
-            facets=facet_counts([(r.kind, r.value, r.n) for r in rows], q), suggestion=suggestion,
+            hits=[SearchHit(id=r.id, score=round(float(r.score), 6) if not parsed.is_empty else 0.0,
+                            highlights=self._highlights(texts.get(r.id), terms), weaker=r.value == "weak")
+                  for r in hits],
+            total=_count(rows, "total"), page=q.page, per_page=q.per_page,
+            facets=facet_counts([(r.kind, r.value, r.n) for r in rows], q), strong_total=_count(rows, "strong"),
+            place_filters=list(planned.laender), place_words=list(planned.named), **outcome,
         )
+
+    def _rows(self, conn: Connection, q: SearchQuery, parsed: german.ParsedQuery | None,
+              vocabulary: TermTable) -> list:
+        """The rows of one search statement (``search_statement``) for ``parsed`` (None: no text)."""
+        stmt = Statement("")
+        scoring = tsquery = None
+        if parsed is not None:
+            groups = list(parsed.groups)
+            vocabulary.load(parsed.terms())
+            n_docs = vocabulary.document_count()
+            scoring = score_columns(stmt, groups, vocabulary.known, n_docs)
+            tsquery = tsquery_of(scoring_groups(groups), vocabulary.known)
+        search_statement(self.tables, q, stmt, scoring, tsquery)
+        return conn.execute(text(stmt.sql), stmt.params).all()
 
     def _texts(self, conn: Connection, ids: list[int]) -> dict[int, tuple[str, str, str]]:
         if not ids:
@@ -287,20 +308,13 @@ class PostgresBackend:
             self.engine.dispose()
 
 
-def _with_corrections(parsed: german.ParsedQuery, vocabulary: TermTable) -> tuple[german.ParsedQuery, bool]:
-    """Add spelling corrections to groups whose words are not in the index (as Whoosh does)."""
-    groups = list(parsed.groups)
-    unknown = False
-    for i, g in enumerate(groups):
-        if g.filler or any(a.kind in ("exact", "parts") and all(vocabulary.df(t) for t in a.terms)
-                           for a in g.alternatives):
-            continue
-        unknown = True
-        if len(g.words) == 1:
-            correction = vocabulary.speller().correct(g.text)
-            if correction is not None:
-                groups[i] = german.fuzzy_group(g, correction)
-    return german.ParsedQuery(tuple(groups), parsed.text), unknown
+def _indexed(group: german.Group, vocabulary: TermTable) -> bool:
+    """Some exact or compound-parts alternative of the group is in the index."""
+    return any(a.kind in ("exact", "parts") and all(vocabulary.df(t) for t in a.terms) for a in group.alternatives)
+
+
+def _count(rows, kind: str) -> int:
+    return next((int(r.n) for r in rows if r.kind == kind), 0)
 
 
 def _analysed(docs: Iterable[SearchDocument], procs: int, batch_size: int = 500) -> Iterator[list[dict]]:

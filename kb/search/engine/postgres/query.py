@@ -1,10 +1,13 @@
 """SQL for one search on the PostgreSQL backend: matching, scoring, facets, paging.
 
 The scoring mirrors the Whoosh backend exactly (see :mod:`kb.search.engine.ranking`): every
-document stores ``{term: impact}`` (``impacts``), a query group scores the best of its
-alternatives (``boost · idf · impact``; a multi-term alternative only when all its terms
-occur, averaged), groups add up weighted, partial matches are scaled by
-``coverage ** COORD_POWER`` and filler words add a little to documents matched otherwise.
+document stores ``{term: impact}`` (``impacts``), a query group scores the best of its full
+alternatives (column ``f<i>``) and of its partial ones (``p<i>``): ``boost · idf · impact``, a
+multi-term alternative only when all its terms occur, by the terms' shares; groups add up
+weighted, incomplete matches are scaled by ``coverage ** COORD_POWER`` and filler words add a
+little to documents matched otherwise. A document *qualifies* when it fully matches enough
+substantive groups; a hit is *strong* when it qualifies and scores at least ``FLOOR_RATIO`` of
+the best qualifying hit among the filtered documents — strong hits come first.
 Matching uses the GIN-indexed ``tsvector``: the OR of every group's alternatives (an
 alternative is the AND of its terms), written in ``tsquery`` input syntax — not through
 ``to_tsquery('simple', …)``, whose parser would split phrase terms like ``kunstlich_intelligenz``
@@ -22,6 +25,7 @@ from kb.search.engine.base import SearchQuery
 from kb.search.engine.postgres.schema import Tables
 
 TERM_RE = re.compile(r"^[a-z0-9_]+$")
+_BLENDED = ("exact", "synonym", "fuzzy")
 
 ORDER_BY = {
     # (scored by a text query, sort) -> ORDER BY clause over the columns of ``f``
@@ -61,27 +65,37 @@ def _impact(stmt: Statement, term: str) -> str:
     return f"COALESCE((impacts ->> {stmt.bind(term)})::float8, 0)"
 
 
-def group_score(stmt: Statement, group: german.Group, df: Mapping[str, int], n_docs: int) -> str | None:
-    """SQL expression of a document's score for one group (the best alternative), or None."""
+def _alternative_score(stmt: Statement, alt: german.Alternative, df: Mapping[str, int], n: int,
+                       group_df: int) -> str | None:
+    if not alt.terms or not all(df.get(t, 0) > 0 for t in alt.terms):
+        return None
+    if len(alt.terms) == 1:
+        term = alt.terms[0]
+        used = group_df if alt.kind in _BLENDED and group_df else df[term]
+        return f"{alt.boost * ranking.idf(used, n)!r} * {_impact(stmt, term)}"
+    summed = " + ".join(f"{alt.boost * ranking.idf(df[t], n) * share!r} * {_impact(stmt, t)}"
+                        for t, share in zip(alt.terms, alt.shares(), strict=True))
+    present = f"jsonb_exists_all(impacts, CAST({stmt.bind(list(alt.terms))} AS text[]))"
+    return f"CASE WHEN {present} THEN {summed} ELSE 0 END"
+
+
+def group_scores(stmt: Statement, group: german.Group, df: Mapping[str, int],
+                 n_docs: int) -> tuple[str | None, str | None]:
+    """SQL expressions of a document's score for one group: the best full and the best partial
+    alternative (None when no alternative of that quality is indexed)."""
     n = max(1, n_docs)
-    blended = [df.get(a.terms[0], 0) for a in group.alternatives
-               if len(a.terms) == 1 and a.kind in ("exact", "synonym", "fuzzy")]
-    group_df = max(blended, default=0)
-    parts = []
+    group_df = max((df.get(a.terms[0], 0) for a in group.alternatives
+                    if len(a.terms) == 1 and a.kind in _BLENDED), default=0)
+    full: list[str] = []
+    partial: list[str] = []
     for alt in group.alternatives:
-        if not alt.terms or not all(df.get(t, 0) > 0 for t in alt.terms):
-            continue
-        if len(alt.terms) == 1:
-            term = alt.terms[0]
-            used = group_df if alt.kind in ("exact", "synonym", "fuzzy") and group_df else df[term]
-            coefficient = alt.boost * ranking.idf(used, n)
-            parts.append(f"{coefficient!r} * {_impact(stmt, term)}")
-        else:
-            summed = " + ".join(
-                f"{alt.boost * ranking.idf(df[t], n) / len(alt.terms)!r} * {_impact(stmt, t)}" for t in alt.terms
-            )
-            present = f"jsonb_exists_all(impacts, CAST({stmt.bind(list(alt.terms))} AS text[]))"
-            parts.append(f"CASE WHEN {present} THEN {summed} ELSE 0 END")
+        expr = _alternative_score(stmt, alt, df, n, group_df)
+        if expr is not None:
+            (full if alt.full else partial).append(expr)
+    return _greatest(full), _greatest(partial)
+
+
+def _greatest(parts: list[str]) -> str | None:
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else "GREATEST(" + ", ".join(parts) + ")"
@@ -94,39 +108,51 @@ def scoring_groups(groups: list[german.Group]) -> list[german.Group]:
     return [g for g in groups if not g.filler]
 
 
-def score_columns(stmt: Statement, groups: list[german.Group], df: Mapping[str, int],
-                  n_docs: int) -> tuple[list[str], str]:
-    """Per-group score columns ``g0, g1, …`` and the document score over them (0 = no match),
-    combined as in ``WhooshBackend._score``."""
+@dataclass
+class Scoring:
+    """The SQL of a query's scores: per-group columns ``f<i>``/``p<i>``, the score over them and
+    whether a document qualifies for the strong hits (see the module docstring)."""
+
+    columns: list[str]
+    score: str
+    qualified: str
+    groups: int
+
+
+def score_columns(stmt: Statement, groups: list[german.Group], df: Mapping[str, int], n_docs: int) -> Scoring:
+    """Columns and expressions combined as in the Whoosh backend (``Scoring._combine``)."""
     only_filler = all(g.filler for g in groups)
+    judged = {id(g) for g in german.substantive(groups)}
     columns: list[str] = []
-    weighted: list[tuple[float, str]] = []
+    weighted: list[tuple[float, int]] = []
     fillers: list[str] = []
+    full_flags: list[str] = []
     total_weight = 0.0
-    for g in groups:
-        expr = group_score(stmt, g, df, n_docs)
-        is_filler = g.filler and not only_filler
-        if not is_filler:
-            total_weight += 1.0 if only_filler else g.weight
-        if expr is None:
+    for i, g in enumerate(groups):
+        full, partial = group_scores(stmt, g, df, n_docs)
+        columns += [f"{full or '0::float8'} AS f{i}", f"{partial or '0::float8'} AS p{i}"]
+        if g.filler and not only_filler:
+            fillers.append(f"GREATEST(f{i}, p{i})")
             continue
-        name = f"g{len(columns)}"
-        columns.append(f"{expr} AS {name}")
-        if is_filler:
-            fillers.append(name)
-        else:
-            weighted.append((1.0 if only_filler else g.weight, name))
+        w = 1.0 if only_filler else g.weight
+        total_weight += w
+        weighted.append((w, i))
+        if id(g) in judged:
+            full_flags.append(f"(f{i} > 0)::int")
     if not weighted:
-        return columns, "0::float8"
-    score = " + ".join(f"{w!r} * {name}" for w, name in weighted)
-    if len(weighted) > 1 or total_weight > weighted[0][0]:
-        matched = " + ".join(f"(CASE WHEN {name} > 0 THEN {w!r} ELSE 0 END)" for w, name in weighted)
-        coverage = f"LEAST(1.0, ({matched}) / {total_weight!r})"
-        score = f"({score}) * power({coverage}, {ranking.COORD_POWER!r})"
+        return Scoring(columns, "0::float8", "FALSE", len(groups))
+    score = " + ".join(f"{w!r} * GREATEST(f{i}, p{i})" for w, i in weighted)
+    partial_credit = ranking.PARTIAL_CREDIT
+    matched = " + ".join(f"(CASE WHEN f{i} > 0 THEN {w!r} WHEN p{i} > 0 THEN {w * partial_credit!r} ELSE 0 END)"
+                         for w, i in weighted)
+    coverage = f"LEAST(1.0, ({matched}) / {total_weight!r})"
+    score = f"({score}) * power({coverage}, {ranking.COORD_POWER!r})"
     if fillers:
         bonus = " + ".join(fillers)
         score = f"({score}) + (CASE WHEN ({score}) > 0 THEN {german.FILLER_WEIGHT!r} * ({bonus}) ELSE 0 END)"
-    return columns, score
+    required = ranking.required_full(len(judged))
+    qualified = f"({' + '.join(full_flags) or '0'}) >= {required}"
+    return Scoring(columns, score, qualified, len(groups))
 
 
 def _facet_filters(stmt: Statement, q: SearchQuery) -> dict[str, str]:
@@ -137,27 +163,30 @@ def _facet_filters(stmt: Statement, q: SearchQuery) -> dict[str, str]:
     }
 
 
-def search_statement(tables: Tables, q: SearchQuery, stmt: Statement, scoring: tuple[list[str], str] | None,
+def search_statement(tables: Tables, q: SearchQuery, stmt: Statement, scoring: Scoring | None,
                      tsquery: str | None) -> Statement:
     """Complete ``stmt`` (which already binds the scoring terms) to one statement returning
     hit rows, the totals and the disjunctive facet counts.
 
-    Rows are ``(kind, value, id, score, n)``: ``hit`` (n = rank), ``total`` (with all filters),
-    ``matched`` (without filters), ``topic``/``state``/``status`` (value, count)."""
-    columns, score = scoring if scoring is not None else ([], "0::float8")
+    Rows are ``(kind, value, id, score, n)``: ``hit`` (n = rank, value ``strong`` or ``weak``),
+    ``total`` and ``strong`` (with all filters), ``matched`` and ``qualified`` (without filters),
+    ``full`` (value = group index, n = documents matching that group fully),
+    ``topic``/``state``/``status`` (value, count)."""
     if scoring is None:
-        where = "TRUE"
-    elif tsquery is None:
-        where = "FALSE"
+        columns, score, qualified, groups, where = [], "0::float8", "TRUE", 0, "TRUE"
     else:
-        where = f"tsv @@ CAST({stmt.bind(tsquery)} AS tsquery)"
+        columns, score, qualified, groups = scoring.columns, scoring.score, scoring.qualified, scoring.groups
+        where = "FALSE" if tsquery is None else f"tsv @@ CAST({stmt.bind(tsquery)} AS tsquery)"
     group_columns = "".join(f", {c}" for c in columns)
     filters = _facet_filters(stmt, q)
     order = ORDER_BY[(scoring is not None, q.sort)]
     limit, offset = stmt.bind(q.per_page), stmt.bind((q.page - 1) * q.per_page)
+    full_counts = "".join(_FULL_COUNT.format(i=i) for i in range(groups))
+    floor = "TRUE" if scoring is None else f"score >= {ranking.FLOOR_RATIO!r} * best"
     # every value is a bound parameter or a number formatted by repr(); table names are validated
     stmt.sql = _SEARCH_SQL.format(
         doc=tables.document, group_columns=group_columns, where=where, score=score, order=order,
+        qualified=qualified, floor=floor, full_counts=full_counts,
         ok_topic=filters["topic"], ok_state=filters["state"], ok_status=filters["status"],
         unscored="FALSE" if scoring is not None else "TRUE", limit=limit, offset=offset,
     )
@@ -176,26 +205,36 @@ def facet_counts(rows: list[tuple[str, str, int]], q: SearchQuery) -> dict[str, 
     return out
 
 
+_FULL_COUNT = "\nUNION ALL SELECT 'full', '{i}', NULL, NULL, count(*) FROM g WHERE f{i} > 0"
+
 _SEARCH_SQL = """
 WITH g AS MATERIALIZED (
     SELECT id, topics, state, status, published, adopter_count{group_columns}
     FROM {doc} WHERE {where}
 ), m AS (
-    SELECT id, topics, state, status, published, adopter_count, ({score}) AS score FROM g
+    SELECT id, topics, state, status, published, adopter_count, ({score}) AS score,
+           ({qualified}) AS qualified FROM g
 ), f AS MATERIALIZED (
     SELECT m.*, {ok_topic} AS ok_topic, {ok_state} AS ok_state, {ok_status} AS ok_status
     FROM m WHERE score > 0 OR {unscored}
+), s AS MATERIALIZED (
+    SELECT f.*, ok_topic AND ok_state AND ok_status AS ok,
+           max(score) FILTER (WHERE qualified AND ok_topic AND ok_state AND ok_status) OVER () AS best
+    FROM f
+), r AS MATERIALIZED (
+    SELECT s.*, qualified AND {floor} AS strong FROM s WHERE ok
 ), hits AS (
-    SELECT id, score, row_number() OVER (ORDER BY {order}) AS rank
-    FROM f WHERE ok_topic AND ok_state AND ok_status
-    ORDER BY rank LIMIT {limit} OFFSET {offset}
+    SELECT id, score, strong, row_number() OVER (ORDER BY strong DESC, {order}) AS rank
+    FROM r ORDER BY rank LIMIT {limit} OFFSET {offset}
 )
-SELECT 'hit' AS kind, NULL::text AS value, id, score, rank AS n FROM hits
-UNION ALL SELECT 'total', NULL, NULL, NULL, count(*) FROM f WHERE ok_topic AND ok_state AND ok_status
+SELECT 'hit' AS kind, CASE WHEN strong THEN 'strong' ELSE 'weak' END AS value, id, score, rank AS n FROM hits
+UNION ALL SELECT 'total', NULL, NULL, NULL, count(*) FROM r
+UNION ALL SELECT 'strong', NULL, NULL, NULL, count(*) FROM r WHERE strong
 UNION ALL SELECT 'matched', NULL, NULL, NULL, count(*) FROM f
+UNION ALL SELECT 'qualified', NULL, NULL, NULL, count(*) FROM f WHERE qualified
 UNION ALL SELECT 'topic', t, NULL, NULL, count(*) FROM f CROSS JOIN LATERAL unnest(f.topics) AS t
     WHERE ok_state AND ok_status GROUP BY t
 UNION ALL SELECT 'state', state, NULL, NULL, count(*) FROM f
     WHERE ok_topic AND ok_status AND state IS NOT NULL GROUP BY state
-UNION ALL SELECT 'status', status, NULL, NULL, count(*) FROM f WHERE ok_topic AND ok_state GROUP BY status
+UNION ALL SELECT 'status', status, NULL, NULL, count(*) FROM f WHERE ok_topic AND ok_state GROUP BY status{full_counts}
 """

@@ -24,6 +24,7 @@ class TermTable:
         self._sql = tables.sql
         self.known: dict[str, int] = {}
         self._speller: german.Speller | None = None
+        self._documents: int | None = None
 
     def load(self, terms: Iterable[str]) -> None:
         """Fetch the document frequencies of ``terms`` not looked up yet (0 if absent)."""
@@ -36,6 +37,12 @@ class TermTable:
         found = dict(rows.all())
         for t in missing:
             self.known[t] = max(0, int(found.get(t, 0)))
+
+    def document_count(self) -> int:
+        """The number of indexed documents (asked once per search)."""
+        if self._documents is None:
+            self._documents = self._conn.execute(self._sql("SELECT count(*) FROM {doc}")).scalar_one()
+        return self._documents
 
     def df(self, term: str) -> int:
         if term not in self.known:

@@ -21,6 +21,7 @@ from kb.search.engine.whoosh.bulk import _analysed
 from kb.search.engine.whoosh.codec import _BulkWriter, _column, make_codec
 from kb.search.engine.whoosh.schema import _doc_fields, make_schema
 from kb.search.engine.whoosh.scoring import Scoring
+from kb.search.engine.whoosh.search import Searching
 from kb.search.engine.whoosh.view import IndexViews, _Segment, _View
 
 LOCK_NAME = "kb-write.lock"
@@ -36,7 +37,7 @@ INDEX_FORMAT = "kb-whoosh-4"
 log = logging.getLogger(__name__)
 
 
-class WhooshBackend(IndexViews, Scoring):
+class WhooshBackend(IndexViews, Scoring, Searching):
     """Search backend storing a Whoosh index in ``index_dir``.
 
     Options: ``lock_timeout`` (seconds to wait for the write lock, default

@@ -1,0 +1,167 @@
+"""One search over a view: plan, corrections, filters, facet counts, ranking and highlights."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kb.search.engine import german, plan, ranking
+from kb.search.engine.base import SearchHit, SearchQuery, SearchResult
+from kb.search.engine.whoosh.scoring import Scored, strong_mask
+from kb.search.engine.whoosh.view import _FACET_FIELDS, _pack, _View
+
+
+class Searching:
+    """Search side of :class:`WhooshBackend` (the semantics are in :mod:`kb.search.engine.base`)."""
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        planned = plan.plan(query)
+        q, parsed = planned.query, planned.parsed
+        view = self._current()
+        scored: Scored | None = None
+        outcome: dict = {}
+        if parsed.is_empty:
+            match = view.live
+        else:
+            parsed, scored, outcome = self._scored_query(view, q, parsed)
+            match = (scored.scores > 0) & view.live
+        fmasks = self._filter_masks(view, q)
+        facets = self._facet_counts(view, q, match, fmasks)
+        filtered = match
+        for m in fmasks.values():
+            if m is not None:
+                filtered = filtered & m
+        strong = strong_mask(scored, filtered) if scored is not None else filtered
+        strong_docs = np.flatnonzero(strong)
+        weak_docs = np.flatnonzero(filtered & ~strong) if scored is not None else strong_docs[:0]
+        total = int(len(strong_docs) + len(weak_docs))
+
+        start = (q.page - 1) * q.per_page
+        need = start + q.per_page
+        hits: list[SearchHit] = []
+        if start < total:
+            scores = scored.scores if scored is not None else None
+            ranked = self._rank(view, q, strong_docs, scores, need)
+            if len(ranked) < need and len(weak_docs):
+                ranked = np.concatenate([ranked, self._rank(view, q, weak_docs, scores, need - len(ranked))])
+            hl_terms = ranking.highlight_terms(parsed) if not parsed.is_empty else None
+            for d in ranked[start:need].tolist():
+                hits.append(SearchHit(
+                    id=int(view.ids[d]),
+                    score=round(float(scores[d]), 6) if scores is not None else 0.0,
+                    highlights=self._highlights(view, d, hl_terms),
+                    weaker=bool(scored is not None and not strong[d]),
+                ))
+        return SearchResult(
+            hits=hits, total=total, page=q.page, per_page=q.per_page, facets=facets,
+            strong_total=int(len(strong_docs)), place_filters=list(planned.laender),
+            place_words=list(planned.named), **outcome,
+        )
+
+    def _scored_query(self, view: _View, q: SearchQuery, parsed: german.ParsedQuery):
+        """Score the query, with spelling corrections if they find strong hits; the outcome for
+        the user (corrected query, unmatched words, related searches)."""
+        fixes = {}
+        if q.correct:
+            fixes = plan.propose_corrections(parsed, self._speller_for(view), lambda g: self._indexed(view, g))
+        trial = plan.with_corrections(parsed, fixes)
+        scored = self._combine(view, trial.groups)
+        if fixes and not scored.qualified.any():  # the corrections find nothing good: as typed
+            fixes, trial = {}, parsed
+            scored = self._combine(view, parsed.groups)
+        display = lambda term: self._display_word(view, term)  # noqa: E731
+        outcome: dict = {}
+        if fixes:
+            outcome["suggestion"] = plan.corrected_text(q.text, parsed, fixes, display)
+            outcome["corrected"] = outcome["suggestion"] is not None
+        fully = scored.fully_matched
+        outcome["unmatched"] = plan.unmatched_words(trial, fully)
+        if outcome["unmatched"]:
+            outcome["related"] = plan.related_searches(q.text, trial, fully, lambda t: self._df(view, t), display)
+        return trial, scored, outcome
+
+    def _filter_masks(self, view: _View, q: SearchQuery) -> dict[str, np.ndarray | None]:
+        selected = {"topic": q.topics, "state": q.states, "status": q.statuses}
+        fmasks: dict[str, np.ndarray | None] = {}
+        for fname, values in selected.items():
+            if not values:
+                fmasks[fname] = None
+                continue
+            names = view.facet_values[fname]
+            rows = [names.index(v) for v in values if v in names]
+            fmasks[fname] = (
+                view.facet_matrix[fname][rows].any(axis=0) if rows else np.zeros(view.size, dtype=bool)
+            )
+        return fmasks
+
+    def _facet_counts(self, view: _View, q: SearchQuery, match: np.ndarray,
+                      fmasks: dict[str, np.ndarray | None]) -> dict[str, dict[str, int]]:
+        """Disjunctive counts: each facet counted with the filters of the other facets."""
+        selected = {"topic": q.topics, "state": q.states, "status": q.statuses}
+        facets: dict[str, dict[str, int]] = {}
+        for fname in _FACET_FIELDS:
+            base = match
+            for other, m in fmasks.items():
+                if other != fname and m is not None:
+                    base = base & m
+            names = view.facet_values[fname]
+            counts: dict[str, int] = {}
+            if names:
+                sums = np.bitwise_count(view.facet_packed[fname] & _pack(base)).sum(axis=-1)
+                for v, c in zip(names, sums.tolist(), strict=True):
+                    if c or v in selected[fname]:
+                        counts[v] = int(c)
+            for v in selected[fname]:
+                counts.setdefault(v, 0)
+            facets[fname] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return facets
+
+    def _rank(
+        self, view: _View, q: SearchQuery, docs: np.ndarray, scores: np.ndarray | None, need: int
+    ) -> np.ndarray:
+        """The first ``need`` of ``docs`` in result order (ties: newer, then docnum)."""
+        pub = view.published
+        if scores is None and q.sort in ("relevance", "newest"):
+            if view.newest is None:
+                view.newest = np.lexsort((np.arange(view.size), -pub))
+            order = view.newest
+            keep = np.zeros(view.size, dtype=bool)
+            keep[docs] = True
+            return order[keep[order]][:need]
+        s = scores[docs] if scores is not None else np.zeros(len(docs), dtype=np.float32)
+        if q.sort == "newest":
+            primary = -pub[docs]
+            secondary = -s
+        elif q.sort == "adoption":
+            primary = -view.adopters[docs].astype(np.float64)
+            secondary = -s
+        else:
+            primary = -s
+            secondary = -pub[docs]
+        if len(docs) > need * 4 and need < len(docs):
+            # preselect everything that can reach the first `need` places (ties included)
+            kth = np.partition(primary, need - 1)[need - 1]
+            sel = primary <= kth
+            docs, primary, secondary = docs[sel], primary[sel], secondary[sel]
+        order = np.lexsort((docs, secondary, primary))
+        return docs[order][:need]
+
+    def _highlights(self, view: _View, docnum: int, hl_terms) -> dict[str, str]:
+        data = self._stored_texts(view, docnum)
+        if not data:
+            return {}
+        if hl_terms is None:
+            out = {"title": ranking.mark(data["t"], frozenset())}
+            s = ranking.snippet(data["s"], frozenset(), size=max(self.snippet_size, 300), require_match=False)
+            if s:
+                out["summary"] = s
+            return out
+        terms, whole = hl_terms
+        out = {"title": ranking.mark(data["t"], terms, whole)}
+        s = ranking.snippet(data["s"], terms, whole, size=max(self.snippet_size, 300), require_match=False)
+        if s:
+            out["summary"] = s
+        b = ranking.snippet(data["b"], terms, whole, size=self.snippet_size, require_match=True, max_scan=10_000)
+        if b:
+            out["body"] = b
+        return out
+
