@@ -77,8 +77,19 @@ def filters_from_args() -> CaseFilters:
     return CaseFilters(topics=values("topic"), states=values("state"), statuses=values("status"))
 
 
+def flag_arg(name: str, default: bool = True) -> bool:
+    """The query parameter ``name`` as a switch: ``1`` on, ``0`` off (``default`` if absent)."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    if raw not in ("0", "1"):
+        raise ParamError(name, _("„%(name)s“ muss 0 oder 1 sein, nicht „%(raw)s“.", name=name, raw=raw[:40]))
+    return raw == "1"
+
+
 def search_query_from_args(per_page_default: int, max_per_page: int = 100):
-    """Build a SearchQuery from q, topic, state, status, sort, page, per_page."""
+    """Build a SearchQuery from q, topic, state, status, sort, page, per_page, places (0: Länder
+    named in the text stay words, not filters) and correct (0: no spelling correction)."""
     from kb.search.engine import SearchQuery
 
     filters = filters_from_args()
@@ -96,4 +107,6 @@ def search_query_from_args(per_page_default: int, max_per_page: int = 100):
         page=int_arg("page", 1, 1, 1000),
         per_page=int_arg("per_page", per_page_default, 1, max_per_page),
         sort=sort,
+        detect_places=flag_arg("places"),
+        correct=flag_arg("correct"),
     )

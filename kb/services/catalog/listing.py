@@ -26,6 +26,7 @@ from kb.models import (
     User,
     case_topic,
 )
+from kb.search.engine.places import land_name
 from kb.services.catalog import reference
 from kb.services.catalog.cards import CARD_COLUMNS, card_options, load_cards
 from kb.services.generation import cache
@@ -64,9 +65,10 @@ def resolve_filters(session: Session, filters: CaseFilters) -> tuple[list[int], 
             raise FilterError("topic", value)
         topic_ids.append(topics[value.casefold()])
     for value in filters.states:
-        if value.casefold() not in lands:
+        code = lands.get(value.casefold()) or lands.get((land_name(value) or "").casefold())
+        if code is None:
             raise FilterError("state", value)
-        land_codes.append(lands[value.casefold()])
+        land_codes.append(code)
     for value in filters.statuses:
         try:
             statuses.append(CaseStatus(value))

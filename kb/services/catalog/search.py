@@ -27,6 +27,7 @@ class CaseHit:
     case: UseCase
     score: float
     highlights: dict[str, str]
+    weaker: bool = False  # below the relevance floor: shown apart, after the strong hits
 
 
 @dataclass
@@ -67,7 +68,8 @@ def suggest_cases(session: Session, text: str, limit: int = 6) -> list[UseCase]:
     """Return up to ``limit`` published cases for a partial query (type-ahead).
 
     Cases whose title contains every word of the text (those starting with it first, then the
-    shortest titles), so "Mast" finds the Masterportal; without such a title the best full-text hits.
+    shortest titles), so "Mast" finds the Masterportal; without such a title the best full-text hits
+    above the relevance floor.
     """
     words = text.split()
     if not words:
@@ -79,8 +81,9 @@ def suggest_cases(session: Session, text: str, limit: int = 6) -> list[UseCase]:
                                     .limit(limit).options(joinedload(UseCase.owner, innerjoin=True))))
     if by_title:
         return by_title
-    return [hit.case for hit in search_cases(session, SearchQuery(text=text, per_page=limit)).hits]
+    found = search_cases(session, SearchQuery(text=text, per_page=limit))
+    return [hit.case for hit in found.hits if not hit.weaker]
 
 
 def _hit(case: UseCase, hit: SearchHit) -> CaseHit:
-    return CaseHit(case, hit.score, hit.highlights)
+    return CaseHit(case, hit.score, hit.highlights, hit.weaker)

@@ -131,5 +131,6 @@ def search_hit(hit) -> dict[str, Any]:
     """A search result: the case summary plus score and sanitised highlights."""
     data = case_summary(hit.case)
     data["score"] = round(hit.score, 4)
+    data["weaker"] = hit.weaker
     data["highlights"] = {field: clean_highlight(snippet) for field, snippet in hit.highlights.items()}
     return data

@@ -92,4 +92,9 @@ def search():
         "results": [serializers.search_hit(hit) for hit in found.hits],
         "facets": found.result.facets,
         "suggestion": found.result.suggestion,
+        "corrected": found.result.corrected,
+        "strong_total": found.result.strong_total,
+        "unmatched": found.result.unmatched,
+        "related": found.result.related,
+        "place_filters": found.result.place_filters,
     })
