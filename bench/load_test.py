@@ -48,6 +48,7 @@ QUERIES = ["Chatbot", "Bürgerbeteiligung", "Radweg", "Digitalisierng", "KI", "�
            "Leipzig", "Geodaten Dortmund", "Terminvergabe", "Open Data", "Smart City", "Schule digital", "Wlan"]
 TOPICS = ["Bürgerservice", "Mobilität", "Geodaten", "Künstliche Intelligenz", "Klima und Umwelt"]
 MUNICIPALITIES = ["14713000", "09162000", "05913000", "08421000", "16053000", "07312000", "06412000", "03241001"]
+TARGET_RPS, TARGET_P95_MS = 300, 150  # a national rollout on 2 cores, 21 clients (issue 18)
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -228,6 +229,9 @@ def report(stats: Stats, seconds: float) -> str:
                  f"{(everything or [0])[-1]:>8.1f}")
     lines.append(f"Durchsatz: {total / seconds:.1f} Anfragen/s über {seconds:.0f} s; Fehler (5xx oder keine Antwort): "
                  f"{errors}; Median {statistics.median(everything) if everything else 0:.1f} ms")
+    met = total / seconds >= TARGET_RPS and _pct(everything, 95) <= TARGET_P95_MS and errors == 0
+    lines.append(f"Ziel (≥ {TARGET_RPS} Anfragen/s, p95 ≤ {TARGET_P95_MS} ms, 0 Fehler): "
+                 f"{'erreicht' if met else 'verfehlt'}")
     cpu = stats.cpu
     if cpu and total:
         server = f"Server {cpu['server_s'] * 1000 / total:.1f} ms, " if cpu["server_s"] is not None else ""

@@ -17,7 +17,8 @@
     .venv/bin/python bench/search_speed.py [--cases 50000] [--queries 300] [--pages 300]
         [--workers 2] [--dir DIR] [--reuse] [--json FILE]
 
-Targets (2 cores): import ≤ 180 s, search p95 ≤ 50 ms, case page p95 ≤ 50 ms over HTTP.
+Targets (2 cores): import ≤ 180 s, search p95 ≤ 50 ms, case page p95 ≤ 50 ms over HTTP (the exit
+code). The rollout bar is printed beside them: search p95 ≤ 10 ms and not above FTS5's p95, import ≤ 30 s.
 Other load on the machine inflates wall-clock figures: the load average is printed with them.
 """
 
@@ -54,6 +55,8 @@ from search_inprocess import Synth  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TARGETS = {"import_s": 180.0, "search_p95_ms": 50.0, "case_p95_ms": 50.0}
+#: the bar for a national rollout: search p95 and import, and search not slower than FTS5 (p95)
+ROLLOUT_TARGETS = {"import_s": 30.0, "search_p95_ms": 10.0}
 FTS_FIELDS = ("title", "tags", "topics", "summary", "municipality", "state", "places", "body")
 FTS_BOOSTS = (5.0, 3.0, 2.5, 2.0, 2.0, 1.6, 1.3, 1.0)
 
@@ -295,6 +298,14 @@ def _report(figures: dict, search_ms: list[float], case_ms: list[float], fts: di
     print(f"\nSUMMARY cases={figures['cases']} {imported}search_p50={s50:.1f}ms search_p95={s95:.1f}ms "
           f"case_p50={c50:.1f}ms case_p95={c95:.1f}ms fts5_p95={f95:.1f}ms load={_load():.1f} "
           f"targets(import<=180s,p95<=50ms)={'OK' if met else 'MISSED'}")
+    rollout = {
+        "search_p95<=10ms": s95 <= ROLLOUT_TARGETS["search_p95_ms"],
+        "search_p95<=fts5_p95": s95 <= f95,
+        "import<=30s": figures["import_s"] <= ROLLOUT_TARGETS["import_s"] if "import_s" in figures else None,
+    }
+    figures["rollout_targets"] = rollout
+    print("ROLLOUT " + " ".join(f"{name}={'-' if ok is None else 'OK' if ok else 'MISSED'}"
+                                for name, ok in rollout.items()))
 
 
 if __name__ == "__main__":
