@@ -159,7 +159,7 @@ def test_search_page_shows_hits_facets_highlights_and_suggestion(client):
     assert 'name="topic" value="Künstliche Intelligenz"' in html  # facet checkbox
     assert html.count("<h1") == 1
     typo = client.get("/search", query_string={"q": "Digitalisierng"}).get_data(as_text=True)
-    assert "Meinten Sie" in typo and "q=Digitalisierung" in typo
+    assert "Ergebnisse für „Digitalisierung“" in typo and "correct=0" in typo
 
 
 def test_active_filter_is_visible_and_removable(client):

@@ -115,14 +115,15 @@ def related_searches(text: str, parsed: german.ParsedQuery, fully_matched: Seque
 
 
 def _part_of(typed: str, term: str) -> str | None:
-    """The shortest piece of a typed compound that is a word with the stem ``term``, capitalised
-    (Mülleimer, muell → Müll)."""
+    """The shortest part of a typed compound whose stem is ``term``, capitalised (Mülleimer, muell →
+    Müll; Kita-Platzvergabe, vergab → Vergabe, not "Vergab")."""
     if len(typed) > 40:
         return None
+    leaves = set(german.split_compound(typed))
     for size in range(3, len(typed)):
         for start in range(len(typed) - size + 1):
             piece = typed[start : start + size]
-            if piece.isalpha() and german.stem(piece) == term and german.in_word_list(german.fold(piece)):
+            if piece.isalpha() and german.fold(piece) in leaves and german.stem(piece) == term:
                 return piece[:1].upper() + piece[1:]
     return None
 

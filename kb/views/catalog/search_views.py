@@ -16,7 +16,8 @@ from kb.web.query_params import ParamError, search_query_from_args
 @bp.get("/search")
 @public_cache
 def search():
-    """Search the published catalogue with facets, highlights and "Meinten Sie …?"."""
+    """Search the published catalogue: facets, highlights, a correction shown as such, the words
+    nothing matches with related searches, Länder taken from the text as filters, weaker hits apart."""
     try:
         query = canonical_query(db.session, search_query_from_args(current_app.config["KB_PER_PAGE"], 50))
     except ParamError as exc:
@@ -28,7 +29,7 @@ def search():
     page = catalog.Page(found.hits, result.total, query.page, query.per_page)
     filters = catalog.CaseFilters(list(query.topics), list(query.states), list(query.statuses))
     return render_template("catalog/search.html", query=query, page=page, facets=result.facets,
-                           filters=filters, suggestion=result.suggestion, errors=[])
+                           filters=filters, suggestion=result.suggestion, outcome=result, errors=[])
 
 
 @bp.get("/search/suggest")
