@@ -15,12 +15,14 @@ load on the machine does not inflate them, as it does wall-clock times):
 * search ms: inside the search backend (``search``), without loading the hits from the database.
 
     .venv/bin/python bench/profile_requests.py [--cases 50000] [--requests 30] [--dir DIR] [--reuse]
-        [--budget SECONDS] [--route NAME …] [--statements] [--pyinstrument DIR] [--json FILE]
+        [--budget SECONDS] [--route NAME …] [--statements] [--pyinstrument DIR] [--cold] [--json FILE]
 
 ``--statements`` lists each route's most frequent SQL statements (to find an N+1), ``--pyinstrument``
 writes a call-tree profile of every route into DIR (text and HTML; its overhead is then in the
-figures). No targets are checked here: this script shows where the time goes; ``search_speed.py``
-and ``load_test.py`` measure the targets.
+figures). ``--cold`` empties the per-process caches before every request: what a request costs
+right after a data change (with members writing, most requests are such). No targets are checked
+here: this script shows where the time goes; ``search_speed.py`` and ``load_test.py`` measure the
+targets.
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ class Probe:
     def __init__(self) -> None:
         self.reset()
         self.record_statements = False
+        self.cold = False  # empty the per-process caches before each request (as after a data change)
         self.statements: Counter[str] = Counter()
         self.statement_ms: Counter[str] = Counter()
 
@@ -203,6 +206,10 @@ def route_paths(data_dir: Path, n: int) -> dict[str, list[str]]:
 
 def measure(client, probe: Probe, path: str) -> Sample:
     probe.reset()
+    if probe.cold:
+        from kb.services.generation import cache
+
+        cache.clear()
     wall, cpu = time.perf_counter(), time.thread_time()
     response = client.get(path, base_url=BASE_URL)
     body = response.get_data()
@@ -282,6 +289,8 @@ def main() -> int:
     ap.add_argument("--route", action="append", default=[], help="only these routes (name as in the table)")
     ap.add_argument("--statements", action="store_true", help="list the most frequent SQL statements per route")
     ap.add_argument("--pyinstrument", type=Path, metavar="DIR", help="write a call-tree profile per route")
+    ap.add_argument("--cold", action="store_true",
+                    help="empty the per-process caches before every request (each request comes after a data change)")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
     args = ap.parse_args()
 
@@ -296,6 +305,7 @@ def main() -> int:
 
     app = create_app()
     probe = Probe()
+    probe.cold = args.cold
     instrument(app, probe)
     client = app.test_client()
     paths = route_paths(work / "instance", args.requests)
@@ -307,7 +317,8 @@ def main() -> int:
             for name, route in paths.items() if not args.route or name in args.route]
     load_after = os.getloadavg()[0]
 
-    print(f"\n{args.cases} Fälle, {args.requests} Anfragen je Route (anonym, im Prozess), "
+    caches = "Zwischenspeicher vor jeder Anfrage geleert" if args.cold else "Zwischenspeicher warm"
+    print(f"\n{args.cases} Fälle, {args.requests} Anfragen je Route (anonym, im Prozess, {caches}), "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {_machine()}, Load {load_before:.1f} → {load_after:.1f}\n")
     print(table(rows))
     if args.statements:
@@ -322,6 +333,7 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps({"date": datetime.now(UTC).isoformat(timespec="seconds"),
                                          "cases": args.cases, "machine": _machine(), "load": [load_before, load_after],
+                                         "cold": args.cold,
                                          "routes": [asdict(r) for r in rows]}, indent=2, ensure_ascii=False) + "\n")
     if args.dir is None:
         shutil.rmtree(work, ignore_errors=True)
