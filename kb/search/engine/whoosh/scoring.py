@@ -65,17 +65,29 @@ class Scoring:
         postings = [self._term(view, t) for t in alt.terms]
         if not all(len(ids) for ids, _ws in postings):
             return None
-        order = sorted(range(len(postings)), key=lambda i: len(postings[i][0]))
         shares = alt.shares()
-        common = postings[order[0]][0]
-        for i in order[1:]:
-            common = common[np.isin(common, postings[i][0], assume_unique=True)]
-            if not len(common):
-                return None
-        values = np.zeros(len(common), dtype=np.float32)
+        shortest = min(len(ids) for ids, _ws in postings)
+        if shortest * 64 < view.size:  # short lists: look the shortest up in the others (sorted postings)
+            common = min(postings, key=lambda p: len(p[0]))[0]
+            for ids, _ws in postings:
+                pos = np.searchsorted(ids, common)
+                np.minimum(pos, len(ids) - 1, out=pos)
+                common = common[ids[pos] == common]
+                if not len(common):
+                    return None
+            values = np.zeros(len(common), dtype=np.float32)
+            for (ids, ws), share in zip(postings, shares, strict=True):
+                values += ws[np.searchsorted(ids, common)] * np.float32(alt.boost * ranking.idf(len(ids), n) * share)
+            return common, values
+        count = np.zeros(view.size, dtype=np.int8)  # long lists: count and add up over all documents
+        acc = np.zeros(view.size, dtype=np.float32)
         for (ids, ws), share in zip(postings, shares, strict=True):
-            pos = np.searchsorted(ids, common)
-            values += ws[pos] * np.float32(alt.boost * ranking.idf(len(ids), n) * share)
+            count[ids] += 1
+            acc[ids] += ws * np.float32(alt.boost * ranking.idf(len(ids), n) * share)
+        common = np.flatnonzero(count == len(postings))
+        if not len(common):
+            return None
+        values = acc[common]
         return common, values
 
     def _indexed(self, view: _View, group: german.Group) -> bool:
@@ -96,8 +108,15 @@ class Scoring:
         total_w = 0.0
         for g in groups:
             full, partial = self._group_arrays(view, g)
-            fully_matched.append(full is not None and bool(np.any(full[view.live] > 0)))
-            best = full if partial is None else (partial if full is None else np.maximum(full, partial))
+            full_hit = full > 0 if full is not None else None
+            fully_matched.append(full_hit is not None and bool(np.any(full_hit & view.live)))
+            only_partial = None
+            if partial is not None:
+                only_partial = partial > 0
+                if full_hit is not None:
+                    only_partial &= ~full_hit
+            # the group's score: its best alternative (full is not needed any more: reuse it)
+            best = full if partial is None else (partial if full is None else np.maximum(full, partial, out=full))
             if g.filler and not only_filler:
                 if best is not None:
                     fillers.append(best)
@@ -106,15 +125,15 @@ class Scoring:
             total_w += float(w)
             if best is None:
                 continue
-            scores += w * best
-            full_hit = full > 0 if full is not None else None
+            if w != 1:
+                np.multiply(best, w, out=best)
+            scores += best
             if full_hit is not None:
-                matched[full_hit] += w
+                np.add(matched, w, out=matched, where=full_hit)
                 if id(g) in judged:
                     full_count += full_hit
-            if partial is not None:
-                only_partial = partial > 0 if full_hit is None else (partial > 0) & ~full_hit
-                matched[only_partial] += w * np.float32(ranking.PARTIAL_CREDIT)
+            if only_partial is not None:
+                np.add(matched, w * np.float32(ranking.PARTIAL_CREDIT), out=matched, where=only_partial)
         if total_w > 0:
             part = (scores > 0) & (matched < np.float32(total_w))
             if part.any():
