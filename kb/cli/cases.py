@@ -58,12 +58,14 @@ def seed(first_start: bool) -> None:
 @click.command("import-cases")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Nur prüfen, nichts schreiben.")
+@click.option("--lenient", is_flag=True,
+              help="publiccode.yml nicht streng lesen: Abweichungen vom Standard werden Hinweise (docs/publiccode.md).")
 @with_appcontext
-def import_cases(files: tuple[Path, ...], dry_run: bool) -> None:
+def import_cases(files: tuple[Path, ...], dry_run: bool, lenient: bool) -> None:
     """Import use cases from .jsonl, .json or publiccode.yml files (all or nothing)."""
     started = time.perf_counter()
     try:
-        sources = [record for path in files for record in importing.read_source(path)]
+        sources = [record for path in files for record in importing.read_source(path, lenient=lenient)]
         parsed = importing.validate(db.session, sources)
         with progress_bar(len(parsed), "Import") as bar:
             report = importing.write_validated(db.session, parsed, source=AdoptionSource.IMPORTED,
@@ -73,7 +75,8 @@ def import_cases(files: tuple[Path, ...], dry_run: bool) -> None:
         fail(f"Import abgelehnt – nichts wurde geschrieben ({count} Fehler):\n{exc}")
     except ConcurrentUpdate as exc:
         fail(f"Import abgebrochen – nichts wurde geschrieben: {exc}")
-    for warning in report.warnings[:20]:
+    report.warnings[:0] = [str(w) for source in sources for w in source.warnings]
+    for warning in report.warnings[:50]:
         click.secho(f"Hinweis: {warning}", fg="yellow", err=True)
     verb = "würde anlegen" if dry_run else "angelegt"
     click.echo(

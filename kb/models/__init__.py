@@ -21,6 +21,7 @@ from kb.models.enums import (
     RevisionState,
     Role,
 )
+from kb.models.interchange import CaseChange, ChangeState, HarvestOutcome, HarvestSource
 from kb.models.proposals import AdoptionProposal
 from kb.models.registry import Kreis, Land, Municipality, Organisation
 from kb.models.search import SearchOutbox
@@ -34,9 +35,13 @@ __all__ = [
     "ApiToken",
     "AppSetting",
     "AuditEvent",
+    "CaseChange",
     "CaseRevision",
     "CaseStatus",
+    "ChangeState",
     "ExperienceReport",
+    "HarvestOutcome",
+    "HarvestSource",
     "Hosting",
     "Kreis",
     "Land",

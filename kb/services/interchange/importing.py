@@ -40,6 +40,7 @@ class SourceRecord:
     path: str
     line: int
     data: Any
+    warnings: list[ImportProblem] = field(default_factory=list)
 
 
 @dataclass
@@ -59,13 +60,17 @@ class ImportReport:
     slugs: list[str] = field(default_factory=list)
 
 
-def read_source(path: Path) -> list[SourceRecord]:
-    """Read the raw records of one file; refuse unreadable, oversized or malformed files."""
+def read_source(path: Path, *, lenient: bool = False) -> list[SourceRecord]:
+    """Read the raw records of one file; refuse unreadable, oversized or malformed files.
+
+    ``lenient``: a publiccode.yml is read non-strictly (deviations become the records' warnings).
+    """
     name = display_name(path)
     text = _read_text(path, name)
     suffix = path.suffix.lower()
     if path.name.endswith((".yml", ".yaml")):
-        return [SourceRecord(name, line, data) for line, data in publiccode.read_records(name, text)]
+        records, warnings = publiccode.read_records(name, text, lenient=lenient)
+        return [SourceRecord(name, line, data, warnings) for line, data in records]
     if suffix == ".jsonl":
         return _read_jsonl(name, text)
     if suffix == ".json":

@@ -17,9 +17,10 @@ from typing import Any
 from flask import has_app_context
 from flask_babel import gettext as _
 
+from kb.services import publiccode_tolerance as tolerance
 from kb.services.interchange.problems import ImportProblem, ImportRejected
 from kb.services.interchange.publiccode.export import case_document, dump, write_directory, write_documents
-from kb.services.interchange.publiccode.schema import ParsedFile, SpecError, check_mandatory, load
+from kb.services.interchange.publiccode.schema import ParsedFile, SpecError, SpecProblem, load
 from kb.services.interchange.publiccode.vocabulary import STATUS_FROM_DEVELOPMENT, organisation_kind, topics_for
 from kb.services.registry.topics import slugify
 
@@ -34,16 +35,31 @@ MAX_SLUG = 120
 MAX_TAGS = 30
 
 
-def read_records(path: Path | str, text: str) -> list[tuple[int, dict]]:
-    """Return the one import record of a publiccode.yml file, or refuse the file (ImportRejected)."""
+def read_records(path: Path | str, text: str, *,
+                 lenient: bool = False) -> tuple[list[tuple[int, dict]], list[ImportProblem]]:
+    """Return the one import record of a publiccode.yml file and its warnings, or refuse the file.
+
+    Strict (the default): every deviation from the spec refuses the file (ImportRejected naming file,
+    line and field). Lenient: tolerable deviations become warnings and are repaired
+    (``publiccode_tolerance``); only the others refuse the file.
+    """
     name = str(path)
     try:
         parsed = load(text)
-        check_mandatory(parsed)
     except SpecError as exc:
-        raise ImportRejected([ImportProblem(name, p.line, p.field, _(
-            "keine gültige publiccode.yml – %(reason)s", reason=p.message)) for p in exc.problems]) from None
-    return [(parsed.line("name") or 1, to_record(parsed))]
+        raise ImportRejected(_problems(name, exc.problems)) from None
+    deviations = tolerance.examine(parsed)
+    refused = [d for d in deviations if not lenient or not d.tolerable]
+    if refused:
+        raise ImportRejected(_problems(name, [d.as_problem() for d in refused]))
+    tolerance.repair(parsed, deviations)
+    warnings = [ImportProblem(name, d.line, d.field, d.warning) for d in deviations]
+    return [(parsed.line("name") or 1, to_record(parsed))], warnings
+
+
+def _problems(name: str, problems: list[SpecProblem]) -> list[ImportProblem]:
+    return [ImportProblem(name, p.line, p.field, _("keine gültige publiccode.yml – %(reason)s", reason=p.message))
+            for p in problems]
 
 
 def to_record(parsed: ParsedFile) -> dict[str, Any]:
@@ -62,8 +78,10 @@ def to_record(parsed: ParsedFile) -> dict[str, Any]:
         "status": STATUS_FROM_DEVELOPMENT[data["developmentStatus"]],
         "tags": _tags(data),
         "links": _links(data, texts),
-        "license": str(data["legal"]["license"]).strip()[:100],
     }
+    license_text = (data.get("legal") or {}).get("license")
+    if isinstance(license_text, str) and license_text.strip():
+        record["license"] = license_text.strip()[:100]
     repository = str(data["url"]).strip()
     if URL_RE.match(repository) and len(repository) <= 500:
         record["repository"] = repository
@@ -93,7 +111,7 @@ def _description(description: dict) -> tuple[str, dict[str, Any]]:
     lang = languages[0]
     texts = dict(description[lang])
     for other in languages[1:]:
-        for key in ("longDescription", "features", "documentation", "apiDocumentation"):
+        for key in ("shortDescription", "longDescription", "features", "documentation", "apiDocumentation"):
             if not texts.get(key) and description[other].get(key):
                 texts[key] = description[other][key]
     return lang, texts
@@ -101,7 +119,7 @@ def _description(description: dict) -> tuple[str, dict[str, Any]]:
 
 def _long_text(data: dict, lang: str, texts: dict) -> str:
     """longDescription, the features as a list and a note where the text comes from."""
-    parts = [str(texts.get("longDescription") or "").strip()]
+    parts = [str(texts.get("longDescription") or texts.get("shortDescription") or "").strip()]
     features = [" ".join(str(f).split()) for f in texts.get("features") or [] if str(f).strip()]
     if features:
         parts.append(_("## Funktionen") + "\n\n" + "\n".join(f"- {f}" for f in features))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from kb.services.interchange import structured_input
 from kb.services.interchange.structured_input import LimitedLoader, StructureError
 
-SUPPORTED_VERSIONS = re.compile(r"^0\.([2-7])(\.\d+)?$")
+VERSION_RE = re.compile(r"^0(?:\.(\d+)(\.\d+)?)?$")  # "0" is the newest 0.x, as the reference parser reads it
+OLDEST, NEWEST = 2, 7
 DEVELOPMENT_STATUSES = ("concept", "development", "beta", "stable", "obsolete")
 SOFTWARE_TYPES = ("standalone/mobile", "standalone/iot", "standalone/desktop", "standalone/web",
                   "standalone/backend", "standalone/other", "addon", "library", "configurationFiles")
@@ -45,6 +46,7 @@ class ParsedFile:
     data: dict[str, Any]
     minor: int
     lines: dict[tuple[str, ...], int]
+    notes: list[SpecProblem] = field(default_factory=list)  # a version read by the rules of a near one
 
     def line(self, *path: str) -> int | None:
         """Return the line of the deepest existing key along ``path``."""
@@ -80,7 +82,9 @@ def load(text: str) -> ParsedFile:
     except StructureError as exc:
         path = tuple(exc.field.replace("[", ".[").split("."))
         raise SpecError([SpecProblem(_line_of(lines, path), exc.field, str(exc))]) from None
-    return ParsedFile(data, _minor_version(data, lines), lines)
+    parsed = ParsedFile(data, NEWEST, lines)
+    parsed.minor = _minor_version(parsed)
+    return parsed
 
 
 def _line_of(lines: dict[tuple[str, ...], int], path: tuple[str, ...]) -> int | None:
@@ -121,6 +125,10 @@ def _collect_lines(node: yaml.Node, path: tuple[str, ...], lines: dict[tuple[str
                     key=".".join(key), first=lines[key]))])
             lines[key] = key_node.start_mark.line + 1
             _collect_lines(value_node, key, lines)
+    elif isinstance(node, yaml.SequenceNode):  # items as "[1]", "[2]" …
+        for index, item in enumerate(node.value, start=1):
+            lines[(*path, f"[{index}]")] = item.start_mark.line + 1
+            _collect_lines(item, (*path, f"[{index}]"), lines)
 
 
 def _plain(value: Any) -> Any:
@@ -134,19 +142,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _minor_version(data: dict, lines: dict) -> int:
-    raw = data.get("publiccodeYmlVersion")
-    line = lines.get(("publiccodeYmlVersion",))
+def _minor_version(parsed: ParsedFile) -> int:
+    """The spec version's minor number; a 0.x outside 0.2–0.7 is read by the nearest one (with a note)."""
+    raw = parsed.data.get("publiccodeYmlVersion")
+    line = parsed.lines.get(("publiccodeYmlVersion",))
     if raw in (None, ""):
         raise SpecError([SpecProblem(1, "publiccodeYmlVersion", _(
             "Pflichtangabe „publiccodeYmlVersion“ fehlt – ist das eine publiccode.yml?"))])
     text = str(raw).strip()
-    match = SUPPORTED_VERSIONS.match(text)
+    match = VERSION_RE.match(text)
     if not match:
         raise SpecError([SpecProblem(line, "publiccodeYmlVersion", _(
             "publiccode.yml-Version „%(version)s“ wird nicht unterstützt (unterstützt: 0.2 bis 0.7).",
             version=text))])
-    return int(match.group(1))
+    minor = int(match.group(1)) if match.group(1) is not None else NEWEST
+    if OLDEST <= minor <= NEWEST:
+        return minor
+    nearest = min(max(minor, OLDEST), NEWEST)
+    parsed.notes.append(SpecProblem(line, "publiccodeYmlVersion", _(
+        "publiccode.yml-Version „%(version)s“ wird nicht unterstützt (unterstützt: 0.2 bis 0.7); gelesen nach "
+        "den Regeln von 0.%(minor)d.", version=text, minor=nearest)))
+    return nearest
 
 
 def check_mandatory(parsed: ParsedFile) -> None:
