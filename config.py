@@ -46,6 +46,10 @@ class BaseConfig:
     KB_API_RATE_LIMIT = "300/minute"
     KB_IMPORT_MAX_BYTES = 512 * 1024 * 1024  # largest file import-cases reads
     KB_PROXY_HOPS = 0
+    KB_HARVEST_TIMEOUT = 10.0  # seconds per connect/read of the harvester
+    KB_HARVEST_DEADLINE = 30.0  # seconds for one request, redirects included
+    KB_HARVEST_MAX_BYTES = 1_000_000
+    KB_HARVEST_MAX_REDIRECTS = 5
     KB_LOG_FULL_IP = False
     KB_ACCESSIBILITY_EMAIL = None  # feedback address in the accessibility statement (Erklärung zur Barrierefreiheit)
     KB_ACCESSIBILITY_DATE = date(2026, 11, 22)  # when the statement was drawn up or last reviewed
@@ -59,6 +63,8 @@ class TestingConfig(BaseConfig):
     ENV_NAME = "testing"
     TESTING = True
     KB_API_RATE_LIMIT = "10000/minute"
+    KB_HARVEST_TIMEOUT = 0.5  # the local test server answers at once; slow-server tests stay short
+    KB_HARVEST_DEADLINE = 3.0
 
 
 class ProductionConfig(BaseConfig):

@@ -46,7 +46,8 @@ class HarvestSource(Base):
     etag: Mapped[str | None] = mapped_column(String(300))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     content_digest: Mapped[str | None] = mapped_column(String(64))
-    written_digest: Mapped[str | None] = mapped_column(String(64))
+    written_digest: Mapped[str | None] = mapped_column(String(64))  # the case's content as the harvest wrote it
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("case_revision.id", ondelete="SET NULL"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("use_case.id", ondelete="SET NULL"), index=True)
     outcome: Mapped[HarvestOutcome | None] = mapped_column(enum_column(HarvestOutcome, "harvest_outcome"))
     error: Mapped[str | None] = mapped_column(Text)

@@ -154,6 +154,9 @@ AUDIT_ACTION = {
     "proposal.accepted": _l("Vorschlag übernommen"),
     "proposal.rejected": _l("Vorschlag abgelehnt"),
     "proposal.withdrawn": _l("Vorschlag zurückgezogen"),
+    "case.harvest": _l("Aus publiccode.yml übernommen"),
+    "case.unpublish": _l("Veröffentlichung zurückgenommen"),
+    "case.remove": _l("Beschreibung gelöscht"),
 }
 PROPOSAL_STATE = {
     "pending": _l("wartet auf Prüfung"),
@@ -164,6 +167,15 @@ PROPOSAL_STATE = {
 PROPOSAL_KIND = {
     "declaration": _l("Nachnutzungsangabe"),
     "report": _l("Erfahrungsbericht"),
+}
+HARVEST_OUTCOME = {
+    "created": _l("neu"),
+    "updated": _l("aktualisiert"),
+    "proposed": _l("zur Prüfung"),
+    "unchanged": _l("unverändert"),
+    "not_modified": _l("nicht geändert"),
+    "invalid": _l("ungültig"),
+    "failed": _l("nicht erreichbar"),
 }
 
 

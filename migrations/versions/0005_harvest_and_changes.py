@@ -32,6 +32,7 @@ def upgrade():
         sa.Column("last_modified", sa.String(length=100), nullable=True),
         sa.Column("content_digest", sa.String(length=64), nullable=True),
         sa.Column("written_digest", sa.String(length=64), nullable=True),
+        sa.Column("proposal_id", sa.Integer(), nullable=True),
         sa.Column("case_id", sa.Integer(), nullable=True),
         sa.Column("outcome", sa.Enum(*OUTCOMES, name="harvest_outcome", native_enum=False,
                                      create_constraint=True, length=12), nullable=True),
@@ -43,6 +44,8 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["use_case.id"], name=op.f("fk_harvest_source_case_id_use_case"),
                                 ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["proposal_id"], ["case_revision.id"],
+                                name=op.f("fk_harvest_source_proposal_id_case_revision"), ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_harvest_source")),
         sa.UniqueConstraint("url", name=op.f("uq_harvest_source_url")),
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kb.models import Adoption, AdoptionSource, ModerationState, Organisation, ReusePath, Topic, UseCase, case_topic
 from kb.models.base import utcnow
 from kb.search import sync as search
+from kb.services import changes
 from kb.services.cases.record import CaseRecord
 from kb.services.cases.writer import CASE_FIELDS, listed_adopters, listed_adoption_dates, owner_organisation
 
@@ -73,6 +74,7 @@ def insert_cases(session: Session, records: list[CaseRecord], *, source: Adoptio
         session.execute(insert(Adoption.__table__), adoption_rows)
     outcome.adoptions_added = len(adoption_rows)
     search.queue_cases(session, outcome.ids.values())
+    changes.journal_new_cases(session, outcome.ids.values())
     return outcome
 
 

@@ -299,6 +299,16 @@ def submit_record(session: Session, record: CaseRecord, *, author: User | None, 
     return case
 
 
+def propose_from_source(session: Session, case: UseCase, record: CaseRecord, *, via: str) -> CaseRevision:
+    """Propose a source's version of a published case to moderation (no author; does not commit)."""
+    return _propose(session, case, record, None, via=via)
+
+
+def notify_moderators(session: Session, case: UseCase, *, edit: bool) -> None:
+    """Tell the moderators that something about this case waits for them (after the commit)."""
+    _notify_moderators(session, case, edit=edit)
+
+
 def _notify_moderators(session: Session, case: UseCase, *, edit: bool) -> None:
     moderators = list(session.scalars(
         select(User).where(User.role.in_([Role.MODERATOR, Role.ADMIN]), User.active.is_(True))

@@ -154,6 +154,14 @@ def listed_adopters(session: Session, record: CaseRecord, owner: Organisation,
     return result
 
 
+def sync_listed_adopters(session: Session, case: UseCase, record: CaseRecord, *,
+                         source: AdoptionSource) -> WriteOutcome:
+    """Make the record's adopters (from ``source``) match the case's, without touching its content."""
+    outcome = WriteOutcome(case=case, action="unchanged")
+    _sync_adopters(session, case, case.owner, record, source, outcome)
+    return outcome
+
+
 def _sync_adopters(
     session: Session,
     case: UseCase,

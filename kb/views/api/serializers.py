@@ -95,6 +95,13 @@ def facts_json(case: UseCase) -> dict[str, Any]:
     }
 
 
+def source_json(source) -> dict[str, Any] | None:
+    """Where a harvested case comes from: its publiccode.yml, the last harvest, whether it is still reachable."""
+    if source is None:
+        return None
+    return {"url": source.url, "harvested": _iso(source.harvested_at), "unreachable": source.unreachable}
+
+
 def profile_json(profile: Profile) -> dict[str, Any]:
     """A municipality or Kreis with what it runs and what it adopted."""
     m = profile.municipality

@@ -11,6 +11,7 @@ from kb.services.catalog import feeds as opendata
 from kb.services.catalog import listing as catalog
 from kb.services.catalog import recommendations
 from kb.services.catalog.search import canonical_query, search_cases
+from kb.services.harvest import status as harvest_status
 from kb.views.api import serializers
 from kb.views.api.blueprint import bp
 from kb.web.caching import public_cache
@@ -61,7 +62,9 @@ def get_case(slug: str):
     case = catalog.get_published(db.session, slug)
     if case is None:
         return error_response(404, _("Kein veröffentlichter Fall mit dem Kurznamen „%(slug)s“.", slug=slug))
-    return conditional(jsonify(serializers.case_detail(case)), opendata.last_change(case))
+    data = serializers.case_detail(case)
+    data["source"] = serializers.source_json(harvest_status.source_of(db.session, case))
+    return conditional(jsonify(data), opendata.last_change(case))
 
 
 @bp.get("/municipalities/<key>")

@@ -10,6 +10,7 @@ from kb.extensions import db
 from kb.models import Kreis, Municipality
 from kb.services.catalog import geo, recommendations, regions
 from kb.services.catalog import listing as catalog
+from kb.services.harvest import status as harvest_status
 from kb.views.catalog.blueprint import bp
 from kb.web.caching import public_cache
 from kb.web.permissions import current_actor
@@ -89,7 +90,7 @@ def case_detail(slug: str):
     case = catalog.get_visible(db.session, slug, current_actor())
     if case is None:
         abort(404)
-    return render_template("catalog/case.html", case=case)
+    return render_template("catalog/case.html", case=case, source=harvest_status.source_of(db.session, case))
 
 
 @bp.get("/municipalities/<key>")
