@@ -8,6 +8,7 @@ number like 10^20 or "²" is a 400 (or, in a path, a 404) – never an OverflowE
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from flask import Flask, request
 from flask_babel import gettext as _
@@ -67,6 +68,24 @@ class BoundedIntConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     """Install the bounded ``int`` converter (before any blueprint adds its routes)."""
     app.url_map.converters["int"] = BoundedIntConverter
+
+
+def datetime_arg(name: str) -> datetime | None:
+    """An ISO 8601 date or date-time (``2025-04-01``, ``2025-04-01T10:00:00Z``); without a zone it is UTC.
+
+    An offset whose ``+`` arrived unencoded (as a space) is read as meant.
+    """
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", raw)
+    text = text[:-1] + "+00:00" if text[-1:] in ("z", "Z") else text
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ParamError(name, _("„%(name)s“ muss ein Zeitpunkt nach ISO 8601 sein (z. B. 2025-04-01T10:00:00Z), "
+                                 "nicht „%(raw)s“.", name=name, raw=raw[:40])) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def filters_from_args() -> CaseFilters:

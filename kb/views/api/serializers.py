@@ -7,6 +7,7 @@ from typing import Any
 from kb.models import Adoption, Organisation, UseCase
 from kb.services.adoptions import declarations as adoptions
 from kb.services.catalog.listing import Profile
+from kb.services.links import external_url
 from kb.web.sanitize import clean_highlight
 
 
@@ -92,6 +93,17 @@ def facts_json(case: UseCase) -> dict[str, Any]:
         "costs_yearly_eur": case.costs_yearly_eur,
         "funding": case.funding,
         "effort_person_days": case.effort_person_days,
+    }
+
+
+def change_json(change) -> dict[str, Any]:
+    """One entry of the change feed: a published case (with its API address) or a tombstone."""
+    published = change.state.value == "published"
+    return {
+        "slug": change.slug,
+        "change": change.state.value,
+        "changed": _iso(change.changed_at),
+        "url": external_url("api.get_case", slug=change.slug) if published else None,
     }
 
 

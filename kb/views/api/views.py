@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import jsonify
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from kb.extensions import csrf, db
+from kb.services import changes
 from kb.services.catalog import feeds as opendata
 from kb.services.catalog import listing as catalog
 from kb.services.catalog import recommendations
@@ -17,10 +20,11 @@ from kb.views.api.blueprint import bp
 from kb.web.caching import public_cache
 from kb.web.errors import error_response
 from kb.web.http_headers import conditional
-from kb.web.query_params import ParamError, filters_from_args, int_arg, search_query_from_args
+from kb.web.query_params import ParamError, datetime_arg, filters_from_args, int_arg, search_query_from_args
 
 csrf.exempt(bp)
 MAX_PER_PAGE = 100
+MAX_CHANGES_PER_PAGE = 1000
 MAX_PAGE = 100_000
 
 
@@ -43,15 +47,33 @@ def http_error(exc: HTTPException):
 @bp.get("/cases")
 @public_cache
 def list_cases():
-    """Published cases, newest first, with filters and paging."""
+    """Published cases, newest first, with filters and paging; with ``updated_since`` the changed ones, oldest first."""
     page = int_arg("page", 1, 1, MAX_PAGE)
     per_page = int_arg("per_page", 10, 1, MAX_PER_PAGE)
-    result = catalog.list_published(db.session, filters_from_args(), page, per_page)
+    since = datetime_arg("updated_since")
+    if since is not None:
+        changed = changes.published_since(db.session, since, filters_from_args(), page, per_page)
+        results = [{**serializers.case_summary(case), "updated": stamp.isoformat()} for case, stamp in changed.items]
+        total = changed.total
+    else:
+        listed = catalog.list_published(db.session, filters_from_args(), page, per_page)
+        results, total = [serializers.case_summary(c) for c in listed.items], listed.total
+    return jsonify({"total": total, "page": page, "per_page": per_page, "results": results})
+
+
+@bp.get("/changes")
+def list_changes():
+    """Every change other catalogues need, oldest first: published cases and tombstones of removed ones."""
+    page = int_arg("page", 1, 1, MAX_PAGE)
+    per_page = int_arg("per_page", 100, 1, MAX_CHANGES_PER_PAGE)
+    since = datetime_arg("since") or datetime.min.replace(tzinfo=UTC)
+    found = changes.changes_since(db.session, since, page, per_page)
     return jsonify({
-        "total": result.total,
+        "since": since.isoformat() if since.year > 1 else None,
+        "total": found.total,
         "page": page,
         "per_page": per_page,
-        "results": [serializers.case_summary(c) for c in result.items],
+        "results": [serializers.change_json(change) for change in found.items],
     })
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectMultipleField, TextAreaField
 
 
 class DecisionForm(FlaskForm):
@@ -28,3 +28,12 @@ def show_error(form: FlaskForm, field: str, message: str) -> None:
         target.errors = [*target.errors, message]
     else:
         form.form_errors.append(message)
+
+
+class UnpublishForm(FlaskForm):
+    reason = TextAreaField(_l("Begründung"))
+
+
+class DeleteForm(FlaskForm):
+    reason = TextAreaField(_l("Begründung"))
+    confirm = BooleanField(_l("Ja, die Beschreibung mit allen Nachnutzungen und Versionen endgültig löschen"))

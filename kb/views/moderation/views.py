@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 
 from kb.extensions import db
 from kb.models import Role, UseCase
+from kb.services import case_removal
 from kb.services.adoptions import proposals as adoption_proposals
 from kb.services.cases import listed_adopters, moderation, revisions
 from kb.services.catalog.listing import get_visible
 from kb.views.moderation.blueprint import bp
-from kb.views.moderation.forms import DecisionForm, show_error
+from kb.views.moderation.forms import DecisionForm, DeleteForm, UnpublishForm, show_error
 from kb.web.permissions import current_actor, role_required
 
 
@@ -30,7 +31,8 @@ def _case(slug: str) -> UseCase:
     return case
 
 
-def _review(case: UseCase, form: DecisionForm, status: int = 200):
+def _review(case: UseCase, form: DecisionForm, status: int = 200, unpublish_form: UnpublishForm | None = None,
+            delete_form: DeleteForm | None = None):
     pending = moderation.pending_for(db.session, case)
     diff = None
     if pending is not None and pending.is_edit:
@@ -39,7 +41,9 @@ def _review(case: UseCase, form: DecisionForm, status: int = 200):
     listed = listed_adopters.describe(db.session, case, proposed.get("adopters")) if proposed else []
     return render_template("moderation/review.html", case=case, pending=pending, form=form, diff=diff,
                            proposed=proposed, owner_label=revisions.owner_label(proposed) if proposed else None,
-                           listed_adopters=listed), status
+                           listed_adopters=listed,
+                           unpublish_form=unpublish_form or UnpublishForm(prefix="unpublish"),
+                           delete_form=delete_form or DeleteForm(prefix="delete")), status
 
 
 @bp.get("/moderation/<slug>")
@@ -68,4 +72,37 @@ def decide(slug: str):
     else:
         flash(_("„%(title)s“ ist zurückgewiesen; die Begründung geht an die Autorin oder den Autor.",
                 title=case.title), "success")
+    return redirect(url_for("moderation.queue"), 303)
+
+
+@bp.post("/moderation/<slug>/zuruecknehmen")
+@role_required(Role.MODERATOR)
+def unpublish(slug: str):
+    """Take a published case off the catalogue (with a reason; the author is told)."""
+    case = _case(slug)
+    form = UnpublishForm(prefix="unpublish")
+    form.validate()
+    try:
+        case_removal.unpublish(db.session, case, form.reason.data, actor=current_actor())
+    except moderation.ModerationError as exc:
+        show_error(form, exc.field, str(exc))
+        return _review(case, DecisionForm(), exc.status, unpublish_form=form)
+    flash(_("„%(title)s“ ist nicht mehr veröffentlicht.", title=case.title), "success")
+    return redirect(url_for("moderation.queue"), 303)
+
+
+@bp.post("/moderation/<slug>/loeschen")
+@role_required(Role.ADMIN)
+def delete(slug: str):
+    """Delete a case for good (admins; with a reason and a confirmation)."""
+    case = _case(slug)
+    form = DeleteForm(prefix="delete")
+    form.validate()
+    title = case.title
+    try:
+        case_removal.delete(db.session, case, form.reason.data, bool(form.confirm.data), actor=current_actor())
+    except moderation.ModerationError as exc:
+        show_error(form, exc.field, str(exc))
+        return _review(case, DecisionForm(), exc.status, delete_form=form)
+    flash(_("„%(title)s“ ist gelöscht.", title=title), "success")
     return redirect(url_for("moderation.queue"), 303)
