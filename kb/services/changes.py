@@ -107,6 +107,11 @@ def journal_new_cases(session: Session, case_ids: Iterable[int]) -> None:
 # -- reading ----------------------------------------------------------------------------------------
 
 
+def last_change(session: Session) -> datetime | None:
+    """When the public catalogue last changed (a case published, edited, unpublished or deleted)."""
+    return session.scalar(select(func.max(CaseChange.changed_at)))
+
+
 def changes_since(session: Session, since: datetime, page: int, per_page: int) -> Page[CaseChange]:
     """Every journal row changed after ``since``, oldest first (published cases and tombstones)."""
     where = CaseChange.changed_at > since
