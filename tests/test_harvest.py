@@ -24,7 +24,7 @@ from kb.services.cases import moderation, submissions
 from kb.services.harvest import run, sources
 from kb.services.harvest.fetch import Fetcher, FetchPolicy
 from tests.harvest_site import LocalSite
-from tests.helpers import case_count
+from tests.helpers import case_count, signed_in
 
 FILE = (Path(__file__).parent / "data" / "publiccode-lenient" / "v03-without-release-date.publiccode.yml").read_text(
     encoding="utf-8")
@@ -125,7 +125,7 @@ def test_a_curated_case_gets_the_new_version_through_moderation(runner, app, sit
     assert load(app).title == "Ratsinformation Offen 3"
 
 
-def test_a_vanished_source_is_marked_after_three_failures_and_its_case_is_kept(runner, app, site, client):
+def test_a_vanished_source_is_marked_after_three_failures_and_its_case_is_kept(runner, app, site, client, make_user):
     site.page(PATH, FILE)
     url = site.url(PATH)
     assert harvest(runner, "--allow-private", url).exit_code == 0
@@ -140,6 +140,12 @@ def test_a_vanished_source_is_marked_after_three_failures_and_its_case_is_kept(r
     detail = client.get(f"/api/v1/cases/{SLUG}").get_json()
     assert detail["source"] == {"url": url, "harvested": detail["source"]["harvested"], "unreachable": True}
     assert "Quelle nicht mehr erreichbar" in client.get(f"/cases/{SLUG}").get_data(as_text=True)
+    _aid, admin_email, _pw = make_user("admin")
+    _rid, reader_email, _pw = make_user("moderator")
+    assert signed_in(app, reader_email).get("/admin/quellen").status_code == 403
+    page = signed_in(app, admin_email).get("/admin/quellen").get_data(as_text=True)
+    assert url in page and "Quelle nicht mehr erreichbar" in page and "3 Fehlversuche in Folge" in page
+    assert "HTTP 404" in page and "Ratsinformation Offen" in page
     site.page(PATH, FILE)
     assert harvest(runner, "--allow-private", url).exit_code == 0
     assert source_row(app, url).failures == 0

@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
         audit_action=lambda v: i18n.label(labels.AUDIT_ACTION, v),
         proposal_state=lambda v: i18n.label(labels.PROPOSAL_STATE, v),
         proposal_kind=lambda v: i18n.label(labels.PROPOSAL_KIND, v),
+        harvest_outcome=lambda v: i18n.label(labels.HARVEST_OUTCOME, v),
         topic_label=lambda v: i18n.label(labels.TOPIC_NAME, v),
         topic_description=lambda v: i18n.label(labels.TOPIC_DESCRIPTION, v),
     )

@@ -10,6 +10,7 @@ from kb.models import Role, User
 from kb.services import audit
 from kb.services.accounts import admin as user_admin
 from kb.services.accounts.admin import AdminError
+from kb.services.harvest import status as harvest_status
 from kb.views.admin.blueprint import bp
 from kb.web.permissions import current_actor, role_required
 from kb.web.query_params import ParamError, int_arg
@@ -127,3 +128,10 @@ def audit_log():
     action = (request.args.get("action") or "").strip()[:60]
     page = audit.events(db.session, text=text, action=action, page=_page())
     return render_template("admin/audit.html", page=page, q=text, action=action)
+
+
+@bp.get("/quellen")
+@role_required(Role.ADMIN)
+def harvest_sources():
+    """The publiccode.yml sources of the harvester with their last result and errors."""
+    return render_template("admin/sources.html", sources=harvest_status.all_sources(db.session))
