@@ -98,10 +98,13 @@ class Organisation(Base):
     municipality_ags: Mapped[str | None] = mapped_column(ForeignKey("municipality.ags"), unique=True)
     kreis_key: Mapped[str | None] = mapped_column(ForeignKey("kreis.key"), unique=True)
     land_code: Mapped[str | None] = mapped_column(ForeignKey("land.code"), index=True)
+    #: the Kreis a named body lies in (an Amt, a Verbands- or Samtgemeinde): maps and Kreis pages show it
+    region_key: Mapped[str | None] = mapped_column(ForeignKey("kreis.key"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     municipality: Mapped[Municipality | None] = relationship()
-    kreis: Mapped[Kreis | None] = relationship()
+    kreis: Mapped[Kreis | None] = relationship(foreign_keys=[kreis_key])
+    region: Mapped[Kreis | None] = relationship(foreign_keys=[region_key])
     land: Mapped[Land | None] = relationship()
 
     @property
@@ -115,7 +118,7 @@ class Organisation(Base):
 
     @property
     def coordinates(self) -> tuple[float, float] | None:
-        place = self.municipality or self.kreis
+        place = self.municipality or self.kreis or self.region
         if place is not None and place.lat is not None and place.lon is not None:
             return (place.lat, place.lon)
         return None

@@ -8,6 +8,7 @@ Create Date: 2026-11-23 09:00:00
 requests, last outcome and error, failures in a row, the case they feed). ``case_change``: one row
 per slug with the last public change of the case, kept as a tombstone when it is unpublished or
 deleted (the change feeds read it); filled here for every case published so far.
+``organisation.region_key``: the Kreis a named body lies in (an Amt, a Verbands- or Samtgemeinde).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -61,6 +62,12 @@ def upgrade():
     )
     op.create_index(op.f("ix_case_change_case_id"), "case_change", ["case_id"], unique=False)
     op.create_index(op.f("ix_case_change_changed_at"), "case_change", ["changed_at"], unique=False)
+    # a plain ADD COLUMN: rebuilding "organisation" on SQLite would trip the foreign keys pointing at it
+    op.add_column("organisation", sa.Column("region_key", sa.String(length=5), nullable=True))
+    op.create_index(op.f("ix_organisation_region_key"), "organisation", ["region_key"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_foreign_key(op.f("fk_organisation_region_key_kreis"), "organisation", "kreis", ["region_key"],
+                              ["key"])
     op.execute(
         "INSERT INTO case_change (slug, case_id, state, changed_at) "
         "SELECT slug, id, 'published', updated_at FROM use_case WHERE moderation = 'published'"
@@ -68,6 +75,10 @@ def upgrade():
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint(op.f("fk_organisation_region_key_kreis"), "organisation", type_="foreignkey")
+    op.drop_index(op.f("ix_organisation_region_key"), table_name="organisation")
+    op.execute("ALTER TABLE organisation DROP COLUMN region_key")
     op.drop_index(op.f("ix_case_change_changed_at"), table_name="case_change")
     op.drop_index(op.f("ix_case_change_case_id"), table_name="case_change")
     op.drop_table("case_change")

@@ -37,6 +37,8 @@ from kb.services.cases.fields import (
     FieldProblem,
     ProblemCode,
 )
+from kb.services.interchange.publiccode.vocabulary import organisation_kind
+from kb.services.name_fallbacks import resolve_adopter
 from kb.services.registry.names import NameResolutionError, NameResolver, RegistryEntry
 
 REQUIRED_KEYS = ("slug", "title", "summary", "description", "topics", "status")
@@ -70,6 +72,7 @@ class OwnerRef:
     uri: str | None = None
     kind: OrganisationKind = OrganisationKind.SONSTIGE
     land_code: str | None = None
+    kreis_key: str | None = None  # a named body's Kreis (an Amt, a Verbands- or Samtgemeinde)
 
 
 @dataclass
@@ -392,24 +395,17 @@ class RecordParser:
 
     def _adopter_owner(self, name: str, state: Any, owner: OwnerRef | None, where: str,
                        problems: list[FieldProblem]) -> tuple[OwnerRef | None, str | None]:
-        """Resolve an adopter; an unmatched or ambiguous name is kept as a named organisation."""
+        """Resolve an adopter (kb.services.name_fallbacks); an unmatched name is kept as a named organisation."""
         if state is not None:
             try:
                 self._resolve_state(str(state))
             except NameResolutionError as exc:
                 problems.append(FieldProblem(where, str(exc), ProblemCode.UNKNOWN_PLACE))
                 return None, None
-        hints = [state] if state else []
-        if owner is not None and owner.land_code:
-            hints.append(owner.land_code)
-        hints.append(None)
-        error: NameResolutionError | None = None
-        for hint in hints:
-            try:
-                entry = self._resolve(name, hint)
-                return OwnerRef(entry=entry, land_code=entry.land_code), None
-            except NameResolutionError as exc:
-                error = exc
-        warning = _("„%(name)s“ ließ sich keinem Eintrag im Gemeindeverzeichnis zuordnen "
-                    "(%(reason)s); als benannte Organisation übernommen.", name=name.strip(), reason=str(error))
-        return OwnerRef(name=name.strip()[:200]), warning
+        match = resolve_adopter(self.resolver, name, str(state) if state else None,
+                                owner.land_code if owner is not None else None, resolve=self._resolve)
+        if match.entry is not None:
+            return OwnerRef(entry=match.entry, land_code=match.entry.land_code), match.warning
+        kind = OrganisationKind.VERBAND if match.is_association else OrganisationKind(organisation_kind(name))
+        return OwnerRef(name=name.strip()[:200], kind=kind, land_code=match.land_code,
+                        kreis_key=match.kreis_key), match.warning

@@ -48,7 +48,7 @@ def owner_organisation(session: Session, ref: OwnerRef) -> Organisation:
     """Return the organisation an OwnerRef points to, creating a named one if needed."""
     if ref.entry is not None:
         return organisations.for_entry(session, ref.entry)
-    return organisations.named(session, ref.name or "?", ref.uri, ref.kind, ref.land_code)
+    return organisations.named(session, ref.name or "?", ref.uri, ref.kind, ref.land_code, ref.kreis_key)
 
 
 def topics_by_name(session: Session) -> dict[str, Topic]:

@@ -43,7 +43,8 @@ def _owner_filter(key: str):
     """Cases of a Gemeinde, or of a Kreis and every Gemeinde in it."""
     if len(key) == 8:
         return Organisation.municipality_ags == key
-    return or_(Organisation.kreis_key == key, Organisation.municipality_ags.like(f"{key}%"))
+    return or_(Organisation.kreis_key == key, Organisation.region_key == key,
+               Organisation.municipality_ags.like(f"{key}%"))
 
 
 def feed_cases(session: Session, *, topic: str | None = None, municipality: str | None = None,

@@ -65,6 +65,7 @@ def kreis_profile(session: Session, key: str) -> RegionProfile | None:
         return None
     orgs = select(Organisation.id).where(or_(
         Organisation.kreis_key == key,
+        Organisation.region_key == key,
         Organisation.municipality_ags.in_(select(Municipality.ags).where(Municipality.kreis_key == key)),
     ))
     profile = RegionProfile(kreis.display_name, "kreis", kreis.land, kreis)
@@ -80,7 +81,7 @@ def land_profile(session: Session, land: Land) -> RegionProfile:
     per_kreis: dict[str, list[int]] = {}
     for place in profile.places:
         org = place.organisation
-        kreis_key = org.kreis_key or (org.municipality.kreis_key if org.municipality else None)
+        kreis_key = org.kreis_key or (org.municipality.kreis_key if org.municipality else None) or org.region_key
         if kreis_key:
             totals = per_kreis.setdefault(kreis_key, [0, 0])
             totals[0] += place.runs

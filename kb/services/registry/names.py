@@ -381,6 +381,10 @@ class NameResolver:
             msg += " " + _("Meinten Sie: %(places)s?", places=self._describe_all(suggestions))
         raise UnknownName(msg, raw, suggestions)
 
+    def describe(self, e: RegistryEntry) -> str:
+        """"Birkenwerder (Landkreis Oberhavel, Brandenburg, 12065036)"."""
+        return self._describe(e)
+
     def _describe(self, e: RegistryEntry) -> str:
         kreis = self._kreis_display.get(e.kreis_key or "") if e.kind == "gemeinde" else None
         return f"{e.display_name} ({', '.join(p for p in (kreis, e.land, e.key) if p)})"

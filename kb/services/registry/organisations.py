@@ -126,11 +126,17 @@ def named(
     uri: str | None = None,
     kind: OrganisationKind = OrganisationKind.SONSTIGE,
     land_code: str | None = None,
+    region_key: str | None = None,
 ) -> Organisation:
-    """Return a named organisation outside the registry; fill in a missing URI."""
+    """Return a named organisation outside the registry; fill in a missing URI, Kreis and kind."""
     org = _get_or_add(
-        session, f"name:{name_key(name)}", kind=kind, name=name.strip(), uri=uri, land_code=land_code
+        session, f"name:{name_key(name)}", kind=kind, name=name.strip(), uri=uri, land_code=land_code,
+        region_key=region_key,
     )
     if uri and not org.uri:
         org.uri = uri
+    if region_key and not org.region_key:
+        org.region_key, org.land_code = region_key, org.land_code or land_code
+    if kind is not OrganisationKind.SONSTIGE and org.kind is OrganisationKind.SONSTIGE:
+        org.kind = kind
     return org
