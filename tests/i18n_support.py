@@ -7,15 +7,14 @@ same extraction as ``make translations-update`` (babel.cfg, the same keywords) i
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from kb.i18n_catalogs import compile_stale
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "kb" / "translations"
@@ -35,19 +34,7 @@ def read_catalog(po_file: Path) -> Catalog:
 
 def compile_catalogs(translations: Path = TRANSLATIONS) -> list[Path]:
     """Write messages.mo next to every .po whose .mo is missing or older; return what was written."""
-    written = []
-    for po_file in catalog_files(translations):
-        mo_file = po_file.with_suffix(".mo")
-        if mo_file.exists() and mo_file.stat().st_mtime >= po_file.stat().st_mtime:
-            continue
-        catalog = read_catalog(po_file)
-        # Atomic replace: parallel test workers may compile at the same moment.
-        fd, tmp = tempfile.mkstemp(dir=po_file.parent, suffix=".mo.tmp")
-        with os.fdopen(fd, "wb") as handle:
-            write_mo(handle, catalog)
-        os.replace(tmp, mo_file)
-        written.append(mo_file)
-    return written
+    return compile_stale(translations)
 
 
 def extract() -> dict[tuple[str | None, str | tuple[str, ...]], list[str]]:

@@ -238,3 +238,49 @@ def test_topic_names_are_shown_in_english_but_filter_by_their_german_value(clien
     assert "Topic:</span> Artificial intelligence" in html  # the active-filter chip shows the label
     german = client.get("/search?q=Chatbot&topic=Künstliche Intelligenz").text
     assert "Thema:</span> Künstliche Intelligenz" in german
+
+
+def _without_compiled(tmp_path):
+    copy = tmp_path / "translations"
+    shutil.copytree(TRANSLATIONS, copy)
+    for mo_file in copy.glob("*/LC_MESSAGES/messages.mo"):
+        mo_file.unlink()
+    return copy
+
+
+def test_the_app_compiles_missing_catalogues_when_it_starts(app, tmp_path):
+    from kb import create_app
+
+    copy = _without_compiled(tmp_path)
+    started = create_app({**app.config, "BABEL_TRANSLATION_DIRECTORIES": str(copy)})
+    assert (copy / "en" / "LC_MESSAGES" / "messages.mo").exists()
+    page = started.test_client().get("/", headers=EN).text
+    assert "Skip to content" in page and "Zum Inhalt springen" not in page
+
+
+def test_a_read_only_installation_compiles_into_the_data_directory(tmp_path, monkeypatch):
+    from kb import i18n_catalogs
+
+    copy = _without_compiled(tmp_path)
+    real = i18n_catalogs.compile_catalogue
+
+    def read_only(po_file, mo_file):
+        if copy in mo_file.parents:
+            raise PermissionError(13, "Read-only file system")
+        real(po_file, mo_file)
+
+    monkeypatch.setattr(i18n_catalogs, "compile_catalogue", read_only)
+    config = {"BABEL_TRANSLATION_DIRECTORIES": str(copy), "KB_DATA_DIR": str(tmp_path / "data"), "ENV_NAME": "testing"}
+    written = i18n_catalogs.ensure_compiled(config)
+    assert config["BABEL_TRANSLATION_DIRECTORIES"] == str(tmp_path / "data" / "translations")
+    assert written == [tmp_path / "data" / "translations" / "en" / "LC_MESSAGES" / "messages.mo"]
+
+
+def test_production_refuses_to_start_on_half_built_translations(app, tmp_path):
+    from kb import create_app
+    from kb.i18n_catalogs import MissingTranslations
+
+    copy = _without_compiled(tmp_path)
+    with pytest.raises(MissingTranslations, match="make translations"):
+        create_app({**app.config, "ENV_NAME": "production", "BABEL_TRANSLATION_DIRECTORIES": str(copy)})
+    assert not (copy / "en" / "LC_MESSAGES" / "messages.mo").exists()
