@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from kb.extensions import db
-from kb.models import Role
+from kb.models import HarvestOutcome, HarvestSource, Role
+from kb.models.base import utcnow
 from kb.services.accounts import users as accounts
 from kb.services.adoptions import proposals as adoption_proposals
 from kb.services.cases import submissions
@@ -51,8 +52,16 @@ def people(live_server):  # noqa: F811
         case = catalog.get_published(db.session, CASE.rsplit("/", 1)[1])
         proposal = adoption_proposals.submit_declaration(db.session, case=case, actor=unconfirmed, status="pilot",
                                                          note="Wir testen es im Bauamt.")
+        accounts.create_user(db.session, email="a11y-admin@example.org", password=PASSWORD, role=Role.ADMIN,
+                             confirmed=True)
+        db.session.add(HarvestSource(  # a source that vanished: the admin page and the case page show it
+            url="https://gitlab.example.org/hamburg/masterportal", case_id=case.id, failures=3, warnings=[
+                "publiccode.yml, Zeile 3, Feld „releaseDate“: Pflichtangabe „releaseDate“ fehlt. Bleibt leer."],
+            outcome=HarvestOutcome.FAILED, error="https://gitlab.example.org/… gibt es nicht (mehr) (HTTP 404).",
+            attempted_at=utcnow(), harvested_at=utcnow()))
+        db.session.commit()
     return {"contributor": "a11y-autor@example.org", "moderator": "a11y-mod@example.org", "submitted": slug,
-            "unconfirmed": "a11y-neu@example.org", "proposal": proposal.id}
+            "unconfirmed": "a11y-neu@example.org", "proposal": proposal.id, "admin": "a11y-admin@example.org"}
 
 
 def test_axe_finds_no_violations_on_the_main_pages(live_server, browser, people):  # noqa: F811
@@ -105,6 +114,19 @@ def test_axe_finds_no_violations_on_the_main_pages(live_server, browser, people)
     sign_in(page, base, people["unconfirmed"])
     page.goto(base + CASE)
     assert page.get_by_text("Ihre Angabe wartet auf Prüfung").count() == 1
+    problems += violations(page)
+    page.context.close()
+
+    page = new_page(browser, guard)
+    sign_in(page, base, people["admin"])
+    page.goto(base + "/admin/quellen")
+    assert page.locator("td", has_text="Quelle nicht mehr erreichbar").count() == 1
+    problems += violations(page)
+    page.goto(base + "/moderation" + CASE.removeprefix("/cases"))  # with the unpublish and delete forms
+    assert page.locator("form[action$='/zuruecknehmen'], form[action$='/loeschen']").count() == 2
+    problems += violations(page)
+    page.goto(base + CASE)
+    assert page.locator(".case-source-notice").count() == 1
     problems += violations(page)
     page.context.close()
 

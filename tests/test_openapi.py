@@ -71,6 +71,7 @@ def sample(runner, tmp_path):
 
 
 CASES, CASE, PLACE, SEARCH = "/api/v1/cases", "/api/v1/cases/{slug}", "/api/v1/municipalities/{key}", "/api/v1/search"
+CHANGES = "/api/v1/changes"
 
 
 @pytest.mark.parametrize("url, path, schema", [
@@ -87,6 +88,11 @@ CASES, CASE, PLACE, SEARCH = "/api/v1/cases", "/api/v1/cases/{slug}", "/api/v1/m
     ("/api/v1/cases?page=0", CASES, "Error"),
     ("/api/v1/search?topic=Raumfahrt", SEARCH, "Error"),
     ("/api/v1/municipalities/99999999", PLACE, "Error"),
+    ("/api/v1/cases?updated_since=2000-01-01T00:00:00Z&per_page=100", CASES, "CaseList"),
+    ("/api/v1/cases?updated_since=gestern", CASES, "Error"),
+    ("/api/v1/changes?since=2000-01-01", CHANGES, "ChangeList"),
+    ("/api/v1/changes?per_page=5&page=2", CHANGES, "ChangeList"),
+    ("/api/v1/changes?since=2000-13-01", CHANGES, "Error"),
 ])
 def test_real_responses_match_the_documented_schemas(client, spec, sample, url, path, schema):
     response = client.get(url)
