@@ -20,7 +20,7 @@ from kb.services.harvest import run, sources
 from kb.services.harvest.fetch import Fetcher, FetchPolicy
 from kb.services.harvest.forges import SourceError
 
-COLUMNS = (("Quelle", 52), ("Ergebnis", 18), ("Fall", 40))
+COLUMNS = (("Quelle", 52), ("Ergebnis", 24), ("Fall", 40))
 
 
 def register(app: Flask) -> None:
@@ -85,7 +85,8 @@ def _problems(report: run.HarvestReport, quiet: bool) -> None:
     for result in report.results:
         if not quiet:
             for warning in result.warnings[:20]:
-                click.secho(f"Hinweis ({result.url}): {warning}", fg="yellow", err=True)
+                where = "" if warning.startswith(result.url) else f" ({result.url})"
+                click.secho(f"Hinweis{where}: {warning}", fg="yellow", err=True)
         if result.error:
             click.secho(f"Fehler ({result.origin}): {result.error}", fg="red", err=True)
         if result.unreachable:
@@ -97,4 +98,5 @@ def summary(report: run.HarvestReport) -> str:
     """One line: how many sources and what happened to them."""
     parts = [f"{report.count(outcome)} {label(HARVEST_OUTCOME, outcome)}" for outcome in HarvestOutcome]
     prefix = "Probelauf, nichts geschrieben: " if report.dry_run else ""
-    return f"{prefix}{len(report.results)} Quellen – {', '.join(parts)} – {report.seconds:.1f} s."
+    sources = "1 Quelle" if len(report.results) == 1 else f"{len(report.results)} Quellen"
+    return f"{prefix}{sources} – {', '.join(parts)} – {report.seconds:.1f} s."
