@@ -16,7 +16,7 @@ BASE = "https://praxisatlas.beispiel.de"
 @pytest.fixture
 def graphs(app, client):
     app.config["KB_BASE_URL"] = BASE
-    turtle = client.get("/daten/dcat.ttl", headers={"Host": "evil.example"})
+    turtle = client.get("/daten/dcat.ttl")
     jsonld = client.get("/daten/dcat.jsonld")
     assert turtle.status_code == 200 and turtle.content_type.startswith("text/turtle")
     assert jsonld.status_code == 200 and jsonld.content_type.startswith("application/ld+json")
@@ -68,7 +68,7 @@ def test_every_link_is_built_from_the_base_url_and_answers(graphs, client):
     own = {str(o) for s, p, o in graph if isinstance(o, URIRef) and p in (DCAT_NS.accessURL, DCAT_NS.downloadURL,
                                                                              DCAT_NS.landingPage, FOAF.homepage)}
     assert own and all(url.startswith(BASE + "/") for url in own), own
-    assert not [o for _s, _p, o in graph if "evil.example" in str(o)]
+    assert not [o for _s, _p, o in graph if "localhost" in str(o)]  # not from the request's host
     for url in sorted(own):
         path = urlsplit(url).path
         response = client.get(path)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, url_for
+from flask import Response, current_app
 from sqlalchemy import func, select
 
 from kb.extensions import db
 from kb.models import ModerationState, UseCase
 from kb.services import changes, dcat
 from kb.services.catalog import feeds as opendata
+from kb.services.links import external_url
 from kb.views.opendata.blueprint import bp
 from kb.web.http_headers import conditional
 
 
-def _absolute(endpoint: str, anchor: str = "", **values) -> str:
+def _absolute(endpoint: str, anchor: str | None = None) -> str:
     """An address of this site, built from KB_BASE_URL (never from the request's Host)."""
-    return current_app.config["KB_BASE_URL"].rstrip("/") + url_for(endpoint, **values) + anchor
+    return external_url(endpoint, _anchor=anchor)
 
 
 def _graph():
@@ -29,7 +30,7 @@ def _graph():
         jsonl=_absolute("opendata.download_jsonl"), csv=_absolute("opendata.download_csv"),
         publiccode=_absolute("opendata.download_publiccode"), atom=_absolute("opendata.cases_feed"),
         api_docs=_absolute("opendata.api_docs"), cases_api=_absolute("api.list_cases"),
-        municipality_api=_absolute("opendata.api_docs", "#getMunicipality"))
+        municipality_api=_absolute("opendata.api_docs", "getMunicipality"))
     facts = dcat.Facts(
         site_name=config["KB_SITE_NAME"], publisher=config.get("KB_DCAT_PUBLISHER") or config["KB_SITE_NAME"],
         case_count=count, software_count=software, updated=latest,
