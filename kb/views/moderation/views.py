@@ -75,34 +75,35 @@ def decide(slug: str):
     return redirect(url_for("moderation.queue"), 303)
 
 
+def _remove(slug: str, form, form_key: str, remove, success: str):
+    """Run a removal (unpublish or delete) with the form's reason; re-show the review page on a refusal."""
+    case = _case(slug)
+    form.validate()
+    title = case.title
+    try:
+        remove(case, form)
+    except moderation.ModerationError as exc:
+        show_error(form, exc.field, str(exc))
+        return _review(case, DecisionForm(), exc.status, **{form_key: form})
+    flash(success % {"title": title}, "success")
+    return redirect(url_for("moderation.queue"), 303)
+
+
 @bp.post("/moderation/<slug>/zuruecknehmen")
 @role_required(Role.MODERATOR)
 def unpublish(slug: str):
     """Take a published case off the catalogue (with a reason; the author is told)."""
-    case = _case(slug)
-    form = UnpublishForm(prefix="unpublish")
-    form.validate()
-    try:
-        case_removal.unpublish(db.session, case, form.reason.data, actor=current_actor())
-    except moderation.ModerationError as exc:
-        show_error(form, exc.field, str(exc))
-        return _review(case, DecisionForm(), exc.status, unpublish_form=form)
-    flash(_("„%(title)s“ ist nicht mehr veröffentlicht.", title=case.title), "success")
-    return redirect(url_for("moderation.queue"), 303)
+    return _remove(slug, UnpublishForm(prefix="unpublish"), "unpublish_form",
+                   lambda case, form: case_removal.unpublish(db.session, case, form.reason.data,
+                                                             actor=current_actor()),
+                   _("„%(title)s“ ist nicht mehr veröffentlicht."))
 
 
 @bp.post("/moderation/<slug>/loeschen")
 @role_required(Role.ADMIN)
 def delete(slug: str):
     """Delete a case for good (admins; with a reason and a confirmation)."""
-    case = _case(slug)
-    form = DeleteForm(prefix="delete")
-    form.validate()
-    title = case.title
-    try:
-        case_removal.delete(db.session, case, form.reason.data, bool(form.confirm.data), actor=current_actor())
-    except moderation.ModerationError as exc:
-        show_error(form, exc.field, str(exc))
-        return _review(case, DecisionForm(), exc.status, delete_form=form)
-    flash(_("„%(title)s“ ist gelöscht.", title=title), "success")
-    return redirect(url_for("moderation.queue"), 303)
+    return _remove(slug, DeleteForm(prefix="delete"), "delete_form",
+                   lambda case, form: case_removal.delete(db.session, case, form.reason.data,
+                                                          bool(form.confirm.data), actor=current_actor()),
+                   _("„%(title)s“ ist gelöscht."))
