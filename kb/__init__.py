@@ -64,7 +64,7 @@ def register_subsystems(app: Flask) -> None:
     """Set up database tuning, search sync, templates, security headers and logging."""
     from kb import database
     from kb.search import sync as search_sync
-    from kb.services import changes
+    from kb.services.interchange import changes
     from kb.services import generation
     from kb.views.auth import login_setup
     from kb.web import after_response, caching, hosts, proxy, query_params, request_guard, security, templating

@@ -14,7 +14,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from kb.i18n_catalogs import compile_stale
+from kb.web.i18n_catalogs import compile_stale
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "kb" / "translations"

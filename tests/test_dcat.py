@@ -8,7 +8,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT as DCAT_NS
 from rdflib.namespace import DCTERMS, FOAF, RDF
 
-from kb.services.dcat import DL_DE_BY_2, LICENCES, VCARD
+from kb.services.interchange.dcat import DL_DE_BY_2, LICENCES, VCARD
 
 BASE = "https://praxisatlas.beispiel.de"
 

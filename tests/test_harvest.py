@@ -21,8 +21,8 @@ from kb.models import (
 )
 from kb.services import audit
 from kb.services.cases import moderation, submissions
-from kb.services.harvest import run, sources
-from kb.services.harvest.fetch import Fetcher, FetchPolicy
+from kb.services.interchange.harvest import run, sources
+from kb.services.interchange.harvest.fetch import Fetcher, FetchPolicy
 from tests.harvest_site import LocalSite
 from tests.helpers import case_count, signed_in
 

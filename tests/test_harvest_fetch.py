@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from kb.services.harvest.fetch import Fetcher, FetchError, FetchPolicy, is_public_address
+from kb.services.interchange.harvest.fetch import Fetcher, FetchError, FetchPolicy, is_public_address
 from tests.harvest_site import LocalSite
 
 FAST = FetchPolicy(allow_private=True, timeout=0.4, deadline=2.0, max_bytes=1_000_000)

@@ -259,7 +259,7 @@ def test_the_app_compiles_missing_catalogues_when_it_starts(app, tmp_path):
 
 
 def test_a_read_only_installation_compiles_into_the_data_directory(tmp_path, monkeypatch):
-    from kb import i18n_catalogs
+    from kb.web import i18n_catalogs
 
     copy = _without_compiled(tmp_path)
     real = i18n_catalogs.compile_catalogue
@@ -278,7 +278,7 @@ def test_a_read_only_installation_compiles_into_the_data_directory(tmp_path, mon
 
 def test_production_refuses_to_start_on_half_built_translations(app, tmp_path):
     from kb import create_app
-    from kb.i18n_catalogs import MissingTranslations
+    from kb.web.i18n_catalogs import MissingTranslations
 
     copy = _without_compiled(tmp_path)
     with pytest.raises(MissingTranslations, match="make translations"):

@@ -71,7 +71,7 @@ class HarvestSource(Base):
 class CaseChange(Base):
     """The last public change of a case, kept after it was unpublished or deleted (a tombstone).
 
-    One row per slug, written in the transaction of the change (``kb.services.changes``); the
+    One row per slug, written in the transaction of the change (``kb.services.interchange.changes``); the
     change feeds (``/api/v1/changes``, ``/api/v1/cases?updated_since=``) read it. ``case_id`` is no
     foreign key: the row outlives a deleted case.
     """

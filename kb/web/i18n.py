@@ -9,7 +9,7 @@ from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
 
 from kb.extensions import babel
-from kb.i18n_catalogs import ensure_compiled
+from kb.web.i18n_catalogs import ensure_compiled
 
 LANG_SESSION_KEY = "lang"
 
@@ -27,7 +27,7 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     """Start Flask-Babel on compiled catalogues (compiled now, or refused in production:
-    kb.i18n_catalogs); templates translate through :func:`translations`."""
+    kb.web.i18n_catalogs); templates translate through :func:`translations`."""
     ensure_compiled(app.config)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(

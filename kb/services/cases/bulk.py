@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from kb.models import Adoption, AdoptionSource, ModerationState, Organisation, ReusePath, Topic, UseCase, case_topic
 from kb.models.base import utcnow
 from kb.search import sync as search
-from kb.services import changes
 from kb.services.cases.record import CaseRecord
 from kb.services.cases.writer import CASE_FIELDS, listed_adopters, listed_adoption_dates, owner_organisation
+from kb.services.interchange import changes
 
 
 @dataclass

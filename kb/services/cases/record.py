@@ -38,7 +38,7 @@ from kb.services.cases.fields import (
     ProblemCode,
 )
 from kb.services.interchange.publiccode.vocabulary import organisation_kind
-from kb.services.name_fallbacks import resolve_adopter
+from kb.services.registry.name_fallbacks import resolve_adopter
 from kb.services.registry.names import NameResolutionError, NameResolver, RegistryEntry
 
 REQUIRED_KEYS = ("slug", "title", "summary", "description", "topics", "status")
@@ -395,7 +395,7 @@ class RecordParser:
 
     def _adopter_owner(self, name: str, state: Any, owner: OwnerRef | None, where: str,
                        problems: list[FieldProblem]) -> tuple[OwnerRef | None, str | None]:
-        """Resolve an adopter (kb.services.name_fallbacks); an unmatched name is kept as a named organisation."""
+        """Resolve an adopter (registry.name_fallbacks); an unmatched name is kept as a named organisation."""
         if state is not None:
             try:
                 self._resolve_state(str(state))

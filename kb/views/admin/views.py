@@ -10,7 +10,7 @@ from kb.models import Role, User
 from kb.services import audit
 from kb.services.accounts import admin as user_admin
 from kb.services.accounts.admin import AdminError
-from kb.services.harvest import status as harvest_status
+from kb.services.interchange.harvest import status as harvest_status
 from kb.views.admin.blueprint import bp
 from kb.web.permissions import current_actor, role_required
 from kb.web.query_params import ParamError, int_arg

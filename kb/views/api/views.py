@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from kb.extensions import csrf, db
-from kb.services import changes
 from kb.services.catalog import feeds as opendata
 from kb.services.catalog import listing as catalog
 from kb.services.catalog import recommendations
 from kb.services.catalog.search import canonical_query, search_cases
-from kb.services.harvest import status as harvest_status
+from kb.services.interchange import changes
+from kb.services.interchange.harvest import status as harvest_status
 from kb.views.api import serializers
 from kb.views.api.blueprint import bp
 from kb.web.caching import public_cache

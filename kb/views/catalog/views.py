@@ -10,7 +10,7 @@ from kb.extensions import db
 from kb.models import Kreis, Municipality
 from kb.services.catalog import geo, recommendations, regions
 from kb.services.catalog import listing as catalog
-from kb.services.harvest import status as harvest_status
+from kb.services.interchange.harvest import status as harvest_status
 from kb.views.catalog.blueprint import bp
 from kb.web.caching import public_cache
 from kb.web.permissions import current_actor

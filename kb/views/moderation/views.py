@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 
 from kb.extensions import db
 from kb.models import Role, UseCase
-from kb.services import case_removal
 from kb.services.adoptions import proposals as adoption_proposals
 from kb.services.cases import listed_adopters, moderation, revisions
+from kb.services.cases import removal as case_removal
 from kb.services.catalog.listing import get_visible
 from kb.views.moderation.blueprint import bp
 from kb.views.moderation.forms import DecisionForm, DeleteForm, UnpublishForm, show_error

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from kb.extensions import db
 from kb.models import ModerationState, UseCase
-from kb.services import changes, dcat
 from kb.services.catalog import feeds as opendata
+from kb.services.interchange import changes, dcat
 from kb.services.links import external_url
 from kb.views.opendata.blueprint import bp
 from kb.web.http_headers import conditional

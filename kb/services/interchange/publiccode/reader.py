@@ -17,8 +17,8 @@ from typing import Any
 from flask import has_app_context
 from flask_babel import gettext as _
 
-from kb.services import publiccode_tolerance as tolerance
 from kb.services.interchange.problems import ImportProblem, ImportRejected
+from kb.services.interchange.publiccode import tolerance
 from kb.services.interchange.publiccode.export import case_document, dump, write_directory, write_documents
 from kb.services.interchange.publiccode.schema import ParsedFile, SpecError, SpecProblem, load
 from kb.services.interchange.publiccode.vocabulary import STATUS_FROM_DEVELOPMENT, organisation_kind, topics_for
@@ -41,7 +41,7 @@ def read_records(path: Path | str, text: str, *,
 
     Strict (the default): every deviation from the spec refuses the file (ImportRejected naming file,
     line and field). Lenient: tolerable deviations become warnings and are repaired
-    (``publiccode_tolerance``); only the others refuse the file.
+    (``tolerance``); only the others refuse the file.
     """
     name = str(path)
     try:

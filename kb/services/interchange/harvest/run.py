@@ -3,8 +3,8 @@
 Per source, in this order:
 
 1. The source's stored state is read (the raw URL of the last read, ``ETag``/``Last-Modified``).
-2. The file is fetched outside any transaction (kb.services.harvest.fetch; a repository's file is
-   found at its default branch's root, kb.services.harvest.forges), conditionally when the source
+2. The file is fetched outside any transaction (kb.services.interchange.harvest.fetch; a repository's file is
+   found at its default branch's root, kb.services.interchange.harvest.forges), conditionally when the source
    was read before. 304, or the same bytes as last time, changes no case.
 3. The file is read like ``import-cases --lenient`` and validated like every import record.
 4. One transaction writes the case and the source's state, and commits once (a dry run rolls it
@@ -37,10 +37,10 @@ from kb.services import audit
 from kb.services.cases import revisions, submissions
 from kb.services.cases import writer as case_writer
 from kb.services.cases.record import CaseRecord
-from kb.services.harvest import forges
-from kb.services.harvest.fetch import Fetcher, FetchError, FetchResult, Validators
-from kb.services.harvest.sources import Source
 from kb.services.interchange import importing
+from kb.services.interchange.harvest import forges
+from kb.services.interchange.harvest.fetch import Fetcher, FetchError, FetchResult, Validators
+from kb.services.interchange.harvest.sources import Source
 from kb.services.interchange.publiccode import reader as publiccode
 from kb.services.unit_of_work import ConcurrentUpdate, retrying
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from kb.services.harvest.forges import Location, SourceError, locate
+from kb.services.interchange.harvest.forges import Location, SourceError, locate
 
 MAX_LIST_BYTES = 1_000_000
 

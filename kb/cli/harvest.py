@@ -16,9 +16,9 @@ from flask.cli import with_appcontext
 from kb.extensions import db
 from kb.models import HarvestOutcome
 from kb.models.labels import HARVEST_OUTCOME, label
-from kb.services.harvest import run, sources
-from kb.services.harvest.fetch import Fetcher, FetchPolicy
-from kb.services.harvest.forges import SourceError
+from kb.services.interchange.harvest import run, sources
+from kb.services.interchange.harvest.fetch import Fetcher, FetchPolicy
+from kb.services.interchange.harvest.forges import SourceError
 
 COLUMNS = (("Quelle", 52), ("Ergebnis", 24), ("Fall", 40))
 

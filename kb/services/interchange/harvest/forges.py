@@ -13,7 +13,7 @@ file is read at the root of the default branch through the forge's raw-file URL:
   (Gitea/Forgejo) or ``<repo>/-/raw/<branch>/publiccode.yml`` (GitLab) is tried.
 
 SSH addresses (``git@host:owner/repo.git``) are read as their https form. Nothing here sends a
-request itself; the caller passes a fetcher (kb.services.harvest.fetch).
+request itself; the caller passes a fetcher (kb.services.interchange.harvest.fetch).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from flask_babel import gettext as _
 
-from kb.services.harvest.fetch import Fetcher, FetchError
+from kb.services.interchange.harvest.fetch import Fetcher, FetchError
 
 FILENAME = "publiccode.yml"
 SSH_RE = re.compile(r"^(?:ssh://)?git@(?P<host>[\w.-]+)[:/](?P<path>[\w./~-]+?)(?:\.git)?/?$")
