@@ -91,7 +91,6 @@ def catalogue_graph(links: Links, facts: Facts) -> Graph:
         graph.add((dataset, DCAT.contactPoint, contact))
         graph.add((dataset, DCAT.theme, THEME_GOVERNMENT))
         graph.add((dataset, DCTERMS.spatial, GERMANY))
-        graph.add((dataset, DCATDE.politicalGeocodingURI, FEDERAL))
         graph.add((dataset, DCATDE.politicalGeocodingLevelURI, FEDERAL))
         graph.add((dataset, DCTERMS.language, GERMAN))
         graph.add((dataset, DCTERMS.accrualPeriodicity, CONTINUOUS))
