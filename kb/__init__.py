@@ -64,7 +64,7 @@ def register_subsystems(app: Flask) -> None:
     """Set up database tuning, search sync, templates, security headers and logging."""
     from kb import database
     from kb.search import sync as search_sync
-    from kb.services.interchange import changes
+    from kb.services.cases import journal as change_journal
     from kb.services import generation
     from kb.views.auth import login_setup
     from kb.web import after_response, caching, hosts, proxy, query_params, request_guard, security, templating
@@ -77,7 +77,7 @@ def register_subsystems(app: Flask) -> None:
     database.init_app(app)
     logging_setup.init_app(app)
     search_sync.init_app(app)
-    changes.init_app(app)
+    change_journal.init_app(app)
     templating.init_app(app)
     security.init_app(app)
     login_setup.init_app(app)

@@ -7,10 +7,10 @@ import sys
 import click
 
 
-def fail(message: str) -> None:
+def fail(message: str, exit_code: int = 1) -> None:
     """Print a message to stderr and exit non-zero."""
     click.secho(message, fg="red", err=True)
-    sys.exit(1)
+    sys.exit(exit_code)
 
 
 def progress_bar(length: int, label: str):

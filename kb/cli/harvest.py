@@ -10,9 +10,10 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
+from kb.cli.console import fail, progress_bar
 from kb.extensions import db
 from kb.models import HarvestOutcome
 from kb.models.labels import HARVEST_OUTCOME, label
@@ -21,10 +22,6 @@ from kb.services.interchange.harvest.fetch import Fetcher, FetchPolicy
 from kb.services.interchange.harvest.forges import SourceError
 
 COLUMNS = (("Quelle", 52), ("Ergebnis", 24), ("Fall", 40))
-
-
-def register(app: Flask) -> None:
-    app.cli.add_command(harvest)
 
 
 def fetch_policy(allow_private: bool) -> FetchPolicy:
@@ -52,13 +49,12 @@ def harvest(arguments: tuple[str, ...], allow_private: bool, dry_run: bool, quie
     try:
         found = sources.expand(arguments)
     except SourceError as exc:
-        click.secho(f"Ernte abgebrochen, nichts wurde abgerufen: {exc}", fg="red", err=True)
-        sys.exit(2)
+        fail(f"Ernte abgebrochen, nichts wurde abgerufen: {exc}", exit_code=2)
     fetcher = Fetcher(fetch_policy(allow_private))
     if quiet:
         report = run.harvest(db.session, found, fetcher=fetcher, dry_run=dry_run)
     else:
-        with click.progressbar(length=len(found), label="Ernte", file=sys.stderr, show_pos=True) as bar:
+        with progress_bar(len(found), "Ernte") as bar:
             report = run.harvest(db.session, found, fetcher=fetcher, dry_run=dry_run, progress=bar.update)
         _table(report)
     _problems(report, quiet)
@@ -100,3 +96,6 @@ def summary(report: run.HarvestReport) -> str:
     prefix = "Probelauf, nichts geschrieben: " if report.dry_run else ""
     sources = "1 Quelle" if len(report.results) == 1 else f"{len(report.results)} Quellen"
     return f"{prefix}{sources} – {', '.join(parts)} – {report.seconds:.1f} s."
+
+
+COMMANDS = (harvest,)

@@ -12,20 +12,22 @@ Rules
 
 Map (a sub-domain imports only those below it; registry imports no other)
   interchange/  importing, exporting, problems (what an import refuses), structured_input
-                (limits for untrusted JSON/YAML), backup, backup_format,
-                publiccode/ {reader, schema, vocabulary, export}
+                (limits for untrusted JSON/YAML), backup, backup_format, changes (the change
+                feeds), dcat (DCAT-AP.de), harvest/ {fetch, forges, sources, run, status},
+                publiccode/ {reader, schema, tolerance (non-strict reading), vocabulary, export}
   accounts/     users (creation, lookup), authentication (sign-in, lock-out), registration,
                 passwords, password_policy, tokens (signed mail links), api_tokens, admin
   cases/        record (the one case-record parser and serializer), fields (formats, problem
                 codes), writer, bulk, submissions, listed_adopters (adopters an API record
-                names, held for the moderator), moderation, revisions
+                names, held for the moderator), moderation, revisions, removal (unpublish,
+                delete), journal (the change journal every flush writes)
   catalog/      listing (lists, facets, cases, profiles), search, regions, statistics,
                 recommendations, geo (map points), feeds, reference (topics and Länder, cached),
                 cards (what a result card loads)
   adoptions/    declarations ("Wir nutzen das auch"), proposals (unconfirmed members' declarations
                 and reports held for moderation), reminders, reports (experience reports)
-  registry/     gazetteer (the Destatis registry), names (name resolution), typeahead,
-                organisations, topics
+  registry/     gazetteer (the Destatis registry), names (name resolution), name_fallbacks
+                (adopter names as usedBy lists write them), typeahead, organisations, topics
   audit  unit_of_work  mail  notifications (every mail text)  links (absolute links)  setup  health
   deferred (work after the response)  private_files (files only the service account reads)
   decisions (a moderator's reason)  paging (one page of a list)

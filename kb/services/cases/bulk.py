@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from kb.models import Adoption, AdoptionSource, ModerationState, Organisation, ReusePath, Topic, UseCase, case_topic
 from kb.models.base import utcnow
 from kb.search import sync as search
+from kb.services.cases import journal as change_journal
 from kb.services.cases.record import CaseRecord
 from kb.services.cases.writer import CASE_FIELDS, listed_adopters, listed_adoption_dates, owner_organisation
-from kb.services.interchange import changes
 
 
 @dataclass
@@ -74,7 +74,7 @@ def insert_cases(session: Session, records: list[CaseRecord], *, source: Adoptio
         session.execute(insert(Adoption.__table__), adoption_rows)
     outcome.adoptions_added = len(adoption_rows)
     search.queue_cases(session, outcome.ids.values())
-    changes.journal_new_cases(session, outcome.ids.values())
+    change_journal.journal_new_cases(session, outcome.ids.values())
     return outcome
 
 

@@ -37,9 +37,9 @@ from kb.services.cases.fields import (
     FieldProblem,
     ProblemCode,
 )
-from kb.services.interchange.publiccode.vocabulary import organisation_kind
 from kb.services.registry.name_fallbacks import resolve_adopter
 from kb.services.registry.names import NameResolutionError, NameResolver, RegistryEntry
+from kb.services.registry.organisations import organisation_kind
 
 REQUIRED_KEYS = ("slug", "title", "summary", "description", "topics", "status")
 #: what a draft may still leave open (it needs a title and an owner)

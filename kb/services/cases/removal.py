@@ -1,7 +1,7 @@
 """Take a published case off the catalogue: unpublish it (moderators) or delete it for good (admins).
 
 Both need a reason, are audit-logged and leave a tombstone in the change journal
-(kb.services.interchange.changes), so other catalogues learn that the case is gone. An unpublished case
+(kb.services.cases.journal), so other catalogues learn that the case is gone. An unpublished case
 goes back to its author as rejected, with the reason; a deleted one is gone with its adoptions
 and versions. A harvested case that was unpublished stays unpublished when its source is read again.
 """

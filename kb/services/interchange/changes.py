@@ -1,110 +1,22 @@
-"""The change journal behind the change feeds: what other catalogues need to stay in step.
+"""The change feeds other catalogues need to stay in step, read from the change journal.
 
-Every flush that changes a published case — its fields, topics, owner or adopters — or takes one
-off the catalogue (unpublished, deleted) writes the case's row in ``case_change`` inside the same
-transaction: ``published`` with the time of the change, or a tombstone (``unpublished``,
-``deleted``) that keeps the slug after the case itself is gone. Drafts never appear. The feeds
-read it: ``/api/v1/changes?since=`` (all three states) and ``/api/v1/cases?updated_since=``
-(published cases, oldest change first).
+The journal (``case_change``, written by kb.services.cases.journal in the transaction of every
+change) holds one row per case that was ever public: ``published`` with the time of the last
+change, or a tombstone (``unpublished``, ``deleted``) that keeps the slug after the case is gone.
+Drafts never appear. ``/api/v1/changes?since=`` reads all three states,
+``/api/v1/cases?updated_since=`` the published cases, oldest change first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from itertools import chain
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kb.models import Adoption, CaseChange, ChangeState, ModerationState, UseCase
-from kb.models.base import utcnow
-from kb.services.catalog.listing import CaseFilters, Page, _apply_filters, case_list_options, resolve_filters
-
-_listening = False
-
-
-def init_app(_app) -> None:
-    """Listen to the flushes of the app's session (once per process)."""
-    global _listening
-    if not _listening:
-        from sqlalchemy import event
-
-        from kb.extensions import db
-
-        event.listen(db.session, "after_flush", journal_flush)
-        _listening = True
-
-
-def journal_flush(session: Session, _flush_context) -> None:
-    """Write the journal rows of the cases this flush changed (same transaction)."""
-    case_ids: set[int] = set()
-    deleted: dict[str, int] = {}
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, UseCase):
-            if obj in session.deleted:
-                if obj.published_at is not None or obj.moderation is ModerationState.PUBLISHED:
-                    deleted[obj.slug] = obj.id
-            elif obj in session.new or session.is_modified(obj):
-                case_ids.add(obj.id)
-        elif isinstance(obj, Adoption) and (obj in session.new or obj in session.deleted or session.is_modified(obj)):
-            case_id = obj.case_id if obj.case_id is not None else inspect(obj).attrs.case_id.loaded_value
-            if isinstance(case_id, int):
-                case_ids.add(case_id)
-    if case_ids or deleted:
-        record(session, case_ids, deleted)
-
-
-def record(session: Session, case_ids: Iterable[int], deleted: dict[str, int] | None = None) -> None:
-    """Journal the current state of these cases (and the deletion of ``deleted``: slug → id)."""
-    connection = session.connection()
-    now = utcnow()
-    rows: dict[str, dict] = {}
-    ids = sorted({i for i in case_ids if isinstance(i, int)})
-    current = []
-    for start in range(0, len(ids), 500):
-        current += connection.execute(select(UseCase.id, UseCase.slug, UseCase.moderation)
-                                      .where(UseCase.id.in_(ids[start:start + 500]))).all()
-    slugs = [slug for _id, slug, _m in current] + list(deleted or {})
-    known = _states(connection, slugs)
-    for case_id, slug, moderation in current:
-        if moderation == ModerationState.PUBLISHED:
-            rows[slug] = {"slug": slug, "case_id": case_id, "state": ChangeState.PUBLISHED, "changed_at": now}
-        elif known.get(slug) == ChangeState.PUBLISHED:
-            rows[slug] = {"slug": slug, "case_id": case_id, "state": ChangeState.UNPUBLISHED, "changed_at": now}
-    for slug, case_id in (deleted or {}).items():
-        rows[slug] = {"slug": slug, "case_id": case_id, "state": ChangeState.DELETED, "changed_at": now}
-    _replace(connection, list(rows.values()))
-
-
-def _states(connection, slugs: list[str]) -> dict[str, ChangeState]:
-    states: dict[str, ChangeState] = {}
-    for start in range(0, len(slugs), 500):
-        states.update(connection.execute(select(CaseChange.slug, CaseChange.state)
-                                         .where(CaseChange.slug.in_(slugs[start:start + 500]))).all())
-    return {slug: ChangeState(state) for slug, state in states.items()}
-
-
-def _replace(connection, rows: list[dict]) -> None:
-    """Insert or overwrite the rows (an upsert, so concurrent writers of one slug both succeed)."""
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    rows = sorted(rows, key=lambda r: r["slug"])  # one lock order for every writer
-    for start in range(0, len(rows), 500):
-        stmt = upsert(CaseChange.__table__)
-        stmt = stmt.on_conflict_do_update(index_elements=["slug"], set_={
-            "case_id": stmt.excluded.case_id, "state": stmt.excluded.state, "changed_at": stmt.excluded.changed_at})
-        connection.execute(stmt, rows[start:start + 500])
-
-
-def journal_new_cases(session: Session, case_ids: Iterable[int]) -> None:
-    """Journal cases inserted without the ORM (bulk import), as published now."""
-    record(session, case_ids)
-
-
-# -- reading ----------------------------------------------------------------------------------------
+from kb.models import CaseChange, ChangeState, ModerationState, UseCase
+from kb.services.catalog.listing import CaseFilters, _apply_filters, case_list_options, resolve_filters
+from kb.services.paging import Page
 
 
 def last_change(session: Session) -> datetime | None:

@@ -16,6 +16,30 @@ ROWS = "kb_registry_rows"
 _UNKNOWN = object()
 
 
+# Words that mark an owner outside Germany, a company, an association or a research body.
+FOREIGN_PREFIXES = ("gemeente ", "comune ", "città ", "citta ", "ville ", "commune ", "city of ",
+                    "municipality of ", "kommune ", "stad ", "regione ", "provincia ", "azienda ",
+                    "ayuntamiento ", "concello ", "gmina ", "miasto ", "mairie ", "canton ")
+COMPANY_MARKERS = (" gmbh", " ag", " s.r.l.", " srl", " s.p.a.", " spa", " b.v.", " bv", " ltd",
+                   " inc", " se", " kg", " ug")
+ASSOCIATION_MARKERS = (" e.v.", " ev", "verband", "verein", "stiftung", "foundation")
+RESEARCH_MARKERS = ("universität", "hochschule", "fraunhofer", "university", "institut")
+
+
+def organisation_kind(name: str, foreign: bool = False) -> str:
+    """Guess the kind of a named owner from its name (import format ``organisation.kind``)."""
+    folded = f" {name.casefold().strip()}"
+    if foreign or folded.lstrip().startswith(FOREIGN_PREFIXES):
+        return "ausland"
+    if folded.endswith(COMPANY_MARKERS):
+        return "unternehmen"
+    if any(marker in folded for marker in ASSOCIATION_MARKERS):
+        return "verband"
+    if any(marker in folded for marker in RESEARCH_MARKERS):
+        return "forschung"
+    return "sonstige"
+
+
 def name_key(name: str) -> str:
     """Normalise an organisation name for uniqueness ("Civitas Connect e.V." → "civitas connect e v")."""
     folded = unicodedata.normalize("NFKC", name).casefold()

@@ -41,6 +41,7 @@ from kb.services.interchange import importing
 from kb.services.interchange.harvest import forges
 from kb.services.interchange.harvest.fetch import Fetcher, FetchError, FetchResult, Validators
 from kb.services.interchange.harvest.sources import Source
+from kb.services.interchange.problems import ImportProblem, ImportRejected
 from kb.services.interchange.publiccode import reader as publiccode
 from kb.services.unit_of_work import ConcurrentUpdate, retrying
 
@@ -125,7 +126,7 @@ def harvest_source(session: Session, source: Source, *, fetcher: Fetcher, dry_ru
         return _store(session, source, _Written(outcome, state.case_slug), answer, digest, dry_run)
     try:
         record, warnings = _read(session, source, answer, state.case_slug)
-    except importing.ImportRejected as exc:
+    except ImportRejected as exc:
         return _store(session, source, _Written(HarvestOutcome.INVALID, state.case_slug,
                                                 error="\n".join(str(p) for p in exc.problems[:20])),
                       answer, None, dry_run)
@@ -184,7 +185,7 @@ def _read(session: Session, source: Source, answer: FetchResult,
     try:
         text = answer.body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise importing.ImportRejected([importing.ImportProblem(name, None, "-", _(
+        raise ImportRejected([ImportProblem(name, None, "-", _(
             "Die Datei ist nicht UTF-8-kodiert (%(reason)s).", reason=exc.reason))]) from None
     records, warnings = publiccode.read_records(name, text, lenient=True)
     line, data = records[0]

@@ -21,7 +21,8 @@ from kb.services.interchange.problems import ImportProblem, ImportRejected
 from kb.services.interchange.publiccode import tolerance
 from kb.services.interchange.publiccode.export import case_document, dump, write_directory, write_documents
 from kb.services.interchange.publiccode.schema import ParsedFile, SpecError, SpecProblem, load
-from kb.services.interchange.publiccode.vocabulary import STATUS_FROM_DEVELOPMENT, organisation_kind, topics_for
+from kb.services.interchange.publiccode.vocabulary import STATUS_FROM_DEVELOPMENT, topics_for
+from kb.services.registry.organisations import organisation_kind
 from kb.services.registry.topics import slugify
 
 __all__ = ["case_document", "dump", "read_records", "to_record", "write_directory", "write_documents"]

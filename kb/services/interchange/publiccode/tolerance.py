@@ -28,7 +28,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from kb.services.interchange.publiccode.schema import DATE_RE, ParsedFile, SpecProblem, _MandatoryKeys
-from kb.services.interchange.publiccode.vocabulary import organisation_kind
+from kb.services.registry.organisations import organisation_kind
 
 TOP_KEYS = frozenset({
     "publiccodeYmlVersion", "name", "applicationSuite", "url", "landingURL", "isBasedOn", "softwareVersion",

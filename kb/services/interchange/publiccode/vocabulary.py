@@ -175,16 +175,6 @@ STATUS_FROM_DEVELOPMENT = {
 }
 DEVELOPMENT_FROM_STATUS = {"planung": "concept", "pilot": "beta", "in_betrieb": "stable", "eingestellt": "obsolete"}
 
-# Words that mark an owner outside Germany, a company, an association or a research body.
-FOREIGN_PREFIXES = ("gemeente ", "comune ", "città ", "citta ", "ville ", "commune ", "city of ",
-                    "municipality of ", "kommune ", "stad ", "regione ", "provincia ", "azienda ",
-                    "ayuntamiento ", "concello ", "gmina ", "miasto ", "mairie ", "canton ")
-COMPANY_MARKERS = (" gmbh", " ag", " s.r.l.", " srl", " s.p.a.", " spa", " b.v.", " bv", " ltd",
-                   " inc", " se", " kg", " ug")
-ASSOCIATION_MARKERS = (" e.v.", " ev", "verband", "verein", "stiftung", "foundation")
-RESEARCH_MARKERS = ("universität", "hochschule", "fraunhofer", "university", "institut")
-
-
 def topics_for(categories: list[str], scopes: list[str]) -> list[str]:
     """Return up to MAX_TOPICS topics: most frequent category topics first, then scope topics."""
     counts: Counter[str] = Counter()
@@ -200,17 +190,3 @@ def topics_for(categories: list[str], scopes: list[str]) -> list[str]:
         if topic and topic not in topics and len(topics) < MAX_TOPICS:
             topics.append(topic)
     return topics or [FALLBACK_TOPIC]
-
-
-def organisation_kind(name: str, foreign: bool = False) -> str:
-    """Guess the kind of a named owner from its name (import format ``organisation.kind``)."""
-    folded = f" {name.casefold().strip()}"
-    if foreign or folded.lstrip().startswith(FOREIGN_PREFIXES):
-        return "ausland"
-    if folded.endswith(COMPANY_MARKERS):
-        return "unternehmen"
-    if any(marker in folded for marker in ASSOCIATION_MARKERS):
-        return "verband"
-    if any(marker in folded for marker in RESEARCH_MARKERS):
-        return "forschung"
-    return "sonstige"
