@@ -14,17 +14,13 @@ from sqlalchemy.orm import Session
 
 from kb.models import CaseRevision, ModerationState, Role, UseCase, User
 from kb.services import audit, notifications
-from kb.services.cases.moderation import MAX_REASON, ModerationError
+from kb.services.decisions import ModerationError, clean_reason
 from kb.services.unit_of_work import retrying
 
 
 def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ModerationError("reason", _("Bitte geben Sie eine Begründung an – sie wird protokolliert."))
-    if len(reason) > MAX_REASON:
-        raise ModerationError("reason", _("Die Begründung ist zu lang (höchstens %(n)d Zeichen).", n=MAX_REASON))
-    return reason
+    return clean_reason(reason, required=True,
+                        missing=_("Bitte geben Sie eine Begründung an – sie wird protokolliert."))
 
 
 @retrying
