@@ -51,7 +51,7 @@ def people(live_server):  # noqa: F811
         unconfirmed.membership_verified_at = None
         case = catalog.get_published(db.session, CASE.rsplit("/", 1)[1])
         proposal = adoption_proposals.submit_declaration(db.session, case=case, actor=unconfirmed, status="pilot",
-                                                         note="Wir testen es im Bauamt.")
+                                                         note="Wir testen es im Bauamt.").id
         accounts.create_user(db.session, email="a11y-admin@example.org", password=PASSWORD, role=Role.ADMIN,
                              confirmed=True)
         db.session.add(HarvestSource(  # a source that vanished: the admin page and the case page show it
@@ -61,7 +61,7 @@ def people(live_server):  # noqa: F811
             attempted_at=utcnow(), harvested_at=utcnow()))
         db.session.commit()
     return {"contributor": "a11y-autor@example.org", "moderator": "a11y-mod@example.org", "submitted": slug,
-            "unconfirmed": "a11y-neu@example.org", "proposal": proposal.id, "admin": "a11y-admin@example.org"}
+            "unconfirmed": "a11y-neu@example.org", "proposal": proposal, "admin": "a11y-admin@example.org"}
 
 
 def test_axe_finds_no_violations_on_the_main_pages(live_server, browser, people):  # noqa: F811
