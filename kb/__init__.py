@@ -64,8 +64,8 @@ def register_subsystems(app: Flask) -> None:
     """Set up database tuning, search sync, templates, security headers and logging."""
     from kb import database
     from kb.search import sync as search_sync
-    from kb.services.cases import journal as change_journal
     from kb.services import generation
+    from kb.services.cases import journal as change_journal
     from kb.views.auth import login_setup
     from kb.web import after_response, caching, hosts, proxy, query_params, request_guard, security, templating
     from kb.web import request_log as logging_setup
