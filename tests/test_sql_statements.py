@@ -25,8 +25,8 @@ BOUNDS = {
     "/": 12,
     "/search?q=Chatbot": 5,
     "/api/v1/search?q=Chatbot": 5,
-    f"/cases/{CASE}": 5,
-    f"/api/v1/cases/{CASE}": 5,
+    f"/cases/{CASE}": 6,  # + the harvest source of the case
+    f"/api/v1/cases/{CASE}": 6,  # + the harvest source of the case
     "/municipalities/14713000": 21,
     "/api/v1/municipalities/14713000": 24,
     "/statistik": 10,
