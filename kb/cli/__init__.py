@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kb.cli import accounts, adoptions, backup, cases, search, tokens
+from kb.cli import accounts, adoptions, backup, cases, community, search, tokens
 
 
 def init_app(app: Flask) -> None:
     """Register every command."""
-    for module in (cases, accounts, tokens, search, backup, adoptions):
+    for module in (cases, accounts, tokens, search, backup, adoptions, community):
         for command in module.COMMANDS:
             app.cli.add_command(command)

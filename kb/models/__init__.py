@@ -7,12 +7,16 @@ The lowest layer: imports nothing of kb but itself.
 
 from kb.models.accounts import ApiToken, AppSetting, AuditEvent, CaseRevision, LoginAttempt, User
 from kb.models.cases import Adoption, ExperienceReport, ReusePath, Topic, UseCase, case_topic
+from kb.models.community import ActionLog, Follow, Need, NeedMember, Referent, UpdateEvent
 from kb.models.enums import (
+    ActionKind,
     AdoptionSource,
     AdoptionStatus,
     CaseStatus,
+    FollowKind,
     Hosting,
     ModerationState,
+    NeedStatus,
     OperatorKind,
     OrganisationKind,
     ProposalKind,
@@ -20,6 +24,7 @@ from kb.models.enums import (
     ReusePathKind,
     RevisionState,
     Role,
+    UpdateKind,
 )
 from kb.models.proposals import AdoptionProposal
 from kb.models.registry import Kreis, Land, Municipality, Organisation
@@ -27,6 +32,8 @@ from kb.models.search import SearchOutbox
 from kb.models.shortlist import ShortlistEntry
 
 __all__ = [
+    "ActionKind",
+    "ActionLog",
     "Adoption",
     "AdoptionProposal",
     "AdoptionSource",
@@ -37,6 +44,8 @@ __all__ = [
     "CaseRevision",
     "CaseStatus",
     "ExperienceReport",
+    "Follow",
+    "FollowKind",
     "Hosting",
     "Kreis",
     "Land",
@@ -44,10 +53,14 @@ __all__ = [
     "ModerationState",
     "OperatorKind",
     "Municipality",
+    "Need",
+    "NeedMember",
+    "NeedStatus",
     "Organisation",
     "OrganisationKind",
     "ProposalKind",
     "ProposalState",
+    "Referent",
     "ReusePath",
     "ReusePathKind",
     "RevisionState",
@@ -55,6 +68,8 @@ __all__ = [
     "SearchOutbox",
     "ShortlistEntry",
     "Topic",
+    "UpdateEvent",
+    "UpdateKind",
     "UseCase",
     "User",
     "case_topic",

@@ -3,7 +3,7 @@
 May import web, services and models; never another blueprint or the search engine.
 """
 
-from kb.views.opendata import feeds, views
+from kb.views.opendata import feeds, updates_feed, views
 from kb.views.opendata.blueprint import bp
 
-__all__ = ["bp", "feeds", "views"]
+__all__ = ["bp", "feeds", "updates_feed", "views"]
