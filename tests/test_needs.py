@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kb.extensions import db
-from kb.models import Need, NeedMember, UpdateEvent, UpdateKind, UseCase, User
+from kb.models import AdoptionProposal, Need, NeedMember, UpdateEvent, UpdateKind, UseCase, User
 from tests.helpers import record, signed_in, write_jsonl
 from tests.mailbox import mails
 
@@ -168,3 +168,18 @@ def test_a_municipality_that_uses_the_case_cannot_downgrade_to_interest(app, peo
     signed_in(app, people["jena"]).post(f"/cases/{slug}/adopt", data={"status": "in_betrieb"})
     response = signed_in(app, people["jena"]).post(f"/cases/{slug}/mitmachen")
     assert response.status_code == 403 and "nutzt die Lösung bereits" in response.get_data(as_text=True)
+
+
+def test_an_unconfirmed_member_joining_a_pool_is_held_for_moderation(app, make_user):
+    slug = "hamburg-masterportal-geoportal"
+    _id, email, _pw = make_user("reader", email="neu@gotha.example", municipality="16067029")
+    with app.app_context():
+        db.session.get(User, _id).membership_verified_at = None
+        db.session.commit()
+    response = signed_in(app, email).post(f"/cases/{slug}/mitmachen", follow_redirects=True)
+    assert "wartet auf die Moderation" in response.get_data(as_text=True)
+    with app.app_context():
+        proposal = db.session.scalar(select(AdoptionProposal).where(AdoptionProposal.author_id == _id))
+        case = db.session.scalar(select(UseCase).where(UseCase.slug == slug))
+        assert proposal.state.value == "pending" and proposal.organisation.name == "Gotha"
+        assert "Gotha" not in {a.organisation.name for a in case.adoptions}

@@ -14,8 +14,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from kb.models import Adoption, AdoptionStatus, Need, Organisation, OrganisationKind, UseCase, User
+from kb.models import (
+    Adoption,
+    AdoptionProposal,
+    AdoptionStatus,
+    Need,
+    Organisation,
+    OrganisationKind,
+    UseCase,
+    User,
+    labels,
+)
 from kb.services.adoptions import declarations as adoptions
+from kb.services.adoptions import proposals as adoption_proposals
 from kb.services.adoptions.declarations import organisation_of
 
 #: size classes of the pool view (inhabitants; Kreise and bodies outside the registry apart)
@@ -113,19 +124,20 @@ def join_case_blocker(session: Session, case: UseCase, user: User | None) -> str
     own = own_adoption(session, case, user)
     if own is not None and own.status in (AdoptionStatus.PILOT, AdoptionStatus.IN_BETRIEB):
         return _("%(org)s nutzt die Lösung bereits (%(status)s).", org=own.organisation.name,
-                 status=own.status.value.replace("_", " "))
+                 status=labels.label(labels.ADOPTION_STATUS, own.status))
     return None
 
 
-def join_case(session: Session, case: UseCase, *, actor: User) -> Adoption:
-    """Declare interest in a case for the actor's municipality ("Mitmachen"); commits."""
+def join_case(session: Session, case: UseCase, *, actor: User) -> Adoption | AdoptionProposal:
+    """Declare interest in a case for the actor's municipality ("Mitmachen"); commits. A member whose
+    membership is not confirmed only proposes it (held for moderation, like every declaration)."""
     blocker = join_case_blocker(session, case, actor)
     if blocker:
         raise adoptions.AdoptionNotAllowed(blocker)
     own = own_adoption(session, case, actor)
     note = own.note if own is not None else None
-    return adoptions.declare_as_member(session, case=case, actor=actor, status=AdoptionStatus.INTERESSIERT,
-                                      note=note)
+    return adoption_proposals.submit_declaration(session, case=case, actor=actor,
+                                                 status=AdoptionStatus.INTERESSIERT.value, note=note)
 
 
 def member_of_need(session: Session, need: Need, user: User | None) -> bool:

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kb.extensions import db
-from kb.models import Role
+from kb.models import AdoptionProposal, Role
 from kb.services.adoptions import declarations as adoptions
 from kb.services.community import pools, relay
 from kb.views.community.blueprint import bp
@@ -28,11 +28,15 @@ def case_pool(slug: str):
             return login_manager.unauthorized()
         ActionForm()
         try:
-            pools.join_case(db.session, case, actor=actor)
+            joined = pools.join_case(db.session, case, actor=actor)
         except adoptions.AdoptionNotAllowed as exc:
             return error_response(403, str(exc))
         except adoptions.AdoptionError as exc:
             return error_response(400, str(exc))
+        if isinstance(joined, AdoptionProposal):
+            flash(_("Ihre Angabe wartet auf die Moderation, weil Ihre Zugehörigkeit zu %(org)s noch nicht bestätigt "
+                    "ist. Danach steht Ihre Kommune auf der Liste.", org=joined.organisation.name), "info")
+            return redirect(url_for("community.case_pool", slug=case.slug), 303)
         flash(_("Ihre Kommune steht jetzt auf der Liste der Interessierten. Sie können allen schreiben – zum "
                 "Beispiel, um eine gemeinsame Beschaffung zu besprechen."), "success")
         return redirect(url_for("community.case_pool", slug=case.slug), 303)
