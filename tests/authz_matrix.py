@@ -157,6 +157,8 @@ MATRIX: dict[str, list[Check]] = {
     "moderation.proposal": [Check("/moderation/nachnutzungen/{proposal_id}", get=MODERATORS)],
     "moderation.decide_proposal": [Check("/moderation/nachnutzungen/{proposal_id}", post=MODERATORS,
                                          note="no decision in the empty form: 400")],
+    "moderation.verify_membership": [Check("/moderation/{submitted}/mitgliedschaft", post=MODERATORS,
+                                           note="the matrix contributor is verified already: back to the review")],
     "moderation.history": [
         Check("/cases/{submitted}/versionen", get=AUTHOR_ACTION),
         Check("/cases/{foreign_draft}/versionen", get=FOREIGN_ACTION),

@@ -7,7 +7,6 @@ from flask.cli import with_appcontext
 
 from kb.cli.console import fail, progress_bar
 from kb.extensions import db
-from kb.search.backend import get_searcher
 from kb.services.community import digests, needs, similar
 
 
@@ -18,7 +17,7 @@ def send_digests() -> None:
 
     Before that, newly published cases that match an open need become an update of that need.
     """
-    matches = needs.record_matches(db.session, similar.need_matcher(db.session, get_searcher()))
+    matches = needs.record_matches(db.session, similar.need_matcher(db.session))
     members = digests.members_with_follows(db.session)
     with progress_bar(len(members), "Sammel-Mails") as bar:
         report = digests.send_all(db.session, progress=bar.update)

@@ -127,6 +127,7 @@ class RevisionState(enum.StrEnum):
     PUBLISHED = "published"
     REJECTED = "rejected"
     SUPERSEDED = "superseded"
+    CHANGES_REQUESTED = "changes_requested"  # the version the moderation sent back with a request
 
 
 class FollowKind(enum.StrEnum):

@@ -38,10 +38,10 @@ from kb.models import (
 from kb.models.base import utcnow
 from kb.services import audit
 from kb.services.adoptions.declarations import is_moderator, organisation_of
-from kb.services.catalog.listing import Page
 from kb.services.community.follows import follow_quietly
 from kb.services.links import external_url
 from kb.services.mail import send_mail
+from kb.services.paging import Page
 from kb.services.unit_of_work import retrying
 
 log = logging.getLogger(__name__)
