@@ -168,14 +168,3 @@ def review_need(need_id: int):
             return redirect(url_for("moderation.queue"), 303)
     return render_template("community/need_review.html", need=need, form=form), status
 
-
-@bp.app_template_global()
-def waiting_needs() -> list[Need]:
-    """Needs waiting for moderation (for the moderation queue)."""
-    return needs.waiting(db.session)
-
-
-@bp.app_template_global()
-def needs_of_place(organisation) -> list[Need]:
-    """Published needs a municipality posted or joined (for the municipality page)."""
-    return needs.for_organisation(db.session, organisation)

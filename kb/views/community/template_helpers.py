@@ -13,9 +13,9 @@ from flask import g
 from flask_babel import gettext as _
 
 from kb.extensions import db
-from kb.models import FollowKind, Organisation, Referent, Topic, UseCase, User
+from kb.models import FollowKind, Need, Organisation, Referent, Topic, UseCase, User
 from kb.services.adoptions.declarations import is_moderator, organisation_of
-from kb.services.community import follows, pools, referents, relay
+from kb.services.community import follows, needs, pools, referents, relay
 from kb.views.community.blueprint import bp
 from kb.views.community.forms import ActionForm, ContactForm, FollowForm, ReferentForm
 from kb.web.permissions import current_actor
@@ -111,3 +111,15 @@ def person(user: User | None) -> str:
     if user is None:
         return "–"
     return user.display_name or _("Konto Nr. %(id)d", id=user.id)
+
+
+@bp.app_template_global()
+def waiting_needs() -> list[Need]:
+    """Needs waiting for moderation (for the moderation queue)."""
+    return needs.waiting(db.session)
+
+
+@bp.app_template_global()
+def needs_of_place(organisation) -> list[Need]:
+    """Published needs a municipality posted or joined (for the municipality page)."""
+    return needs.for_organisation(db.session, organisation)
