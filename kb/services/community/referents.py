@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from kb.models import Organisation, Referent, UseCase, User
 from kb.services import audit
@@ -32,9 +32,9 @@ class ReferentNotAllowed(PermissionError):
 
 
 def for_case(session: Session, case: UseCase) -> dict[int, Referent]:
-    """The referents of a case by organisation id."""
+    """The referents of a case by organisation id (one statement, with their accounts and organisations)."""
     rows = session.scalars(select(Referent).where(Referent.case_id == case.id)
-                           .options(selectinload(Referent.user)))
+                           .options(joinedload(Referent.user), joinedload(Referent.organisation)))
     return {r.organisation_id: r for r in rows if r.user is not None and r.user.active}
 
 

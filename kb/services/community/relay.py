@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb.models import ActionKind, Adoption, AdoptionStatus, Need, UseCase, User
+from kb.models import ActionKind, Adoption, AdoptionStatus, Need, Referent, UseCase, User
 from kb.services.adoptions.declarations import organisation_of
 from kb.services.community import referents, throttle
 from kb.services.links import external_url
@@ -85,9 +86,12 @@ def _adopter_recipient(adoption: Adoption, referent) -> Recipient | None:
     return None
 
 
-def team_recipient(session: Session, case: UseCase) -> Recipient | None:
-    """The owner's referent, else the case's contact address, else its author."""
-    referent = referents.for_case(session, case).get(case.owner_id)
+def team_recipient(session: Session, case: UseCase, by_org: dict[int, Referent] | None = None) -> Recipient | None:
+    """The owner's referent, else the case's contact address, else its author.
+
+    ``by_org``: the case's referents, when the caller has them already."""
+    by_org = referents.for_case(session, case) if by_org is None else by_org
+    referent = by_org.get(case.owner_id)
     if referent is not None:
         return _referent_recipient(referent)
     contact = case.contact or {}
@@ -105,9 +109,13 @@ def team_target(session: Session, case: UseCase) -> Target:
                   _("Sie als Kontakt für die Lösung „%(title)s“ im Praxisatlas genannt sind", title=case.title))
 
 
-def adopter_recipients(session: Session, case: UseCase, adoptions: list[Adoption]) -> dict[int, Recipient]:
+def adopter_recipients(session: Session, case: UseCase, adoptions: list[Adoption],
+                       by_org: dict[int, Referent] | None = None) -> dict[int, Recipient]:
     """Who answers for each adopting organisation (by organisation id), where someone does."""
-    by_org = referents.for_case(session, case)
+    by_org = referents.for_case(session, case) if by_org is None else by_org
+    declarers = {a.declared_by_id for a in adoptions if a.organisation_id not in by_org} - {None}
+    if declarers:  # one statement for all of them (the rows below then come from the session)
+        session.scalars(select(User).where(User.id.in_(declarers))).all()
     found = {}
     for adoption in adoptions:
         recipient = _adopter_recipient(adoption, by_org.get(adoption.organisation_id))

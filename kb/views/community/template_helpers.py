@@ -59,14 +59,15 @@ def _panel(case: UseCase) -> CasePanel:
     session = db.session
     actor = current_actor()
     with session.no_autoflush:
-        team = relay.team_recipient(session, case) if case.is_published else None
-        reachable = relay.adopter_recipients(session, case, list(case.adoptions)) if case.is_published else {}
+        by_org = referents.for_case(session, case)
+        team = relay.team_recipient(session, case, by_org) if case.is_published else None
+        reachable = relay.adopter_recipients(session, case, list(case.adoptions), by_org) if case.is_published else {}
         org = organisation_of(session, actor)
     return CasePanel(
         actor=actor,
         team_label=team.label if team else None,
         adopters={org_id: r.label for org_id, r in reachable.items()},
-        referents=referents.for_case(session, case),
+        referents=by_org,
         referent_blocker=referents.blocker(session, case, actor) if actor else None,
         organisation=org,
         interested=len(pools.case_pool(case)),
