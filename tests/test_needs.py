@@ -183,3 +183,13 @@ def test_an_unconfirmed_member_joining_a_pool_is_held_for_moderation(app, make_u
         case = db.session.scalar(select(UseCase).where(UseCase.slug == slug))
         assert proposal.state.value == "pending" and proposal.organisation.name == "Gotha"
         assert "Gotha" not in {a.organisation.name for a in case.adoptions}
+
+
+def test_start_page_and_search_lead_to_the_needs_with_and_without_hits(client):
+    assert 'href="/bedarfe"' in client.get("/").get_data(as_text=True)
+    empty = client.get("/search?q=Friedhofsverwaltung").get_data(as_text=True)
+    assert "Keine passende Lösung gefunden" in empty and "Nichts gefunden? Bedarf melden" in empty
+    assert 'href="/bedarfe/neu?title=Friedhofsverwaltung"' in empty
+    hits = client.get("/search?q=Chatbot").get_data(as_text=True)
+    assert "Keine passende Lösung gefunden" not in hits
+    assert 'href="/bedarfe/neu?title=Chatbot"' in hits and 'href="/bedarfe?q=Chatbot"' in hits
