@@ -51,6 +51,9 @@ class BaseConfig:
     KB_HARVEST_MAX_BYTES = 1_000_000
     KB_HARVEST_MAX_REDIRECTS = 5
     KB_LOG_FULL_IP = False
+    KB_RELAY_PER_HOUR = 10  # messages through the contact relay per account and hour
+    KB_RELAY_PER_HOUR_PER_ADDRESS = 30  # … per client address and hour (several accounts)
+    KB_FOLLOW_PER_HOUR = 60  # follows per account and hour (and twice that per address)
     KB_ACCESSIBILITY_EMAIL = None  # feedback address in the accessibility statement (Erklärung zur Barrierefreiheit)
     KB_ACCESSIBILITY_DATE = date(2026, 11, 22)  # when the statement was drawn up or last reviewed
 
@@ -136,7 +139,8 @@ def _account_settings(environ: Mapping[str, str]) -> dict:
     """Lock-out limits and the role of self-registered accounts, if set in the environment."""
     settings: dict = {}
     for key in ("KB_LOGIN_MAX_FAILURES", "KB_LOGIN_LOCK_MINUTES", "KB_LOGIN_MAX_FAILURES_PER_ADDRESS",
-                "KB_CONFIRM_MAX_AGE_HOURS", "KB_RESET_MAX_AGE_MINUTES"):
+                "KB_CONFIRM_MAX_AGE_HOURS", "KB_RESET_MAX_AGE_MINUTES", "KB_RELAY_PER_HOUR",
+                "KB_RELAY_PER_HOUR_PER_ADDRESS", "KB_FOLLOW_PER_HOUR"):
         if environ.get(key):
             try:
                 settings[key] = int(environ[key])

@@ -66,6 +66,7 @@ def register_subsystems(app: Flask) -> None:
     from kb.search import sync as search_sync
     from kb.services import generation
     from kb.services.cases import journal as change_journal
+    from kb.services.community import updates
     from kb.views.auth import login_setup
     from kb.web import after_response, caching, hosts, proxy, query_params, request_guard, security, templating
     from kb.web import request_log as logging_setup
@@ -84,6 +85,7 @@ def register_subsystems(app: Flask) -> None:
     after_response.init_app(app)
     generation.install()
     caching.init_app(app)
+    updates.install()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -93,13 +95,14 @@ def register_blueprints(app: Flask) -> None:
     from kb.views.api import bp as api_bp
     from kb.views.auth import bp as auth_bp
     from kb.views.catalog import bp as catalog_bp
+    from kb.views.community import bp as community_bp
     from kb.views.moderation import bp as moderation_bp
     from kb.views.opendata import bp as opendata_bp
     from kb.views.ops import bp as ops_bp
     from kb.views.submission import bp as submission_bp
 
     for blueprint in (catalog_bp, auth_bp, submission_bp, moderation_bp, adoption_bp, admin_bp,
-                      opendata_bp, api_bp, ops_bp):
+                      opendata_bp, api_bp, ops_bp, community_bp):
         app.register_blueprint(blueprint)
 
 

@@ -35,6 +35,12 @@ them with fresh objects, so state-changing requests of one role cannot disturb t
   {adopted}        slug of another published case that Leipzig adopted (verified, with an
                    experience report), reset before every request
   {proposal_id}    a pending declaration of the "unconfirmed" account for {published}
+  {second_published}  another published case outside Leipzig that no test row joins
+  {own_case}       slug of a published seed case run by Leipzig (the matrix users' municipality)
+  {adopter_org}    organisation id of an adopter of {published}
+  {need}           a fresh published need of Dresden (not the matrix users' municipality)
+  {submitted_need} a fresh need of the matrix contributor waiting in moderation
+  {unsubscribe_token}  an unsubscribe token of a fresh follow of a fresh account
   {confirm_token}  a confirmation token of a fresh unconfirmed account
   {reset_token}    a password-reset token of a fresh account
   {municipality} {kreis} {land} {static}   fixed registry keys / a static file
@@ -66,6 +72,8 @@ FOREIGN_ACTION = (LOGIN, E403, E404, E404, OK, OK)
 NOT_EDITORS = (LOGIN, E403, E403, E403, OK, OK)  # seed cases: moderation only
 # Leipzig's verified adoption of {adopted}: confirmed members change it, the unconfirmed one proposes
 LEIPZIG_CHANGES = (LOGIN, OK, HELD, OK, OK, OK)
+NEED_MANAGERS = (LOGIN, E403, E403, E403, OK, OK)  # a need of Dresden: its author and the moderation
+NOBODY = (LOGIN, E403, E403, E403, E403, E403)  # only those inside a need or pool (none of the matrix accounts)
 LEIPZIG_ONLY_CONFIRMED = (LOGIN, OK, E403, OK, OK, OK)
 
 
@@ -153,6 +161,8 @@ MATRIX: dict[str, list[Check]] = {
                                    note="no reason in the empty form: 400")],
     "moderation.delete": [Check("/moderation/{published}/loeschen", post=ADMINS,
                                 note="no reason, no confirmation in the empty form: 400")],
+    "moderation.verify_membership": [Check("/moderation/{submitted}/mitgliedschaft", post=MODERATORS,
+                                           note="the matrix contributor is verified already: back to the review")],
     "moderation.history": [
         Check("/cases/{submitted}/versionen", get=AUTHOR_ACTION),
         Check("/cases/{foreign_draft}/versionen", get=FOREIGN_ACTION),
@@ -215,6 +225,37 @@ MATRIX: dict[str, list[Check]] = {
     "opendata.download_publiccode": [Check("/daten/praxisatlas-software.publiccode.yml", get=PUBLIC)],
     "opendata.case_publiccode": [Check("/cases/{software}/publiccode.yml", get=PUBLIC),
                                  Check("/cases/{draft}/publiccode.yml", get=(E404,) * 6)],
+    # -- people and demand (issue 14) ----------------------------------------------------
+    "community.contact_team": [Check("/cases/{published}/kontakt", get=MEMBERS, post=MEMBERS,
+                                     note="the empty form is refused: 400")],
+    "community.contact_adopter": [Check("/cases/{published}/frage/{adopter_org}", get=MEMBERS, post=MEMBERS)],
+    "community.declare_referent": [Check("/cases/{own_case}/ansprechperson", get=MEMBERS, post=LEIPZIG_ONLY_CONFIRMED,
+                                         note="confirmed members of the owner; no name given: 400")],
+    "community.withdraw_referent": [Check("/cases/{published}/ansprechperson/{adopter_org}/entfernen",
+                                          post=MEMBERS, note="nobody to remove: back to the case")],
+    "community.follow": [Check("/abos", post=MEMBERS_PASS, note="nothing named: 404")],
+    "community.unfollow": [Check("/abos/entfernen", post=MEMBERS)],
+    "community.my_follows": [Check("/konto/abos", get=MEMBERS)],
+    "community.unsubscribe": [Check("/abbestellen/{unsubscribe_token}", get=PUBLIC, post=PUBLIC,
+                                    note="the signed token is the permission, no login")],
+    "community.needs_board": [Check("/bedarfe", get=PUBLIC)],
+    "community.new_need": [Check("/bedarfe/neu", get=MEMBERS, post=MEMBERS, note="empty form: 400")],
+    "community.need_detail": [Check("/bedarfe/{need}", get=PUBLIC),
+                              Check("/bedarfe/{submitted_need}", get=AUTHOR_VIEW)],
+    "community.join_need": [Check("/bedarfe/{need}/mitmachen", post=MEMBERS),
+                            Check("/bedarfe/{submitted_need}/mitmachen", post=(LOGIN, E404, E404, E403, E403, E403),
+                                  note="unpublished: hidden, for its author and moderators not joinable")],
+    "community.leave_need": [Check("/bedarfe/{need}/austreten", post=MEMBERS)],
+    "community.close_need": [Check("/bedarfe/{need}/erledigt", post=NEED_MANAGERS)],
+    "community.contact_need": [Check("/bedarfe/{need}/kontakt", get=NOBODY, post=NOBODY,
+                                     note="only municipalities that share the need")],
+    "community.review_need": [Check("/moderation/bedarfe/{submitted_need}", get=MODERATORS, post=MODERATORS,
+                                    note="no decision: 400")],
+    "community.case_pool": [Check("/cases/{published}/mitmachen", get=PUBLIC, post=MEMBERS)],
+    "community.contact_pool": [Check("/cases/{second_published}/mitmachen/kontakt", get=NOBODY, post=NOBODY,
+                                     note="only municipalities in the interest pool")],
+    "opendata.updates_feed": [Check("/feeds/updates.atom", get=PUBLIC),
+                              Check("/feeds/updates.atom?case={published}", get=PUBLIC)],
     # -- operations (issue 8) --------------------------------------------------------------
     "ops.healthz": [Check("/healthz", get=PUBLIC)],
 }

@@ -22,6 +22,8 @@ class Mail:
     to: str
     subject: str
     body: str
+    reply_to: str | None = None
+    headers: dict | None = None
 
     def link(self, path_fragment: str) -> str:
         """The path of the first link in the body that contains ``path_fragment``."""
@@ -38,7 +40,8 @@ def mails(app, to: str | None = None) -> list[Mail]:
     found = []
     for path in paths:
         message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-        mail = Mail(str(message["To"]), str(message["Subject"]), message.get_content())
+        mail = Mail(str(message["To"]), str(message["Subject"]), message.get_content(),
+                    str(message["Reply-To"]) if message["Reply-To"] else None, dict(message.items()))
         if to is None or mail.to == to:
             found.append(mail)
     return found

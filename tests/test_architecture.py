@@ -107,5 +107,6 @@ def test_templates_include_what_exists_and_helpers_are_registered_in_one_place_p
     places = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "kb").rglob("*.py")
                     if registering.search(p.read_text(encoding="utf-8")))
     assert places == ["kb/views/adoption/template_helpers.py", "kb/views/auth/template_helpers.py",
-                      "kb/views/catalog/template_helpers.py", "kb/views/moderation/template_helpers.py",
+                      "kb/views/catalog/template_helpers.py", "kb/views/community/template_helpers.py",
+                      "kb/views/moderation/template_helpers.py",
                       "kb/views/submission/template_helpers.py", "kb/web/templating.py"]

@@ -24,6 +24,8 @@ from kb.models import (
     AuditEvent,
     CaseRevision,
     ExperienceReport,
+    ModerationState,
+    Need,
     Organisation,
     Role,
     UseCase,
@@ -35,6 +37,7 @@ from kb.services.accounts import users as accounts
 from kb.services.adoptions import declarations as adoptions
 from kb.services.adoptions import proposals as adoption_proposals
 from kb.services.cases import submissions
+from kb.services.community import follows, needs
 from kb.services.registry import organisations
 from tests.authz_matrix import API_ADOPTERS, E401, E403, E404, HELD, LOGIN, MATRIX, OK, PASS, ROLES
 from tests.helpers import record
@@ -130,6 +133,48 @@ class MatrixData:
         db.session.add(adoption)
         db.session.commit()
         return str(adoption.id)
+
+    def second_published(self) -> str:
+        leipzig = select(Organisation.id).where(Organisation.municipality_ags == "14713000")
+        return db.session.scalar(select(UseCase.slug).where(
+            UseCase.published_at.is_not(None), UseCase.owner_id.not_in(leipzig),
+            UseCase.slug != self.published()).order_by(UseCase.id.desc()))
+
+    def own_case(self) -> str:
+        leipzig = select(Organisation.id).where(Organisation.municipality_ags == "14713000")
+        return db.session.scalar(select(UseCase.slug).where(UseCase.published_at.is_not(None),
+                                                            UseCase.owner_id.in_(leipzig)).order_by(UseCase.id))
+
+    def adopter_org(self) -> str:
+        case = db.session.scalar(select(UseCase).where(UseCase.slug == self.published()))
+        org = organisations.named(db.session, f"Matrix-Nutzer {next(_serial)}")
+        db.session.add(Adoption(case=case, organisation=org, status=AdoptionStatus.PILOT,
+                                source=AdoptionSource.IMPORTED))
+        db.session.commit()
+        return str(org.id)
+
+    def _need(self, author: User) -> Need:
+        return needs.post(db.session, needs.NeedInput(title=f"Matrix-Bedarf {next(_serial)}", problem="Problem.",
+                                                      topic="Bildung"), actor=author)
+
+    def need(self) -> str:
+        if not hasattr(self, "_dresden"):
+            dresden = self._account("dresden", confirmed=True)
+            accounts.assign_membership(db.session, dresden, "14612000", None)
+            db.session.commit()
+            self._dresden = dresden.id
+        need = self._need(db.session.get(User, self._dresden))
+        need.moderation, need.published_at = ModerationState.PUBLISHED, utcnow()
+        db.session.commit()
+        return str(need.id)
+
+    def submitted_need(self) -> str:
+        return str(self._need(self._user("contributor")).id)
+
+    def unsubscribe_token(self) -> str:
+        user = self._account("abo", confirmed=True)
+        row, _target = follows.follow(db.session, user, "place", "14713000", client="matrix")
+        return follows.unsubscribe_token(user, row)
 
     def confirm_token(self) -> str:
         user = self._account("neu", confirmed=False)

@@ -64,7 +64,8 @@ def test_queue_lists_new_cases_and_edits_oldest_first_with_age_and_author(app, p
     html = text(moderator.get("/moderation"))
     assert html.index("Aeltere Loesung") < html.index("Neuere Loesung")
     assert "seit 3 Tagen" in html and "seit 1 Tag" in html
-    assert "autorin@example.org" in html and "Neue Beschreibung" in html
+    assert "Adresse bei example.org" in html and "Neue Beschreibung" in html
+    assert "autorin@example.org" not in html  # no address of another person on any page (issue 14)
     assert "2 Beiträge warten" in html
 
 

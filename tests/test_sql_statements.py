@@ -20,14 +20,15 @@ from kb.services.registry import organisations
 CASE = "kaiserslautern-lotsensystem-sehbehinderung"  # no adopters in the seed
 ADOPTERS = ["08421000", "09162000", "05913000", "16053000", "07312000", "06412000", "03241001", "14713000"]
 #: page → the most statements it may take (anonymous visitor, cold cache), without those of the
-#: PostgreSQL search engine (see ``bound``)
+#: PostgreSQL search engine (see ``bound``); a case page reads its referents (the contact relay's
+#: recipients), a municipality page its needs
 BOUNDS = {
     "/": 12,
     "/search?q=Chatbot": 5,
     "/api/v1/search?q=Chatbot": 5,
-    f"/cases/{CASE}": 6,  # + the harvest source of the case
+    f"/cases/{CASE}": 7,  # + the harvest source of the case
     f"/api/v1/cases/{CASE}": 6,  # + the harvest source of the case
-    "/municipalities/14713000": 21,
+    "/municipalities/14713000": 22,
     "/api/v1/municipalities/14713000": 24,
     "/statistik": 10,
     "/cases?topic=Mobilit%C3%A4t": 11,

@@ -84,7 +84,7 @@ def test_register_submit_moderate_publish_in_the_browser(live_server, browser): 
     moderator.click(f"a[href='/moderation/{slug}']")
     problems += no_violations(moderator)
     moderator.check("#decision-publish")
-    moderator.click("main form button[type=submit]")
+    moderator.get_by_role("button", name="Entscheidung speichern").click()
     assert "veröffentlicht" in moderator.inner_text(".flash-area")
 
     assert visitor.goto(f"{base}/cases/{slug}").status == 200

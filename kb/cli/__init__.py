@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kb.cli import accounts, adoptions, backup, cases, harvest, search, tokens
+from kb.cli import accounts, adoptions, backup, cases, community, harvest, search, tokens
 
 
 def init_app(app: Flask) -> None:
     """Register every command."""
-    for module in (cases, accounts, tokens, search, backup, adoptions, harvest):
+    for module in (cases, accounts, tokens, search, backup, adoptions, community, harvest):
         for command in module.COMMANDS:
             app.cli.add_command(command)

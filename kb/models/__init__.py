@@ -7,12 +7,16 @@ The lowest layer: imports nothing of kb but itself.
 
 from kb.models.accounts import ApiToken, AppSetting, AuditEvent, CaseRevision, LoginAttempt, User
 from kb.models.cases import Adoption, ExperienceReport, ReusePath, Topic, UseCase, case_topic
+from kb.models.community import ActionLog, Follow, Need, NeedMember, Referent, UpdateEvent
 from kb.models.enums import (
+    ActionKind,
     AdoptionSource,
     AdoptionStatus,
     CaseStatus,
+    FollowKind,
     Hosting,
     ModerationState,
+    NeedStatus,
     OperatorKind,
     OrganisationKind,
     ProposalKind,
@@ -20,6 +24,7 @@ from kb.models.enums import (
     ReusePathKind,
     RevisionState,
     Role,
+    UpdateKind,
 )
 from kb.models.interchange import CaseChange, ChangeState, HarvestOutcome, HarvestSource
 from kb.models.proposals import AdoptionProposal
@@ -28,6 +33,8 @@ from kb.models.search import SearchOutbox
 from kb.models.shortlist import ShortlistEntry
 
 __all__ = [
+    "ActionKind",
+    "ActionLog",
     "Adoption",
     "AdoptionProposal",
     "AdoptionSource",
@@ -40,6 +47,8 @@ __all__ = [
     "CaseStatus",
     "ChangeState",
     "ExperienceReport",
+    "Follow",
+    "FollowKind",
     "HarvestOutcome",
     "HarvestSource",
     "Hosting",
@@ -49,10 +58,14 @@ __all__ = [
     "ModerationState",
     "OperatorKind",
     "Municipality",
+    "Need",
+    "NeedMember",
+    "NeedStatus",
     "Organisation",
     "OrganisationKind",
     "ProposalKind",
     "ProposalState",
+    "Referent",
     "ReusePath",
     "ReusePathKind",
     "RevisionState",
@@ -60,6 +73,8 @@ __all__ = [
     "SearchOutbox",
     "ShortlistEntry",
     "Topic",
+    "UpdateEvent",
+    "UpdateKind",
     "UseCase",
     "User",
     "case_topic",

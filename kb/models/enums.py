@@ -127,3 +127,41 @@ class RevisionState(enum.StrEnum):
     PUBLISHED = "published"
     REJECTED = "rejected"
     SUPERSEDED = "superseded"
+    CHANGES_REQUESTED = "changes_requested"  # the version the moderation sent back with a request
+
+
+class FollowKind(enum.StrEnum):
+    """What a member can follow: a case, a topic, a municipality (or Kreis) or a need."""
+
+    CASE = "case"
+    TOPIC = "topic"
+    PLACE = "place"
+    NEED = "need"
+
+
+class UpdateKind(enum.StrEnum):
+    """Something that happened to a published case or need (feeds and digests)."""
+
+    PUBLISHED = "published"  # a case was published (moderation or import)
+    UPDATED = "updated"  # a published case's text or facts changed
+    STATUS = "status"  # a published case's status changed
+    ADOPTION = "adoption"  # a municipality uses or is interested in the case
+    ADOPTION_STATUS = "adoption_status"  # an adopter's status changed
+    REPORT = "report"  # an experience report was written or changed
+    NEED_PUBLISHED = "need_published"
+    NEED_JOINED = "need_joined"  # another municipality joined a need ("wir auch")
+    NEED_MATCH = "need_match"  # a newly published case matches an open need
+
+
+class NeedStatus(enum.StrEnum):
+    """Whether a need is still looking for a solution."""
+
+    OPEN = "offen"
+    CLOSED = "erledigt"
+
+
+class ActionKind(enum.StrEnum):
+    """Rate-limited actions of members, logged without their content."""
+
+    RELAY = "relay"
+    FOLLOW = "follow"

@@ -126,6 +126,7 @@ REVISION_STATE = {
     "published": _l("Veröffentlicht"),
     "rejected": _l("Zurückgewiesen"),
     "superseded": _l("Abgelöst"),
+    "changes_requested": _l("Änderungen erbeten"),
 }
 AUDIT_ACTION = {
     "user.create": _l("Konto angelegt"),
@@ -157,6 +158,10 @@ AUDIT_ACTION = {
     "case.harvest": _l("Aus publiccode.yml übernommen"),
     "case.unpublish": _l("Veröffentlichung zurückgenommen"),
     "case.remove": _l("Beschreibung gelöscht"),
+    "case.request_changes": _l("Änderungen erbeten"),
+    "revision.request_changes": _l("Änderungen an der Änderung erbeten"),
+    "referent.declare": _l("Als Ansprechperson eingetragen"),
+    "referent.withdraw": _l("Ansprechperson entfernt"),
 }
 PROPOSAL_STATE = {
     "pending": _l("wartet auf Prüfung"),

@@ -11,6 +11,9 @@ Rules
     cli or views (import-linter contract in pyproject.toml).
 
 Map (a sub-domain imports only those below it; registry imports no other)
+  community/    relay (contact through the site), referents, follows, updates (what followers hear
+                of), digests, needs (Bedarf melden), pools (Mitmachen), throttle, addresses
+                (what never leaves the site), similar (cases matching a need)
   interchange/  importing, exporting, problems (what an import refuses), structured_input
                 (limits for untrusted JSON/YAML), backup, backup_format, changes (the change
                 feeds), dcat (DCAT-AP.de), harvest/ {fetch, forges, sources, run, status},
@@ -19,11 +22,11 @@ Map (a sub-domain imports only those below it; registry imports no other)
                 passwords, password_policy, tokens (signed mail links), api_tokens, admin
   cases/        record (the one case-record parser and serializer), fields (formats, problem
                 codes), writer, bulk, submissions, listed_adopters (adopters an API record
-                names, held for the moderator), moderation, revisions, removal (unpublish,
+                names, held for the moderator), moderation, revisions, completeness, review_aids, removal (unpublish,
                 delete), journal (the change journal every flush writes)
   catalog/      listing (lists, facets, cases, profiles), search, regions, statistics,
                 recommendations, geo (map points), feeds, reference (topics and Länder, cached),
-                cards (what a result card loads)
+                cards (what a result card loads), similar (the duplicate check)
   adoptions/    declarations ("Wir nutzen das auch"), proposals (unconfirmed members' declarations
                 and reports held for moderation), reminders, reports (experience reports)
   registry/     gazetteer (the Destatis registry), names (name resolution), name_fallbacks

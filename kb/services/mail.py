@@ -18,21 +18,30 @@ from kb.services.private_files import private_dir, write_private
 log = logging.getLogger(__name__)
 
 
-def build_message(to: str, subject: str, body: str) -> EmailMessage:
+def build_message(to: str, subject: str, body: str, *, reply_to: str | None = None,
+                  headers: dict[str, str] | None = None) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["KB_MAIL_SENDER"]
     message["To"] = to
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="praxisatlas.invalid")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     return message
 
 
-def send_mail(to: str, subject: str, body: str) -> Path | None:
-    """Send one plain-text mail; return the outbox file when no SMTP server is configured."""
-    message = build_message(to, subject, body)
+def send_mail(to: str, subject: str, body: str, *, reply_to: str | None = None,
+              headers: dict[str, str] | None = None) -> Path | None:
+    """Send one plain-text mail; return the outbox file when no SMTP server is configured.
+
+    ``reply_to`` lets the recipient answer someone else directly (the contact relay);
+    ``headers`` adds e.g. List-Unsubscribe."""
+    message = build_message(to, subject, body, reply_to=reply_to, headers=headers)
     config = current_app.config
     if config.get("KB_MAIL_SERVER"):
         _send_smtp(message)

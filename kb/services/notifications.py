@@ -147,3 +147,13 @@ def adoption_reminder(user: User, adoptions: list[Adoption]) -> None:
     body = render_template("mail/adoption_reminder.txt", site=_site(), organisation=adoptions[0].organisation.name,
                            cases=cases)
     send_mail(user.email, subject, body.rstrip("\n"))
+
+
+def changes_requested(case: UseCase, author: User, *, edit: bool, request: str) -> None:
+    """Tell the author what the moderation asks to change (never worded as a rejection)."""
+    subject = (_("Bitte ergänzen Sie Ihre Änderung an „%(title)s“", title=case.title) if edit
+               else _("Bitte ergänzen Sie „%(title)s“", title=case.title))
+    body = render_template("mail/changes_requested.txt", title=case.title, request=request, edit=edit,
+                           link=external_url("submission.edit", slug=case.slug),
+                           mine=external_url("submission.mine"))
+    _send(author.email, subject, body + _footer())

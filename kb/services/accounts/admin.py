@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from kb.models import Organisation, Role, User
+from kb.models import Organisation, Role, UseCase, User
 from kb.models.base import utcnow
 from kb.services import audit
 from kb.services.accounts import authentication
 from kb.services.accounts import users as accounts
+from kb.services.cases import moderation
 from kb.services.paging import Page
 
 FILTERS = ("unverified", "locked", "inactive", "unconfirmed")
@@ -76,7 +77,9 @@ def change_role(session: Session, user: User, role: Role, *, actor: User) -> Non
 
 
 def set_membership_verified(session: Session, user: User, verified: bool, *, actor: User) -> None:
-    require_admin(actor)
+    """Confirm or withdraw a membership; admins, and moderators from the review of a submission."""
+    if actor is None or not actor.has_role(Role.MODERATOR):
+        raise PermissionError("moderator")
     if user.organisation_id is None:
         raise AdminError(_("Das Konto gehört zu keiner Kommune oder Organisation; es gibt nichts zu bestätigen."))
     if verified == (user.membership_verified_at is not None):
@@ -85,6 +88,17 @@ def set_membership_verified(session: Session, user: User, verified: bool, *, act
     action = "user.verify_membership" if verified else "user.unverify_membership"
     audit.record(session, actor, action, user, data={"organisation": user.organisation.name})
     session.commit()
+
+
+def verify_submitter(session: Session, case: UseCase, *, actor: User) -> User | None:
+    """Confirm the membership of whoever submitted what waits on ``case`` (moderators, one click
+    beside the review); None when nothing waits or its author names no organisation."""
+    pending = moderation.pending_for(session, case)
+    author = pending.author if pending is not None else None
+    if author is None or author.organisation_id is None:
+        return None
+    set_membership_verified(session, author, True, actor=actor)
+    return author
 
 
 def set_active(session: Session, user: User, active: bool, *, actor: User, reason: str | None = None) -> None:

@@ -1,7 +1,10 @@
 """Moderation: the queue of new cases and proposed edits, and the decisions on them.
 
-Every decision is audit-logged (who, when, what, why) and mailed to the author. Publishing
-commits through the session, so the search index follows automatically (kb.search.sync).
+Three decisions: publish, reject, or request changes ("Änderungen erbitten") – the version sent
+back is kept as a revision in state ``changes_requested`` with the request as its note, the
+author goes on editing a draft, and the resubmission is compared with that version. Every
+decision is audit-logged (who, when, what, why) and mailed to the author. Publishing commits
+through the session, so the search index follows automatically (kb.search.sync).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from kb.services.cases.submissions import SubmissionError, apply_record, parse
 from kb.services.decisions import ModerationError, clean_reason
 from kb.services.unit_of_work import retrying
 
-DECISIONS = ("publish", "reject")
+DECISIONS = ("publish", "request_changes", "reject")
 
 
 @dataclass
@@ -94,9 +97,15 @@ def decide(session: Session, case: UseCase, decision: str, reason: str | None, *
     """
     require_moderator(actor)
     if decision not in DECISIONS:
-        raise ModerationError("decision", _("Bitte wählen Sie „Veröffentlichen“ oder „Zurückweisen“."))
-    reason = clean_reason(reason, required=decision == "reject", missing=_(
-        "Bitte begründen Sie die Zurückweisung – die Begründung geht an die Autorin oder den Autor."))
+        raise ModerationError("decision", _("Bitte wählen Sie „Veröffentlichen“, „Änderungen erbitten“ oder "
+                                            "„Zurückweisen“."))
+    if decision == "request_changes":
+        reason = clean_reason(reason, required=True, missing=_(
+            "Bitte schreiben Sie, was geändert oder ergänzt werden soll – der Text geht an die Autorin oder "
+            "den Autor."))
+    else:
+        reason = clean_reason(reason, required=decision == "reject", missing=_(
+            "Bitte begründen Sie die Zurückweisung – die Begründung geht an die Autorin oder den Autor."))
     pending = pending_for(session, case)
     if pending is None:
         raise ModerationError("-", _("Zu dieser Beschreibung liegt nichts zur Prüfung vor "
@@ -105,10 +114,14 @@ def decide(session: Session, case: UseCase, decision: str, reason: str | None, *
         _publish(session, pending, reason, actor)
         held = pending.revision.data.get("adopters") if pending.revision is not None else None
         listed_adopters.create_chosen(session, case, held, adopters, actor=actor)
+    elif decision == "request_changes":
+        _request_changes(session, pending, reason, actor)
     else:
         _reject(session, pending, reason, actor)
     session.commit()
-    if pending.author is not None:
+    if pending.author is not None and decision == "request_changes":
+        notifications.changes_requested(case, pending.author, edit=pending.is_edit, request=reason)
+    elif pending.author is not None:
         notifications.case_decision(case, pending.author, published=decision == "publish",
                                     edit=pending.is_edit, reason=reason or None)
     return pending
@@ -145,3 +158,27 @@ def _reject(session: Session, pending: Pending, reason: str, actor: User) -> Non
     action = "revision.reject" if pending.is_edit else "case.reject"
     audit.record(session, actor, action, case, reason=reason,
                  data={"revision": revision.number if revision else None})
+
+
+def _request_changes(session: Session, pending: Pending, request: str, actor: User) -> None:
+    """Send the version back with a request: keep it (``changes_requested``), let the author edit on."""
+    case, revision = pending.case, pending.revision
+    if revision is None:  # submitted before revisions were stored: keep what was sent back
+        revision = revisions.add(session, case, revisions.snapshot(case), RevisionState.SUBMITTED, case.author_id)
+    revision.state, revision.note = RevisionState.CHANGES_REQUESTED, request
+    if pending.is_edit:
+        revisions.add(session, case, dict(revision.data), RevisionState.DRAFT, revision.author_id)
+    else:
+        case.moderation = ModerationState.DRAFT
+        case.rejection_reason = request
+    action = "revision.request_changes" if pending.is_edit else "case.request_changes"
+    audit.record(session, actor, action, case, reason=request, data={"revision": revision.number})
+
+
+def sent_back(session: Session, case: UseCase, before: CaseRevision | None = None) -> CaseRevision | None:
+    """The latest version the moderation sent back with a request (older than ``before``)."""
+    stmt = select(CaseRevision).where(CaseRevision.case_id == case.id,
+                                      CaseRevision.state == RevisionState.CHANGES_REQUESTED)
+    if before is not None:
+        stmt = stmt.where(CaseRevision.number < before.number)
+    return session.scalar(stmt.order_by(CaseRevision.number.desc()).limit(1))

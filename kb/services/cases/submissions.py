@@ -340,9 +340,16 @@ class Contribution:
     case: UseCase
     open_revision: CaseRevision | None
     rejected_revision: CaseRevision | None
+    sent_back: CaseRevision | None = None  # the moderation asked for changes to this version
+
+    @property
+    def change_request(self) -> str | None:
+        return self.sent_back.note if self.sent_back is not None else None
 
     @property
     def rejection_reason(self) -> str | None:
+        if self.sent_back is not None:
+            return None
         if self.case.moderation is ModerationState.REJECTED or (
                 self.case.moderation is ModerationState.DRAFT and self.case.rejection_reason):
             return self.case.rejection_reason
@@ -356,7 +363,11 @@ def contribution(session: Session, case: UseCase) -> Contribution:
         latest = session.scalar(select(CaseRevision).where(CaseRevision.case_id == case.id)
                                 .order_by(CaseRevision.number.desc()).limit(1))
         rejected = latest if latest is not None and latest.state is RevisionState.REJECTED else None
-    return Contribution(case, open_revision, rejected)
+    decided = session.scalar(select(CaseRevision).where(CaseRevision.case_id == case.id,
+                                                        CaseRevision.state != RevisionState.DRAFT)
+                             .order_by(CaseRevision.number.desc()).limit(1))
+    sent_back = decided if decided is not None and decided.state is RevisionState.CHANGES_REQUESTED else None
+    return Contribution(case, open_revision, rejected, sent_back)
 
 
 def contributions(session: Session, author: User) -> list[Contribution]:

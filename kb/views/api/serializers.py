@@ -7,6 +7,7 @@ from typing import Any
 from kb.models import Adoption, Organisation, UseCase
 from kb.services.adoptions import declarations as adoptions
 from kb.services.catalog.listing import Profile
+from kb.services.community.addresses import public_contact
 from kb.services.links import external_url
 from kb.web.sanitize import clean_highlight
 
@@ -67,7 +68,7 @@ def case_detail(case: UseCase) -> dict[str, Any]:
         description=case.description,
         owner=owner_json(case.owner),
         tags=list(case.tags or []),
-        contact=case.contact,
+        contact=public_contact(case.contact),
         links=list(case.links or []),
         license=case.license,
         repository=case.repository,

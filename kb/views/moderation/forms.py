@@ -1,4 +1,5 @@
-"""Decision forms: cases (INTERFACES §6: decision = publish | reject, reason) and held proposals."""
+"""Decision forms: cases (INTERFACES §6: decision = publish | reject, reason; and request_changes) and held
+proposals."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from wtforms import BooleanField, RadioField, SelectMultipleField, TextAreaField
 
 class DecisionForm(FlaskForm):
     decision = RadioField(_l("Entscheidung"), validate_choice=False, choices=[
-        ("publish", _l("Veröffentlichen")), ("reject", _l("Zurückweisen"))])
+        ("publish", _l("Veröffentlichen")), ("request_changes", _l("Änderungen erbitten")),
+        ("reject", _l("Zurückweisen"))])
     reason = TextAreaField(_l("Begründung"))
     # numbers of the held adopters (kb.services.cases.listed_adopters) to create on publishing; none by default
     adopter = SelectMultipleField(_l("Nachnutzer übernehmen"), coerce=int, validate_choice=False)

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 
 from kb.extensions import db
 from kb.models import Role, UseCase
+from kb.services.accounts import admin as user_admin
 from kb.services.adoptions import proposals as adoption_proposals
-from kb.services.cases import listed_adopters, moderation, revisions
+from kb.services.cases import listed_adopters, moderation, review_aids, revisions
 from kb.services.cases import removal as case_removal
 from kb.services.catalog.listing import get_visible
 from kb.views.moderation.blueprint import bp
@@ -43,7 +44,8 @@ def _review(case: UseCase, form: DecisionForm, status: int = 200, unpublish_form
                            proposed=proposed, owner_label=revisions.owner_label(proposed) if proposed else None,
                            listed_adopters=listed,
                            unpublish_form=unpublish_form or UnpublishForm(prefix="unpublish"),
-                           delete_form=delete_form or DeleteForm(prefix="delete")), status
+                           delete_form=delete_form or DeleteForm(prefix="delete"),
+                           aids=review_aids.aids(db.session, case, pending)), status
 
 
 @bp.get("/moderation/<slug>")
@@ -66,13 +68,30 @@ def decide(slug: str):
     except moderation.ModerationError as exc:
         show_error(form, exc.field, str(exc))
         return _review(case, form, exc.status)
-    if form.decision.data == "publish":
+    if form.decision.data == "request_changes":
+        flash(_("Die Bitte um Änderungen an „%(title)s“ geht an die Autorin oder den Autor; die Beschreibung ist "
+                "wieder ihr Entwurf.", title=case.title), "success")
+    elif form.decision.data == "publish":
         flash(_("„%(title)s“ ist veröffentlicht.", title=case.title) if not pending.is_edit
               else _("Die Änderung an „%(title)s“ ist veröffentlicht.", title=case.title), "success")
     else:
         flash(_("„%(title)s“ ist zurückgewiesen; die Begründung geht an die Autorin oder den Autor.",
                 title=case.title), "success")
     return redirect(url_for("moderation.queue"), 303)
+
+
+@bp.post("/moderation/<slug>/mitgliedschaft")
+@role_required(Role.MODERATOR)
+def verify_membership(slug: str):
+    """Confirm, with one click, that the submitter belongs to the organisation they named."""
+    case = _case(slug)
+    author = user_admin.verify_submitter(db.session, case, actor=current_actor())
+    if author is None:
+        flash(_("Zu dieser Beschreibung wartet nichts mit einer Autorin oder einem Autor."), "error")
+    else:
+        flash(_("Die Zugehörigkeit von %(who)s zu %(org)s ist bestätigt.", who=author.display_name or author.id,
+                org=author.organisation.name), "success")
+    return redirect(url_for("moderation.review", slug=case.slug, _anchor="mitgliedschaft"), 303)
 
 
 def _remove(slug: str, form, form_key: str, remove, success: str):

@@ -3,7 +3,7 @@
 May import web, services and models; never another blueprint or the search engine.
 """
 
-from kb.views.opendata import dcat_views, feeds, views
+from kb.views.opendata import dcat_views, feeds, updates_feed, views
 from kb.views.opendata.blueprint import bp
 
-__all__ = ["bp", "dcat_views", "feeds", "views"]
+__all__ = ["bp", "dcat_views", "feeds", "updates_feed", "views"]

@@ -84,3 +84,41 @@ def _entry(feed: ET.Element, case: UseCase, url: str, category_scheme: str) -> N
     if case.owner.land is not None and case.owner.land.name != case.owner.name:
         summary = f"{case.owner.name} ({case.owner.land.name}): {summary}"
     _add(entry, "summary", summary, type="text")
+
+
+@dataclass
+class UpdateEntry:
+    """One entry of the update feed: what happened, to what, where to read more."""
+
+    entry_id: str
+    title: str
+    summary: str
+    url: str
+    updated: datetime
+    author: str
+    categories: list[tuple[str, str]]  # (term, label)
+
+
+def build_update_feed(info: FeedInfo, entries: list[UpdateEntry], category_scheme: str) -> bytes:
+    """Return a feed of updates (not only new cases) as UTF-8 bytes."""
+    ET.register_namespace("", ATOM_NS)
+    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "de"})
+    for tag, text in (("id", info.feed_id), ("title", info.title), ("subtitle", info.subtitle),
+                      ("updated", stamp(info.updated))):
+        _add(feed, tag, text)
+    _add(feed, "link", rel="self", type="application/atom+xml", href=info.self_url)
+    _add(feed, "link", rel="alternate", type="text/html", href=info.html_url)
+    _add(_add(feed, "author"), "name", info.author)
+    _add(feed, "rights", info.rights)
+    _add(feed, "generator", "Praxisatlas")
+    for item in entries:
+        entry = _add(feed, "entry")
+        _add(entry, "id", item.entry_id)
+        _add(entry, "title", item.title)
+        _add(entry, "link", rel="alternate", type="text/html", href=item.url)
+        _add(entry, "updated", stamp(item.updated))
+        _add(_add(entry, "author"), "name", item.author)
+        for term, label in item.categories:
+            _add(entry, "category", term=term, label=label, scheme=category_scheme)
+        _add(entry, "summary", item.summary, type="text")
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

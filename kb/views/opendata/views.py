@@ -14,6 +14,7 @@ from kb.extensions import db
 from kb.services.cases.record import case_record
 from kb.services.catalog import feeds as opendata
 from kb.services.catalog import listing as catalog
+from kb.services.community.addresses import public_record
 from kb.services.interchange import exporting
 from kb.services.interchange.publiccode import reader as publiccode
 from kb.services.links import base_url, external_url
@@ -47,7 +48,7 @@ def download_jsonl():
     """All published cases as import records (JSON Lines, the format of ``import-cases``)."""
     def lines() -> Iterator[str]:
         for case in exporting.published_cases(db.session):
-            yield json.dumps(case_record(case), ensure_ascii=False) + "\n"
+            yield json.dumps(public_record(case_record(case)), ensure_ascii=False) + "\n"
 
     return _attachment(stream_with_context(lines()), JSONL_TYPE, f"praxisatlas-faelle-{date.today()}.jsonl")
 
@@ -61,7 +62,7 @@ def download_csv():
         buffer.write("\ufeff")
         writer.writeheader()
         for case in exporting.published_cases(db.session):
-            writer.writerow(exporting.csv_row(case))
+            writer.writerow({**exporting.csv_row(case), "contact_email": ""})
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

@@ -70,7 +70,7 @@ def _maintenance(case: UseCase) -> dict[str, Any]:
     if case.status.value == "eingestellt" or not contact.get("name"):
         return {"type": "none"}
     entry = {"name": contact["name"], "affiliation": case.owner.name}
-    for key in ("email", "phone"):
+    for key in ("phone",):  # no e-mail address: questions go through the contact relay
         if contact.get(key):
             entry[key] = contact[key]
     return {"type": "internal", "contacts": [entry]}

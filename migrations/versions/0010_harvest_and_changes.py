@@ -1,7 +1,7 @@
 """harvest sources and the change journal
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-23 09:00:00
 
 ``harvest_source``: the publiccode.yml files the harvester reads (URL, validators for conditional
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,5 @@
+"""The community blueprint object: contact, referents, follows, needs, Mitmachen."""
+
+from flask import Blueprint
+
+bp = Blueprint("community", __name__)
