@@ -204,6 +204,9 @@ MATRIX: dict[str, list[Check]] = {
     "adoption.moderate": [Check("/cases/{published}/adoptions/{adoption_id}/moderate",
                                 get=MODERATORS_PASS, post=MODERATORS_PASS)],
     "adoption.remove": [Check("/cases/{published}/adoptions/{adoption_id}/remove", post=MODERATORS_PASS)],
+    "adoption.owner_confirm": [Check("/cases/{published}/adoptions/{adoption_id}/owner-confirm",
+                                     post=(LOGIN, E403, E403, E403, E403, E403),
+                                     note="only confirmed members of the owner (none of the matrix accounts)")],
     # -- open data and API (issue 6) -----------------------------------------------------
     "api.list_cases": [Check("/api/v1/cases", get=PUBLIC)],
     "api.get_case": [Check("/api/v1/cases/{published}", get=PUBLIC),

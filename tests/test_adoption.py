@@ -259,13 +259,14 @@ def test_report_needs_an_own_adoption(client, ulm_member):
     assert client.get(f"/cases/{CASE}/adopt/report").status_code == 404
 
 
-def test_status_mix_on_cards_and_case_page(client):
+def test_cards_and_case_page_count_users_and_interest_apart(client):
     slug = "brandenburg-maerker-maengelmelder"
     body = client.get(f"/api/v1/cases/{slug}").get_json()
-    running = sum(1 for a in body["adopters"] if a["status"] == "in_betrieb")
-    assert running
-    assert f"{running} Im Betrieb" in client.get(f"/cases/{slug}").get_data(as_text=True)
-    assert f"{running} Im Betrieb" in client.get("/cases?sort=adoption").get_data(as_text=True)
+    users = sum(1 for a in body["adopters"] if a["status"] in ("pilot", "in_betrieb"))
+    assert users and body["adopter_count"] == users
+    words = f"{users} Kommunen nutzen sie" if users > 1 else "1 Kommune nutzt sie"
+    assert words in client.get(f"/cases/{slug}").get_data(as_text=True)
+    assert words in client.get("/cases?sort=adoption").get_data(as_text=True)
 
 
 def test_declare_service_refuses_the_owner(app):

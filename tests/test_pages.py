@@ -140,7 +140,8 @@ def key_figures(client) -> dict[str, str]:
 def test_start_page_figures_count_only_published_cases_and_their_adopters(app, client, make_user):
     """Issue 19, item 9: adopters of an unpublished case are not "beteiligte Kommunen"."""
     before = key_figures(client)
-    assert set(before) == {"beschriebene Lösungen", "Nachnutzungen", "beteiligte Kommunen und Organisationen"}
+    assert set(before) == {"beschriebene Lösungen", "Nachnutzungen", "Kommunen mit Interesse",
+                           "beteiligte Kommunen und Organisationen"}
     author_id, _email, _pw = make_user("contributor", municipality="Leipzig")
     with app.app_context():
         data = {"title": "Noch nicht veröffentlicht", "summary": "Kurz.", "description": "Lang.",

@@ -55,21 +55,22 @@ def test_closer_and_stronger_use_ranks_higher_with_reasons(session):
     ranked = list(recs)
     mine = ["dresden-open-data-portal", "schwerte-parkplatzsensoren-innenstadt", "ulm-verschwoerhaus"]
     assert ranked[0] == mine[0] and sorted(mine, key=ranked.index) == mine
-    assert recs[mine[0]].reason == "läuft in 1 Kommune unter 5.000 Einwohnern im Alb-Donau-Kreis"
-    assert recs[mine[1]].reason == "läuft in 1 Kommune unter 5.000 Einwohnern in Baden-Württemberg"
+    assert recs[mine[0]].reason == "läuft in 1 weiteren Kommune unter 5.000 Einwohnern im Alb-Donau-Kreis"
+    assert recs[mine[1]].reason == "läuft in 1 weiteren Kommune unter 5.000 Einwohnern in Baden-Württemberg"
     assert recs[mine[2]].reason == "läuft bundesweit in 1 weiteren Kommune unter 5.000 Einwohnern"
     assert recs[mine[0]].municipalities == [kreis_peer]
 
 
-def test_running_and_verified_count_more_than_interest(session):
+def test_interest_is_no_use_and_recommends_nothing(session):
     target, _kreis_peer, land_peer, _other = _small_places(session)
     second = session.scalars(select(Municipality).where(
         Municipality.land_code == "08", Municipality.kreis_key != "08425",
         Municipality.population.between(1000, 4000), Municipality.ags != land_peer.ags).limit(1)).one()
     _adopt(session, land_peer, "schwerte-parkplatzsensoren-innenstadt", status="interessiert", verified=False)
     _adopt(session, second, "dresden-open-data-portal", status="in_betrieb", verified=True)
-    ranked = [r.case.slug for r in recommendations.recommend(session, target)]
-    assert ranked.index("dresden-open-data-portal") < ranked.index("schwerte-parkplatzsensoren-innenstadt")
+    recs = {r.case.slug: r for r in recommendations.recommend(session, target, limit=50)}
+    assert "dresden-open-data-portal" in recs
+    assert land_peer not in [m for r in recs.values() for m in r.examples]  # only interested: not a user
 
 
 def test_more_similar_adopters_rank_higher(session):
@@ -79,8 +80,8 @@ def test_more_similar_adopters_rank_higher(session):
     _adopt(session, kreis_peer, "dresden-open-data-portal")
     recs = recommendations.recommend(session, target)
     assert [r.case.slug for r in recs[:2]] == ["schwerte-parkplatzsensoren-innenstadt", "dresden-open-data-portal"]
-    assert recs[0].reasons == ["läuft in 1 Kommune unter 5.000 Einwohnern im Alb-Donau-Kreis",
-                               "läuft in 1 Kommune unter 5.000 Einwohnern in Baden-Württemberg"]
+    assert recs[0].reasons == ["läuft in 1 weiteren Kommune unter 5.000 Einwohnern im Alb-Donau-Kreis",
+                               "läuft in 1 weiteren Kommune unter 5.000 Einwohnern in Baden-Württemberg"]
 
 
 def test_cases_already_used_are_not_recommended(session):
@@ -102,7 +103,9 @@ def test_leipzig_gets_plausible_explained_recommendations(session):
               "berlin-giess-den-kiez-stadtbaeume"}
     assert not slugs & known
     dresden = next(r for r in recs if r.case.slug == "dresden-open-data-portal")
-    assert dresden.reason == "läuft in 1 Kommune mit 500.000 und mehr Einwohnern in Sachsen"
+    # the owner is named on its own, never counted among the "weiteren Kommunen"
+    assert dresden.reasons == ["betrieben von Dresden, einer Kommune mit 500.000 und mehr Einwohnern"]
+    assert dresden.municipalities == [] and [m.ags for m in dresden.examples] == ["14612000"]
     assert all("500.000" in r.reason for r in recs)
     assert [r.score for r in recs] == sorted((r.score for r in recs), reverse=True)
 
@@ -110,7 +113,7 @@ def test_leipzig_gets_plausible_explained_recommendations(session):
 def test_municipality_page_shows_recommendations_with_reason(client):
     html = client.get("/municipalities/14713000").get_data(as_text=True)
     assert "Kommunen wie Leipzig nutzen" in html
-    assert "läuft in 1 Kommune mit 500.000 und mehr Einwohnern in Sachsen" in html
+    assert "betrieben von Dresden, einer Kommune mit 500.000 und mehr Einwohnern" in html
 
 
 def test_member_sees_recommendations_on_the_start_page(client, make_user, login):
@@ -118,7 +121,7 @@ def test_member_sees_recommendations_on_the_start_page(client, make_user, login)
     login(email, password)
     html = client.get("/").get_data(as_text=True)
     assert "Kommunen wie Ihre nutzen" in html
-    assert "läuft in 1 Kommune mit 500.000 und mehr Einwohnern in Sachsen" in html
+    assert "betrieben von Dresden, einer Kommune mit 500.000 und mehr Einwohnern" in html
 
 
 def test_anonymous_start_page_has_no_personal_recommendations(client):
@@ -134,5 +137,6 @@ def test_api_lists_recommendations_with_reasons(client):
     body = client.get("/api/v1/municipalities/14713000").get_json()
     recs = {r["slug"]: r for r in body["recommendations"]}
     assert recs["dresden-open-data-portal"]["used_by"] == ["14612000"]
-    assert recs["dresden-open-data-portal"]["reason"].endswith("in Sachsen")
+    assert recs["dresden-open-data-portal"]["reason"] == (
+        "betrieben von Dresden, einer Kommune mit 500.000 und mehr Einwohnern")
     assert "recommendations" not in client.get("/api/v1/municipalities/12063").get_json()

@@ -121,7 +121,7 @@ def test_sort_by_adoption_and_newest(client, app):
     by_adoption = api(client, q="Daten", sort="adoption", per_page=100)["results"]
     with app.app_context():
         cases = {c.slug: c for c in db.session.scalars(select(UseCase))}
-        counts = [len(cases[h["slug"]].active_adoptions) for h in by_adoption]
+        counts = [len(cases[h["slug"]].user_adoptions) for h in by_adoption]
         assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
         newest = [cases[h["slug"]].published_at for h in api(client, q="Daten", sort="newest", per_page=100)["results"]]
         assert newest == sorted(newest, reverse=True)

@@ -110,7 +110,7 @@ def test_topic_change_alone_updates_the_index_and_its_version(client, app, runne
 def test_declared_adoption_reaches_the_index(client, app, runner):
     with app.app_context():
         case = db.session.scalar(select(UseCase).where(UseCase.slug == SLUG))
-        before = len(case.active_adoptions)
+        before = len(case.user_adoptions)
         adoptions.declare(db.session, case=case, organisation=organisations.for_key(db.session, "09162000"),
                           status="in_betrieb", note=None, actor=None, source=AdoptionSource.MODERATOR,
                           verified=True)
@@ -118,7 +118,7 @@ def test_declared_adoption_reaches_the_index(client, app, runner):
     backend_doc = client.get("/api/v1/search", query_string={"q": "Chatbot München"}).get_json()["results"][0]
     assert backend_doc["slug"] == SLUG  # München (the adopter) is now one of the case's places
     with app.app_context():
-        assert len(db.session.scalar(select(UseCase).where(UseCase.slug == SLUG)).active_adoptions) == before + 1
+        assert len(db.session.scalar(select(UseCase).where(UseCase.slug == SLUG)).user_adoptions) == before + 1
 
 
 def test_organisation_rename_rewrites_the_documents_that_show_it(client, app, runner):

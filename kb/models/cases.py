@@ -31,6 +31,7 @@ from kb.models.enums import (
     ReusePathKind,
 )
 from kb.models.registry import Organisation
+from kb.models.usage import Usage, split, usage_of
 
 if TYPE_CHECKING:
     from kb.models.accounts import User
@@ -127,8 +128,22 @@ class UseCase(Base):
         return bool(self.repository)
 
     @property
-    def active_adoptions(self) -> list[Adoption]:
-        return [a for a in self.adoptions if a.status is not AdoptionStatus.EINGESTELLT]
+    def usage(self) -> Usage:
+        """Users, interested and former users (kb.models.usage, the one counting rule)."""
+        return usage_of(self.adoptions)
+
+    @property
+    def user_adoptions(self) -> list[Adoption]:
+        """Adoptions that are a use (pilot or in_betrieb)."""
+        return split(self.adoptions)[0]
+
+    @property
+    def interested_adoptions(self) -> list[Adoption]:
+        return split(self.adoptions)[1]
+
+    @property
+    def former_adoptions(self) -> list[Adoption]:
+        return split(self.adoptions)[2]
 
     def __repr__(self) -> str:
         return f"<UseCase {self.slug}>"

@@ -129,6 +129,7 @@ REVISION_STATE = {
     "changes_requested": _l("Änderungen erbeten"),
 }
 AUDIT_ACTION = {
+    "adoption.owner_confirm": _l("Nachnutzung vom Betreiber bestätigt"),
     "user.create": _l("Konto angelegt"),
     "user.confirm_email": _l("E-Mail-Adresse bestätigt"),
     "user.password_reset_requested": _l("Neues Passwort angefordert"),

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from kb.models import (
     Adoption,
-    AdoptionStatus,
     Kreis,
     Land,
     ModerationState,
@@ -22,6 +21,7 @@ from kb.models import (
     UseCase,
     case_topic,
 )
+from kb.models.usage import usage_of
 from kb.search.engine import SearchDocument
 
 _MARKDOWN_NOISE = [
@@ -75,7 +75,7 @@ def to_document(case: UseCase) -> SearchDocument:
         state=owner.land.name if owner.land else None,
         places=list(dict.fromkeys(p for p in places if p)),
         published=case.published_at,
-        adopter_count=len(case.active_adoptions),
+        adopter_count=case.usage.users,
     )
 
 
@@ -174,7 +174,7 @@ class _DocumentLoader:
             state=owner.land,
             places=list(dict.fromkeys(p for p in places if p)),
             published=case.published_at,
-            adopter_count=sum(1 for a in adoptions if a.status is not AdoptionStatus.EINGESTELLT),
+            adopter_count=usage_of(adoptions).users,
         )
 
 

@@ -14,6 +14,7 @@ from kb.services.registry.gazetteer import ATTRIBUTION
 from kb.web import i18n
 from kb.web.rendering import render_markdown
 from kb.web.sanitize import clean_highlight
+from kb.web.usage_words import usage_words
 
 
 def init_app(app: Flask) -> None:
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
         partial_date=_partial_date,
         case_status=lambda v: i18n.label(labels.CASE_STATUS, v),
         adoption_status=lambda v: i18n.label(labels.ADOPTION_STATUS, v),
+        adoption_source=lambda v: i18n.label(labels.ADOPTION_SOURCE, v),
         moderation_state=lambda v: i18n.label(labels.MODERATION_STATE, v),
         organisation_kind=lambda v: i18n.label(labels.ORGANISATION_KIND, v),
         role_label=lambda v: i18n.label(labels.ROLE, v),
@@ -45,6 +47,7 @@ def init_app(app: Flask) -> None:
         destatis_attribution=ATTRIBUTION,
         case_statuses=labels.CASE_STATUS,
         adoption_statuses=labels.ADOPTION_STATUS,
+        usage_words=usage_words,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

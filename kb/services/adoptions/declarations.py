@@ -141,16 +141,6 @@ def is_stale(adoption: Adoption, now: datetime | None = None) -> bool:
     return last_confirmed(adoption) < (now or utcnow()) - STALE_AFTER
 
 
-def status_mix(adoptions: list[Adoption]) -> list[tuple[AdoptionStatus, int]]:
-    """Count adoptions per status, in the order of the status scale, most advanced first."""
-    order = [AdoptionStatus.IN_BETRIEB, AdoptionStatus.PILOT, AdoptionStatus.INTERESSIERT,
-             AdoptionStatus.EINGESTELLT]
-    counts = {status: 0 for status in order}
-    for adoption in adoptions:
-        counts[adoption.status] += 1
-    return [(status, n) for status, n in counts.items() if n]
-
-
 # ---------------------------------------------------------------- input checks
 
 
@@ -179,6 +169,9 @@ def clean_since(since: str | None) -> str | None:
     parts = text.split("-")
     if len(text) not in SINCE_LENGTHS or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
         raise AdoptionError("since", _("„Seit“ erwartet JJJJ, JJJJ-MM oder JJJJ-MM-TT, nicht „%(v)s“.", v=text))
+    today = utcnow().date().isoformat()
+    if text > today[:len(text)]:
+        raise AdoptionError("since", _("„Seit wann“ darf nicht in der Zukunft liegen."))
     return text
 
 
@@ -279,6 +272,25 @@ def confirm(session: Session, adoption: Adoption, *, actor: User) -> Adoption:
     return adoption
 
 
+def may_confirm_as_owner(user: User | None, adoption: Adoption) -> bool:
+    """Verified members of the organisation that runs the case may confirm its adopters."""
+    return is_verified_member(user, adoption.case.owner)
+
+
+@retrying
+def confirm_as_owner(session: Session, adoption: Adoption, *, actor: User) -> Adoption:
+    """The owner confirms that the organisation uses (or is interested in) its solution
+    ("vom Betreiber bestätigt"); the adopter's own statement and status stay as they are."""
+    if not may_confirm_as_owner(actor, adoption):
+        raise AdoptionNotAllowed(_("Nur bestätigte Mitglieder von %(org)s können Nachnutzungen ihrer Lösung "
+                                   "bestätigen.", org=adoption.case.owner.name))
+    adoption.owner_confirmed_at = utcnow()
+    adoption.owner_confirmed_by_id = actor.id
+    _audit(session, actor.id, "adoption.owner_confirm", adoption, data={"after": snapshot(adoption)})
+    session.commit()
+    return adoption
+
+
 @retrying
 def withdraw(session: Session, adoption: Adoption, *, actor: User, reason: str | None = None) -> None:
     """Remove an adoption (by a confirmed member of the adopting organisation, or a moderator)."""
@@ -299,9 +311,11 @@ def moderate(
     status: AdoptionStatus | str | None = None,
     note: str | None = None,
     verified: bool | None = None,
+    confirmed: bool | None = None,
     remove: bool = False,
 ) -> Adoption | None:
-    """Correct or remove any adoption as a moderator; the reason goes into the audit log."""
+    """Correct or remove any adoption as a moderator; the reason goes into the audit log.
+    ``confirmed`` marks (or unmarks) it "bestätigt durch Moderation"."""
     if not is_moderator(actor):
         raise AdoptionNotAllowed(_("Nur die Moderation kann Nachnutzungen anderer korrigieren."))
     reason = (reason or "").strip()
@@ -318,6 +332,8 @@ def moderate(
     adoption.note = clean_note(note)
     if verified is not None:
         adoption.verified = verified
+    if confirmed is not None and confirmed != (adoption.moderation_confirmed_at is not None):
+        adoption.moderation_confirmed_at = utcnow() if confirmed else None
     _audit(session, actor.id, "adoption.moderate", adoption, reason=reason,
            data={"before": before, "after": snapshot(adoption)})
     session.commit()
@@ -334,6 +350,9 @@ def snapshot(adoption: Adoption) -> dict[str, Any]:
         "since": adoption.since,
         "source": adoption.source.value if adoption.source else None,
         "verified": bool(adoption.verified),
+        "owner_confirmed": adoption.owner_confirmed_at.isoformat() if adoption.owner_confirmed_at else None,
+        "moderation_confirmed": (adoption.moderation_confirmed_at.isoformat()
+                                 if adoption.moderation_confirmed_at else None),
     }
 
 

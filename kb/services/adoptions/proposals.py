@@ -52,17 +52,19 @@ ProposalError = ModerationError
 
 
 def submit_declaration(session: Session, *, case: UseCase, actor: User, status: str,
-                       note: str | None) -> Adoption | AdoptionProposal:
-    """Declare re-use for the actor's organisation: published at once for confirmed members and
-    moderators, otherwise held as a proposal. Raise AdoptionNotAllowed or AdoptionError."""
+                       note: str | None, since: str | None = None) -> Adoption | AdoptionProposal:
+    """Declare re-use for the actor's organisation ("seit wann" ``since``: YYYY[-MM], the use's date in
+    timelines): published at once for confirmed members and moderators, otherwise held as a proposal.
+    Raise AdoptionNotAllowed or AdoptionError."""
     blocker = adoptions.declare_blocker(session, case, actor)
     if blocker:
         raise AdoptionNotAllowed(blocker)
     org = adoptions.organisation_of(session, actor)
     if adoptions.may_speak_for(actor, org):
         return adoptions.declare(session, case=case, organisation=org, status=status, note=note, actor=actor,
-                                 verified=adoptions.is_verified_member(actor, org))
-    values = {"status": adoptions.parse_status(status), "note": adoptions.clean_note(note)}
+                                 verified=adoptions.is_verified_member(actor, org), since=since)
+    values = {"status": adoptions.parse_status(status), "note": adoptions.clean_note(note),
+              "since": adoptions.clean_since(since)}
     adoptions.check_not_owner(case, org)
     return _hold(session, ProposalKind.DECLARATION, case, org, actor, values)
 
@@ -153,7 +155,7 @@ def _apply(session: Session, proposal: AdoptionProposal, actor: User) -> None:
             adoptions.record_declaration(
                 session, case=case, organisation=org, status=proposal.status, note=proposal.note, actor=actor,
                 source=AdoptionSource.DECLARED, verified=adoptions.is_verified_member(author, org),
-                declared_by=author)
+                declared_by=author, since=proposal.since)
             return
         adoption = adoptions.find(session, case, org)
         if adoption is None:
@@ -190,7 +192,7 @@ def _moderators(session: Session) -> list[User]:
 
 def _payload(proposal: AdoptionProposal) -> dict[str, Any]:
     if proposal.kind is ProposalKind.DECLARATION:
-        return {"status": proposal.status.value, "note": proposal.note}
+        return {"status": proposal.status.value, "note": proposal.note, "since": proposal.since}
     return {"report": proposal.report}
 
 
@@ -229,5 +231,6 @@ def current_values(session: Session, proposal: AdoptionProposal) -> dict[str, An
     if adoption is None:
         return None
     if proposal.kind is ProposalKind.DECLARATION:
-        return {"status": adoption.status.value, "note": adoption.note, "verified": adoption.verified}
+        return {"status": adoption.status.value, "note": adoption.note, "since": adoption.since,
+                "verified": adoption.verified}
     return experience_reports.as_dict(adoption.report) if adoption.report is not None else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -187,14 +187,6 @@ def _nul_fields(value: Any, path: str = "") -> list[str]:
     if isinstance(value, list):
         return [p for i, item in enumerate(value) for p in _nul_fields(item, f"{path}[{i}]")]
     return []
-
-
-def partial_date_start(value: str | None) -> datetime | None:
-    """The first moment of a YYYY[-MM[-DD]] date in UTC ("2024-03" → 2024-03-01 00:00 UTC)."""
-    if not value:
-        return None
-    parts = [int(p) for p in value.split("-")] + [1, 1]
-    return datetime(parts[0], parts[1], parts[2], tzinfo=UTC)
 
 
 class RecordParser:

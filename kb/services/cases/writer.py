@@ -21,8 +21,9 @@ from kb.models import (
     UseCase,
 )
 from kb.models.base import utcnow
+from kb.models.usage import partial_date_start
 from kb.services.cases import reuse_facts
-from kb.services.cases.record import CaseRecord, OwnerRef, partial_date_start
+from kb.services.cases.record import CaseRecord, OwnerRef
 from kb.services.registry import organisations
 
 CASE_FIELDS = (

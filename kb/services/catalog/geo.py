@@ -38,6 +38,7 @@ class MapPoint:
     lon: float | None
     verified: bool | None = None
     stale: bool = False
+    source: str | None = None  # where an adopter's entry comes from and who confirmed it, in words
 
     @property
     def has_position(self) -> bool:
@@ -60,10 +61,20 @@ def _point(org: Organisation, role: str, detail: str, **extra) -> MapPoint:
 
 def _adopter_point(adoption: Adoption, role: str = "adopter", name: str | None = None) -> MapPoint:
     point = _point(adoption.organisation, role, labels.label(labels.ADOPTION_STATUS, adoption.status),
-                   verified=bool(adoption.verified), stale=is_stale(adoption))
+                   verified=bool(adoption.verified), stale=is_stale(adoption), source=source_words(adoption))
     if name:
         point.name = name
     return point
+
+
+def source_words(adoption: Adoption) -> str:
+    """"Angabe der Kommune, vom Betreiber bestätigt": the source badges of an adoption as text."""
+    words = [labels.label(labels.ADOPTION_SOURCE, adoption.source)]
+    if adoption.owner_confirmed_at:
+        words.append(str(_("vom Betreiber bestätigt")))
+    if adoption.moderation_confirmed_at:
+        words.append(str(_("bestätigt durch Moderation")))
+    return ", ".join(words)
 
 
 def case_points(case: UseCase) -> list[MapPoint]:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from kb.models import (
     Adoption,
-    AdoptionStatus,
     CaseStatus,
     Kreis,
     Land,
@@ -25,6 +24,7 @@ from kb.models import (
     UseCase,
     User,
     case_topic,
+    usage,
 )
 from kb.search.engine.places import land_name
 from kb.services.catalog import reference
@@ -96,10 +96,10 @@ def _apply_filters(stmt: Select, topic_ids, land_codes, statuses) -> Select:
 
 
 def adoption_counts() -> Select:
-    """Count active adoptions per case (a subquery with case_id, n)."""
+    """Count the users of each case (a subquery with case_id, n): the counting rule of kb.models.usage."""
     return (
         select(Adoption.case_id, func.count(Adoption.id).label("n"))
-        .where(Adoption.status != AdoptionStatus.EINGESTELLT)
+        .where(usage.uses_clause())
         .group_by(Adoption.case_id)
         .subquery()
     )
@@ -263,7 +263,9 @@ class Profile:
     land: Land
     organisation: Organisation | None
     owned: list[UseCase]
-    adopted: list[Adoption]
+    adopted: list[Adoption]  # uses only (pilot, in_betrieb): kb.models.usage
+    interested: list[Adoption] = field(default_factory=list)
+    former: list[Adoption] = field(default_factory=list)
 
 
 def profile(session: Session, key: str) -> Profile | None:
@@ -278,8 +280,9 @@ def profile(session: Session, key: str) -> Profile | None:
     else:
         org = session.scalar(select(Organisation).where(Organisation.kreis_key == key))
         name, kind, land = kreis.display_name, "kreis", kreis.land
-    owned, adopted = _activity(session, org)
-    return Profile(key, name, kind, municipality, kreis, land, org, owned, adopted)
+    owned, adoptions = _activity(session, org)
+    adopted, interested, former = usage.split(adoptions)
+    return Profile(key, name, kind, municipality, kreis, land, org, owned, adopted, interested, former)
 
 
 def _place_options(relationship):
@@ -318,23 +321,27 @@ def _activity(session: Session, org: Organisation | None) -> tuple[list[UseCase]
 
 
 def counts(session: Session) -> dict[str, int]:
-    """Headline figures for the start page: published cases, their adoptions, and the organisations
-    that own or adopt a published case."""
+    """Headline figures for the start page and /statistik (one source, so they never disagree):
+    published cases, their uses and the interest in them (kb.models.usage), and the organisations
+    that own or use a published case."""
     return cache.get(session, ("counts",), lambda: _counts(session))
 
 
 def _counts(session: Session) -> dict[str, int]:
     published = UseCase.moderation == ModerationState.PUBLISHED
+    by_status = dict(session.execute(
+        select(Adoption.status, func.count(Adoption.id)).join(UseCase).where(published).group_by(Adoption.status)
+    ).all())
     return {
         "cases": session.scalar(select(func.count(UseCase.id)).where(published)) or 0,
-        "adoptions": session.scalar(
-            select(func.count(Adoption.id)).join(UseCase).where(and_(published))
-        ) or 0,
+        "adoptions": sum(by_status.get(status, 0) for status in usage.USE_STATUSES),
+        "interested": sum(by_status.get(status, 0) for status in usage.DEMAND_STATUSES),
         "municipalities": session.scalar(
             select(func.count(func.distinct(Organisation.id))).where(
                 or_(
                     Organisation.id.in_(select(UseCase.owner_id).where(published)),
-                    Organisation.id.in_(select(Adoption.organisation_id).join(UseCase).where(published)),
+                    Organisation.id.in_(select(Adoption.organisation_id).join(UseCase)
+                                        .where(published, usage.uses_clause())),
                 )
             )
         ) or 0,

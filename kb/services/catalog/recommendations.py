@@ -3,8 +3,10 @@
 A municipality is *similar* when it falls into the same population class. Similar
 municipalities in the same Kreis count most, then those in the same Land, then the rest of
 Germany (so that a recommendation is possible where a Land has few of that size). Running a
-case counts more than piloting it, piloting more than being interested; a verified
-adoption or the owner itself counts more than an imported one.
+case counts more than piloting it; interest is no use and does not count (kb.models.usage). A
+verified adoption or the owner itself counts more than an imported one. A municipality is never
+offered a solution it owns or already has an adoption record for, and "läuft in N weiteren
+Kommunen" counts only users other than the owner (the owner is named on its own).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import case, func, select, union_all
@@ -26,6 +29,7 @@ from kb.models import (
     Municipality,
     Organisation,
     UseCase,
+    usage,
 )
 from kb.services.catalog.cards import load_cards
 from kb.services.generation import cache
@@ -54,7 +58,7 @@ POPULATION_CLASSES = (
 )
 
 REGION_WEIGHT = {"kreis": 3.0, "land": 2.0, "bund": 1.0}
-STATUS_WEIGHT = {"in_betrieb": 1.0, "pilot": 0.6, "interessiert": 0.2}  # adoption or case status
+STATUS_WEIGHT = {"in_betrieb": 1.0, "pilot": 0.6}  # a use's status, or the case's own
 TRUST_WEIGHT = {True: 1.5, False: 1.0}
 
 
@@ -69,8 +73,9 @@ class Recommendation:
 
     case: UseCase
     score: float = 0.0
-    users: dict[str, list[Municipality]] = field(default_factory=lambda: defaultdict(list))
+    users: dict[str, list[Municipality]] = field(default_factory=lambda: defaultdict(list))  # not the owner
     reasons: list[str] = field(default_factory=list)
+    owner_peer: Municipality | None = None  # the owner, when it is a municipality of the same class
 
     @property
     def reason(self) -> str:
@@ -78,7 +83,13 @@ class Recommendation:
 
     @property
     def municipalities(self) -> list[Municipality]:
+        """The similar municipalities that use it (not the owner), closest first."""
         return [m for region in ("kreis", "land", "bund") for m in self.users.get(region, [])]
+
+    @property
+    def examples(self) -> list[Municipality]:
+        """The owner (if similar) and the users, for "Zum Beispiel"."""
+        return ([self.owner_peer] if self.owner_peer else []) + self.municipalities
 
 
 def recommend(session: Session, municipality: Municipality, limit: int = 6) -> list[Recommendation]:
@@ -93,13 +104,14 @@ def recommend(session: Session, municipality: Municipality, limit: int = 6) -> l
         return []
     ranked = cache.get(session, ("recommend", municipality.ags, limit),
                        lambda: _rank(session, municipality, klass, limit))
-    cases = {case.id: case for case in load_cards(session, [case_id for case_id, _score, _users in ranked])}
-    wanted = {ags for _id, _score, users in ranked for peers in users.values() for ags in peers}
+    cases = {case.id: case for case in load_cards(session, [case_id for case_id, _score, _users, _owner in ranked])}
+    wanted = {ags for _id, _score, users, _owner in ranked for peers in users.values() for ags in peers}
+    wanted |= {owner for _id, _score, _users, owner in ranked if owner}
     peers = {m.ags: m for m in session.scalars(select(Municipality).where(Municipality.ags.in_(wanted)))} \
         if wanted else {}
     recs = []
-    for case_id, score, users in ranked:
-        rec = Recommendation(cases[case_id], score)
+    for case_id, score, users, owner in ranked:
+        rec = Recommendation(cases[case_id], score, owner_peer=peers.get(owner) if owner else None)
         for region, keys in users.items():
             rec.users[region] = [peers[ags] for ags in keys]
         rec.reasons = explain(rec, municipality, klass)
@@ -140,8 +152,9 @@ def _class_uses(session: Session, klass: PopulationClass) -> _ClassUses:
 
 
 def _rank(session: Session, municipality: Municipality, klass: PopulationClass,
-          limit: int) -> list[tuple[int, float, dict[str, tuple[str, ...]]]]:
-    """(case id, score, peer AGS per region) of the best ``limit`` cases the municipality does not know.
+          limit: int) -> list[tuple[int, float, dict[str, tuple[str, ...]], str | None]]:
+    """(case id, score, user AGS per region, owner AGS if in the class) of the best ``limit`` cases the
+    municipality does not know.
 
     A peer in the same Kreis weighs 3, in the same Land 2, elsewhere 1 (``REGION_WEIGHT``): the
     score is the nationwide sum plus the Land's plus the Kreis's.
@@ -163,15 +176,18 @@ def _rank(session: Session, municipality: Municipality, klass: PopulationClass,
     titles = dict(session.execute(select(UseCase.id, UseCase.title).where(UseCase.id.in_(candidates.tolist()))).all())
     top = sorted(candidates.tolist(), key=lambda i: (-round(scores[i], 9), titles[i]))[:limit]
     users: dict[int, dict[str, list[str]]] = {case_id: defaultdict(list) for case_id in top}
-    for query in (*_uses_in_class(klass, top),):
-        for case_id, ags, kreis_key, land_code in session.execute(
-                select(query.c.case_id, query.c.ags, query.c.kreis_key, query.c.land_code)
-                .where(query.c.ags != municipality.ags)):
-            peers = users[case_id][region_of(municipality, kreis_key, land_code)]
-            if ags not in peers:
-                peers.append(ags)
-    return [(case_id, float(scores[case_id]), {region: tuple(keys) for region, keys in users[case_id].items()})
-            for case_id in top]
+    owners: dict[int, str] = {}
+    adoption_uses, owned_uses = _uses_in_class(klass, top)
+    for case_id, ags in session.execute(select(owned_uses.c.case_id, owned_uses.c.ags)):
+        owners[case_id] = ags
+    for case_id, ags, kreis_key, land_code in session.execute(
+            select(adoption_uses.c.case_id, adoption_uses.c.ags, adoption_uses.c.kreis_key, adoption_uses.c.land_code)
+            .where(adoption_uses.c.ags != municipality.ags)):
+        peers = users[case_id][region_of(municipality, kreis_key, land_code)]
+        if ags not in peers and ags != owners.get(case_id):
+            peers.append(ags)
+    return [(case_id, float(scores[case_id]), {region: tuple(keys) for region, keys in users[case_id].items()},
+             owners.get(case_id)) for case_id in top]
 
 
 def region_of(municipality: Municipality, kreis_key: str | None, land_code: str) -> str:
@@ -184,20 +200,23 @@ def region_of(municipality: Municipality, kreis_key: str | None, land_code: str)
 
 
 def explain(rec: Recommendation, municipality: Municipality, klass: PopulationClass) -> list[str]:
-    """Say in words why the case is recommended, closest region first."""
+    """Say in words why the case is recommended: its owner if similar, then its users closest first."""
     reasons = []
+    if rec.owner_peer is not None:
+        reasons.append(_("betrieben von %(owner)s, einer Kommune %(size)s", owner=rec.owner_peer.display_name,
+                         size=klass.label))
     for region in ("kreis", "land", "bund"):
         n = len(rec.users.get(region, []))
         if not n:
             continue
         if region == "kreis":
             where = municipality.kreis.display_name if municipality.kreis else ""
-            reasons.append(ngettext("läuft in %(num)d Kommune %(size)s im %(where)s",
-                                    "läuft in %(num)d Kommunen %(size)s im %(where)s", n,
+            reasons.append(ngettext("läuft in %(num)d weiteren Kommune %(size)s im %(where)s",
+                                    "läuft in %(num)d weiteren Kommunen %(size)s im %(where)s", n,
                                     size=klass.label, where=where))
         elif region == "land":
-            reasons.append(ngettext("läuft in %(num)d Kommune %(size)s in %(where)s",
-                                    "läuft in %(num)d Kommunen %(size)s in %(where)s", n,
+            reasons.append(ngettext("läuft in %(num)d weiteren Kommune %(size)s in %(where)s",
+                                    "läuft in %(num)d weiteren Kommunen %(size)s in %(where)s", n,
                                     size=klass.label, where=municipality.land.name))
         else:
             reasons.append(ngettext("läuft bundesweit in %(num)d weiteren Kommune %(size)s",
@@ -207,10 +226,11 @@ def explain(rec: Recommendation, municipality: Municipality, klass: PopulationCl
 
 
 def _cases_known_to(ags: str):
-    """Ids of cases the municipality runs or has an adoption record for (a select)."""
-    org_id = select(Organisation.id).where(Organisation.municipality_ags == ags).scalar_subquery()
-    return union_all(select(UseCase.id).where(UseCase.owner_id == org_id),
-                     select(Adoption.case_id).where(Adoption.organisation_id == org_id))
+    """Ids of cases the municipality (any organisation registered for it) runs or has an adoption record
+    for (a select): a municipality is never offered its own solution, nor one it already knows."""
+    org_ids = select(Organisation.id).where(Organisation.municipality_ags == ags)
+    return union_all(select(UseCase.id).where(UseCase.owner_id.in_(org_ids)),
+                     select(Adoption.case_id).where(Adoption.organisation_id.in_(org_ids)))
 
 
 def _class_filter(klass: PopulationClass):
@@ -240,7 +260,7 @@ def _uses_in_class(klass: PopulationClass, case_ids: list[int] | None = None):
         .join(Municipality, Municipality.ags == Organisation.municipality_ags)
         .join(UseCase, UseCase.id == Adoption.case_id)
         .where(published, UseCase.status != CaseStatus.EINGESTELLT,
-               Adoption.status != AdoptionStatus.EINGESTELLT, *peers)
+               usage.uses_clause(), *peers)
     )
     owned = (
         select(UseCase.id.label("case_id"), *place,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from kb.models import Adoption, Kreis, Land, ModerationState, Municipality, Organisation, UseCase
+from kb.models import Adoption, Kreis, Land, ModerationState, Municipality, Organisation, UseCase, usage
 from kb.services.catalog.listing import case_list_options
 
 PUBLISHED = UseCase.moderation == ModerationState.PUBLISHED
@@ -99,7 +99,7 @@ def _fill(session: Session, profile: RegionProfile, org_ids) -> None:
     ))
     profile.adoptions = list(session.scalars(
         select(Adoption).join(UseCase, UseCase.id == Adoption.case_id)
-        .where(PUBLISHED, Adoption.organisation_id.in_(org_ids))
+        .where(PUBLISHED, Adoption.organisation_id.in_(org_ids), usage.uses_clause())
         .options(selectinload(Adoption.case).options(*case_list_options()),
                  selectinload(Adoption.organisation).selectinload(Organisation.municipality))
         .order_by(Adoption.updated_at.desc())

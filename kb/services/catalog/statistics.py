@@ -7,23 +7,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from kb.models import (
     Adoption,
-    AdoptionStatus,
     Land,
     ModerationState,
     Organisation,
     Topic,
     UseCase,
     case_topic,
+    usage,
 )
+from kb.services.catalog.listing import counts
 from kb.services.generation import cache
 
 PUBLISHED = UseCase.moderation == ModerationState.PUBLISHED
-ACTIVE = Adoption.status != AdoptionStatus.EINGESTELLT
+ACTIVE = usage.uses_clause()  # the counting rule: only pilot and in_betrieb are use
 
 
 @dataclass
@@ -51,21 +52,25 @@ class MonthRow:
 class Statistics:
     total_cases: int
     total_adoptions: int
+    total_interested: int
     by_topic: list[Row]
     by_land: list[Row]
     by_month: list[MonthRow]
 
 
 def collect(session: Session) -> Statistics:
-    """Every figure of the statistics page (active adoptions of published cases)."""
+    """Every figure of the statistics page (uses of published cases, kb.models.usage); the totals are
+    the start page's (``listing.counts``), so the two never disagree."""
     return cache.get(session, ("statistics",), lambda: _collect(session))
 
 
 def _collect(session: Session) -> Statistics:
     by_month = growth(session)
+    totals = counts(session)
     return Statistics(
-        total_cases=by_month[-1].cases_total if by_month else 0,
-        total_adoptions=by_month[-1].adoptions_total if by_month else 0,
+        total_cases=totals["cases"],
+        total_adoptions=totals["adoptions"],
+        total_interested=totals["interested"],
         by_topic=per_topic(session),
         by_land=per_land(session),
         by_month=by_month,
@@ -95,13 +100,16 @@ def per_land(session: Session) -> list[Row]:
 
 
 def growth(session: Session) -> list[MonthRow]:
-    """Published cases by month of publication, adoptions by month of creation, without gaps."""
+    """Published cases by month of publication, uses by the month they began ("seit wann", else when
+    they were entered), without gaps."""
     published = _month(session, UseCase.published_at)
     case_months = _counts(session, select(published, func.count()).where(PUBLISHED, UseCase.published_at.is_not(None))
                           .group_by(published))
-    created = _month(session, Adoption.created_at)
-    adoption_months = _counts(session, select(created, func.count()).join(UseCase, UseCase.id == Adoption.case_id)
-                              .where(PUBLISHED, ACTIVE, Adoption.created_at.is_not(None)).group_by(created))
+    began = _began(session)
+    adoption_months = _counts(session, select(began, func.count()).join(UseCase, UseCase.id == Adoption.case_id)
+                              .where(PUBLISHED, ACTIVE, or_(Adoption.since.is_not(None),
+                                                            Adoption.created_at.is_not(None)))
+                              .group_by(began))
     months = sorted(set(case_months) | set(adoption_months))
     if not months:
         return []
@@ -128,6 +136,17 @@ def _month(session: Session, column):
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.timezone("UTC", column), "YYYY-MM")
     return func.substr(column, 1, 7)
+
+
+def _began(session: Session):
+    """The month a use began as ``YYYY-MM``, in SQL: its "seit wann" (``YYYY`` counts as January), else
+    the month it was entered (kb.models.usage.adopted_on)."""
+    since = Adoption.since
+    return case(
+        (func.length(since) >= 7, func.substr(since, 1, 7)),
+        (func.length(since) == 4, since + "-01"),
+        else_=_month(session, Adoption.created_at),
+    )
 
 
 def _month_range(first: str, last: str) -> list[str]:

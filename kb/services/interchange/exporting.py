@@ -16,7 +16,7 @@ from kb.services.cases.record import case_record
 
 CSV_COLUMNS = (
     "slug", "title", "summary", "municipality", "municipality_key", "state", "topics", "status",
-    "tags", "adopter_count", "adopters", "license", "repository", "started", "costs",
+    "tags", "adopter_count", "adopters", "interested_count", "license", "repository", "started", "costs",
     "contact_name", "contact_email", "contact_url", "links", "published", "updated", "description",
     "lessons", "reuse", "reuse_path", "operator", "hosting", "costs_once_eur", "costs_yearly_eur", "funding",
     "effort_person_days",
@@ -72,8 +72,9 @@ def _csv_values(case: UseCase) -> dict[str, Any]:
         "topics": "; ".join(t.name for t in case.topics),
         "status": case.status.value,
         "tags": "; ".join(case.tags or []),
-        "adopter_count": len(case.adoptions),
-        "adopters": "; ".join(a.organisation.name for a in case.adoptions),
+        "adopter_count": case.usage.users,
+        "adopters": "; ".join(a.organisation.name for a in case.user_adoptions),
+        "interested_count": case.usage.interested,
         "license": case.license or "",
         "repository": case.repository or "",
         "started": case.started or "",

@@ -62,7 +62,8 @@ def adoption_panel(case: UseCase) -> Panel:
     blocker = adoptions.declare_blocker(session, case, actor)
     pending = adoption_proposals.pending_of(session, case, actor)
     shown = next((p for p in pending if p.kind is ProposalKind.DECLARATION), None) or own
-    data = {"status": shown.status.value, "note": shown.note or ""} if shown else None
+    data = {"status": shown.status.value, "note": shown.note or "",
+            **DeclareForm.since_data(shown.since)} if shown else None
     return Panel(
         actor=actor,
         organisation=org,
@@ -81,11 +82,6 @@ def adoption_panel(case: UseCase) -> Panel:
 def stale_test(adoption: Adoption) -> bool:
     """``{% if adoption is stale %}``: not confirmed for more than 12 months."""
     return adoptions.is_stale(adoption)
-
-
-@bp.app_template_global()
-def adoption_status_mix(items: list[Adoption]):
-    return adoptions.status_mix(items)
 
 
 @bp.app_template_global()
@@ -123,3 +119,9 @@ def recommend_label(value: str) -> str:
 @bp.app_template_global()
 def viewer_is_moderator() -> bool:
     return adoptions.is_moderator(current_actor())
+
+
+@bp.app_template_global()
+def viewer_confirms_for(case: UseCase) -> bool:
+    """True if the viewer may confirm adopters as the case's owner (a verified member of it)."""
+    return adoptions.is_verified_member(current_actor(), case.owner)

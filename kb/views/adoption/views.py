@@ -49,13 +49,16 @@ def declare(slug: str):
     blocker = adoptions.declare_blocker(db.session, case, actor)
     org = adoptions.organisation_of(db.session, actor)
     own = adoptions.find(db.session, case, org) if org is not None and org.id is not None else None
-    form = DeclareForm(data={"status": own.status.value, "note": own.note or ""} if own else None)
+    form = DeclareForm(data={"status": own.status.value, "note": own.note or "",
+                             **DeclareForm.since_data(own.since)} if own else None)
     if request.method == "POST" and blocker is None and form.validate():
         try:
             result = adoption_proposals.submit_declaration(db.session, case=case, actor=actor,
-                                                           status=form.status.data, note=form.note.data)
+                                                           status=form.status.data, note=form.note.data,
+                                                           since=form.since)
         except AdoptionError as exc:
-            getattr(form, exc.field, form.status).errors.append(str(exc))
+            field = form.since_year if exc.field == "since" else getattr(form, exc.field, form.status)
+            field.errors.append(str(exc))
         else:
             if isinstance(result, AdoptionProposal):
                 flash(_held_message(result), "info")
@@ -149,13 +152,13 @@ def moderate(slug: str, adoption_id: int):
     adoption = adoptions.get_for_case(db.session, case, adoption_id)
     if adoption is None:
         abort(404)
-    form = ModerateForm(data={"status": adoption.status.value, "note": adoption.note or "",
-                              "verified": adoption.verified})
+    form = ModerateForm(data=_moderation_data(adoption))
     remove_form = RemoveForm(formdata=None, prefix="remove")
     if form.validate_on_submit():
         try:
             adoptions.moderate(db.session, adoption, actor=current_actor(), reason=form.reason.data,
-                               status=form.status.data, note=form.note.data, verified=form.verified.data)
+                               status=form.status.data, note=form.note.data, verified=form.verified.data,
+                               confirmed=form.confirmed.data)
         except AdoptionError as exc:
             getattr(form, exc.field, form.reason).errors.append(str(exc))
         else:
@@ -180,10 +183,28 @@ def remove(slug: str, adoption_id: int):
         adoptions.moderate(db.session, adoption, actor=current_actor(), reason=remove_form.reason.data, remove=True)
         flash(_("Die Nachnutzung von %(org)s ist entfernt.", org=name), "success")
         return redirect(_case_url(case, "adopters-heading"), 303)
-    form = ModerateForm(formdata=None, data={"status": adoption.status.value, "note": adoption.note or "",
-                                             "verified": adoption.verified})
+    form = ModerateForm(formdata=None, data=_moderation_data(adoption))
     return render_template("adoption/moderate.html", case=case, adoption=adoption, form=form,
                            remove_form=remove_form), 400
+
+
+def _moderation_data(adoption: Adoption) -> dict:
+    return {"status": adoption.status.value, "note": adoption.note or "", "verified": adoption.verified,
+            "confirmed": adoption.moderation_confirmed_at is not None}
+
+
+@bp.post("/cases/<slug>/adoptions/<int:adoption_id>/owner-confirm")
+@role_required(Role.READER)
+def owner_confirm(slug: str, adoption_id: int):
+    """The owner's confirmed member confirms an adopter of its solution ("vom Betreiber bestätigt")."""
+    case = _case_or_404(slug)
+    adoption = adoptions.get_for_case(db.session, case, adoption_id)
+    if adoption is None:
+        abort(404)
+    adoptions.confirm_as_owner(db.session, adoption, actor=current_actor())
+    flash(_("Bestätigt: %(org)s nutzt „%(title)s“ – die Angabe trägt jetzt „vom Betreiber bestätigt“.",
+            org=adoption.organisation.name, title=case.title), "success")
+    return redirect(_case_url(case, "adopters-heading"), 303)
 
 
 @bp.errorhandler(AdoptionNotAllowed)

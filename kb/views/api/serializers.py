@@ -37,10 +37,16 @@ def case_summary(case: UseCase) -> dict[str, Any]:
         "state": case.owner.land.name if case.owner.land else None,
         "topics": [t.name for t in case.topics],
         "status": case.status.value,
-        "adopter_count": len(case.active_adoptions),
+        **usage_json(case),
         "published": _iso(case.published_at),
         "updated": _iso(case.updated_at),
     }
+
+
+def usage_json(case: UseCase) -> dict[str, int]:
+    """The counting rule (kb.models.usage): users (pilot, in_betrieb), interested, former users."""
+    usage = case.usage
+    return {"adopter_count": usage.users, "interested_count": usage.interested, "former_count": usage.former}
 
 
 def adopter_json(adoption: Adoption) -> dict[str, Any]:
@@ -52,6 +58,8 @@ def adopter_json(adoption: Adoption) -> dict[str, Any]:
         "state": org.land.name if org.land else None,
         "status": adoption.status.value,
         "verified": adoption.verified,
+        "owner_confirmed": _iso(adoption.owner_confirmed_at),
+        "moderation_confirmed": _iso(adoption.moderation_confirmed_at),
         "note": adoption.note,
         "since": adoption.since,
         "source": adoption.source.value,
@@ -132,19 +140,22 @@ def profile_json(profile: Profile) -> dict[str, Any]:
         "lat": m.lat if m else profile.kreis.lat,
         "lon": m.lon if m else profile.kreis.lon,
         "runs": [case_summary(c) for c in profile.owned],
-        "adopted": [
-            {**case_summary(a.case), "adoption": {k: v for k, v in adopter_json(a).items()
-                                                  if k in ("status", "verified", "stale", "note", "since", "updated")}}
-            for a in profile.adopted
-        ],
+        "adopted": [_adopted_json(a) for a in profile.adopted],
+        "interested": [_adopted_json(a) for a in profile.interested],
+        "former": [_adopted_json(a) for a in profile.former],
     }
     return data
+
+
+def _adopted_json(adoption: Adoption) -> dict[str, Any]:
+    keys = ("status", "verified", "stale", "note", "since", "updated", "source")
+    return {**case_summary(adoption.case), "adoption": {k: v for k, v in adopter_json(adoption).items() if k in keys}}
 
 
 def recommendation_json(rec) -> dict[str, Any]:
     """A "Kommunen wie Ihre" recommendation: the case, why, and by whom it is used."""
     return {**case_summary(rec.case), "score": round(rec.score, 2), "reason": rec.reason,
-            "reasons": list(rec.reasons), "used_by": [m.ags for m in rec.municipalities]}
+            "reasons": list(rec.reasons), "used_by": [m.ags for m in rec.examples]}
 
 
 def search_hit(hit) -> dict[str, Any]:

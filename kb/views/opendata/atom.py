@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kb.models import UseCase
+from kb.web.usage_words import usage_words
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 # Characters XML 1.0 forbids even when escaped (control characters except tab, LF, CR).
@@ -83,7 +84,7 @@ def _entry(feed: ET.Element, case: UseCase, url: str, category_scheme: str) -> N
     summary = case.summary
     if case.owner.land is not None and case.owner.land.name != case.owner.name:
         summary = f"{case.owner.name} ({case.owner.land.name}): {summary}"
-    _add(entry, "summary", summary, type="text")
+    _add(entry, "summary", f"{summary} – {usage_words(case.usage)}", type="text")
 
 
 @dataclass

@@ -86,7 +86,7 @@ def case_document(case: UseCase, landing_url: str | None = None) -> dict[str, An
     if case.started and len(case.started) == 10:
         doc["releaseDate"] = case.started
     doc.update(platforms=["web"], categories=categories)
-    used_by = [a.organisation.name for a in case.active_adoptions]
+    used_by = [a.organisation.name for a in case.user_adoptions]
     if used_by:
         doc["usedBy"] = used_by
     doc.update(developmentStatus=DEVELOPMENT_FROM_STATUS[case.status.value], softwareType="standalone/web")
