@@ -16,8 +16,10 @@ def test_open_data_page_offers_downloads_licence_credit_feeds_and_api(client):
     assert page.count("<h1") == 1
     for href in ("/daten/praxisatlas-faelle.jsonl", "/daten/praxisatlas-faelle.csv",
                  "/daten/praxisatlas-software.publiccode.yml", "/feeds/cases.atom", "/daten/api",
-                 "/api/v1/openapi.json", "https://creativecommons.org/licenses/by/4.0/deed.de"):
+                 "/api/v1/openapi.json", "https://creativecommons.org/licenses/by/4.0/deed.de",
+                 "/daten/dcat.ttl", "/daten/dcat.jsonld", "/api/v1/changes?since=2025-01-01T00:00:00Z"):
         assert f'href="{href}' in page, href
+    assert "DCAT-AP.de" in page and "GovData" in page
     assert "CC BY 4.0" in page and "Statistisches Bundesamt (Destatis)" in page and "dl-de/by-2-0" in page
     assert 'href="/feeds/cases.atom?topic=geodaten"' in page
     assert "style=" not in page and "<script>" not in page

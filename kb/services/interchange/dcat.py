@@ -137,10 +137,16 @@ def _distribution(graph: Graph, dataset: URIRef, node: URIRef, title: str, url: 
     graph.add((node, DCATDE.licenseAttributionByText, Literal(attribution, lang="de")))
 
 
+def _count(number: int, one: str, many: str) -> str:
+    """"1 veröffentlichte Beschreibung", "2 veröffentlichte Beschreibungen" (the description is German)."""
+    return f"{number} {one if number == 1 else many}"
+
+
 def _cases(graph: Graph, links: Links, facts: Facts) -> URIRef:
     dataset = URIRef(f"{links.page}#faelle")
     _describe(graph, dataset, DCAT.Dataset, f"{facts.site_name}: digitale Lösungen aus Kommunen",
-              f"{facts.case_count} veröffentlichte Beschreibungen digitaler Lösungen, die Kommunen betreiben – "
+              f"{_count(facts.case_count, 'veröffentlichte Beschreibung', 'veröffentlichte Beschreibungen')} "
+              "digitaler Lösungen, die Kommunen betreiben – "
               "mit Thema, Stand, betreibender Stelle (Gemeindeschlüssel), Kosten, Erfahrungen und den Kommunen, "
               "die sie nachnutzen.")
     for keyword in facts.keywords:
