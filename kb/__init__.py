@@ -99,10 +99,11 @@ def register_blueprints(app: Flask) -> None:
     from kb.views.moderation import bp as moderation_bp
     from kb.views.opendata import bp as opendata_bp
     from kb.views.ops import bp as ops_bp
+    from kb.views.shortlist import bp as shortlist_bp
     from kb.views.submission import bp as submission_bp
 
     for blueprint in (catalog_bp, auth_bp, submission_bp, moderation_bp, adoption_bp, admin_bp,
-                      opendata_bp, api_bp, ops_bp, community_bp):
+                      opendata_bp, api_bp, ops_bp, community_bp, shortlist_bp):
         app.register_blueprint(blueprint)
 
 

@@ -104,6 +104,11 @@ MATRIX: dict[str, list[Check]] = {
         Check("/cases/{foreign_draft}", get=FOREIGN_VIEW),
     ],
     "catalog.municipality": [Check("/municipalities/{municipality}", get=PUBLIC)],
+    # -- Merkliste: everyone, kept in the session without an account -----------------------
+    "shortlist.index": [Check("/merkliste", get=PUBLIC)],
+    "shortlist.add": [Check("/merkliste", post=PUBLIC, extra={"case": "brandenburg-maerker-maengelmelder"})],
+    "shortlist.remove": [Check("/merkliste/entfernen", post=PUBLIC,
+                               extra={"case": "brandenburg-maerker-maengelmelder"})],
     "catalog.kreis": [Check("/kreise/{kreis}", get=PUBLIC)],
     "catalog.land": [Check("/laender/{land}", get=PUBLIC)],
     "catalog.statistics_page": [Check("/statistik", get=PUBLIC)],

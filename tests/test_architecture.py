@@ -108,5 +108,5 @@ def test_templates_include_what_exists_and_helpers_are_registered_in_one_place_p
                     if registering.search(p.read_text(encoding="utf-8")))
     assert places == ["kb/views/adoption/template_helpers.py", "kb/views/auth/template_helpers.py",
                       "kb/views/catalog/template_helpers.py", "kb/views/community/template_helpers.py",
-                      "kb/views/moderation/template_helpers.py",
+                      "kb/views/moderation/template_helpers.py", "kb/views/shortlist/template_helpers.py",
                       "kb/views/submission/template_helpers.py", "kb/web/templating.py"]

@@ -31,7 +31,7 @@ BOUNDS = {
     "/municipalities/14713000": 22,
     "/api/v1/municipalities/14713000": 24,
     "/statistik": 12,  # the totals are the start page's counts (issue 13: one counting rule)
-    "/cases?topic=Mobilit%C3%A4t": 11,
+    "/cases?topic=Mobilit%C3%A4t": 12,  # + the facet of the users' size classes (issue 13)
     "/feeds/cases.atom": 5,
 }
 

@@ -93,7 +93,8 @@ def filters_from_args() -> CaseFilters:
     def values(name: str) -> list[str]:
         return [v.strip() for v in request.args.getlist(name) if v.strip()]
 
-    return CaseFilters(topics=values("topic"), states=values("state"), statuses=values("status"))
+    return CaseFilters(topics=values("topic"), states=values("state"), statuses=values("status"),
+                       sizes=values("size"))
 
 
 def flag_arg(name: str, default: bool = True) -> bool:

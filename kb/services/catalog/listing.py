@@ -31,6 +31,7 @@ from kb.services.catalog import reference
 from kb.services.catalog.cards import CARD_COLUMNS, card_options, load_cards
 from kb.services.generation import cache
 from kb.services.paging import Page
+from kb.services.registry import size_classes
 
 
 @dataclass
@@ -40,10 +41,11 @@ class CaseFilters:
     topics: list[str] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
+    sizes: list[str] = field(default_factory=list)  # size class keys of the users (browsing only)
 
     @property
     def active(self) -> bool:
-        return bool(self.topics or self.states or self.statuses)
+        return bool(self.topics or self.states or self.statuses or self.sizes)
 
 
 class FilterError(ValueError):
@@ -77,11 +79,38 @@ def resolve_filters(session: Session, filters: CaseFilters) -> tuple[list[int], 
     return topic_ids, land_codes, statuses
 
 
+def resolve_sizes(filters: CaseFilters) -> list[str]:
+    """The size class keys of the filter; raise FilterError for an unknown one."""
+    for value in filters.sizes:
+        if value not in size_classes.BY_KEY:
+            raise FilterError("size", value)
+    return list(dict.fromkeys(filters.sizes))
+
+
+def _resolve_all(session: Session, filters: CaseFilters) -> tuple:
+    """(topic ids, Land codes, statuses, size class keys) of the filters."""
+    return (*resolve_filters(session, filters), resolve_sizes(filters))
+
+
+def running_places() -> Select:
+    """Rows (case_id, organisation_id) of every organisation a case runs at: its users (pilot or
+    in Betrieb) and its owner while the case itself is in pilot or in Betrieb."""
+    users = select(Adoption.case_id.label("case_id"), Adoption.organisation_id.label("organisation_id")).where(
+        usage.uses_clause())
+    owners = select(UseCase.id, UseCase.owner_id).where(UseCase.status.in_((CaseStatus.PILOT, CaseStatus.IN_BETRIEB)))
+    return users.union(owners)
+
+
+def _running_in(sizes: list[str]) -> Select:
+    places = running_places().subquery()
+    return select(places.c.case_id).where(places.c.organisation_id.in_(size_classes.organisations_in(sizes)))
+
+
 def _published() -> Select:
     return select(UseCase).where(UseCase.moderation == ModerationState.PUBLISHED)
 
 
-def _apply_filters(stmt: Select, topic_ids, land_codes, statuses) -> Select:
+def _apply_filters(stmt: Select, topic_ids, land_codes, statuses, sizes=()) -> Select:
     if topic_ids:
         stmt = stmt.where(
             UseCase.id.in_(select(case_topic.c.case_id).where(case_topic.c.topic_id.in_(topic_ids)))
@@ -92,6 +121,8 @@ def _apply_filters(stmt: Select, topic_ids, land_codes, statuses) -> Select:
         )
     if statuses:
         stmt = stmt.where(UseCase.status.in_(statuses))
+    if sizes:
+        stmt = stmt.where(UseCase.id.in_(_running_in(list(sizes))))
     return stmt
 
 
@@ -109,7 +140,7 @@ def list_published(
     session: Session, filters: CaseFilters, page: int = 1, per_page: int = 10, sort: str = "newest"
 ) -> Page[UseCase]:
     """Return one page of published cases matching the filters (as cards)."""
-    resolved = resolve_filters(session, filters)
+    resolved = _resolve_all(session, filters)
     stmt = _apply_filters(_published(), *resolved)
     total = cache.get(session, ("total", _key(resolved)), lambda: session.scalar(
         _apply_filters(select(func.count(UseCase.id)).where(UseCase.moderation == ModerationState.PUBLISHED),
@@ -130,9 +161,10 @@ def _sorted(stmt: Select, sort: str) -> Select:
     return stmt.order_by(UseCase.published_at.desc(), UseCase.id.desc())
 
 
-def _key(resolved: tuple[list[int], list[str], list[CaseStatus]]) -> tuple:
-    topic_ids, land_codes, statuses = resolved
-    return tuple(sorted(topic_ids)), tuple(sorted(land_codes)), tuple(sorted(s.value for s in statuses))
+def _key(resolved: tuple) -> tuple:
+    topic_ids, land_codes, statuses, sizes = resolved
+    return (tuple(sorted(topic_ids)), tuple(sorted(land_codes)), tuple(sorted(s.value for s in statuses)),
+            tuple(sorted(sizes)))
 
 
 def case_list_options(*extra_columns):
@@ -141,16 +173,17 @@ def case_list_options(*extra_columns):
 
 
 def facet_counts(session: Session, filters: CaseFilters) -> dict[str, dict[str, int]]:
-    """Count published cases per topic, Land and status; each facet ignores its own filter."""
-    resolved = resolve_filters(session, filters)
+    """Count published cases per topic, Land, status and users' size class; each facet ignores its
+    own filter."""
+    resolved = _resolve_all(session, filters)
     return cache.get(session, ("facets", _key(resolved)), lambda: _facet_counts(session, *resolved))
 
 
-def _facet_counts(session: Session, topic_ids, land_codes, statuses) -> dict[str, dict[str, int]]:
+def _facet_counts(session: Session, topic_ids, land_codes, statuses, sizes) -> dict[str, dict[str, int]]:
     base = UseCase.moderation == ModerationState.PUBLISHED
 
-    def ids(t, lc, st):
-        return _apply_filters(select(UseCase.id).where(base), t, lc, st).subquery()
+    def ids(t, lc, st, sz=sizes):
+        return _apply_filters(select(UseCase.id).where(base), t, lc, st, sz).subquery()
 
     by_topic = ids([], land_codes, statuses)
     topic_rows = session.execute(
@@ -177,7 +210,23 @@ def _facet_counts(session: Session, topic_ids, land_codes, statuses) -> dict[str
         "topic": dict(sorted(topic_rows.all(), key=lambda r: (-r[1], r[0]))),
         "state": dict(sorted(state_rows.all(), key=lambda r: (-r[1], r[0]))),
         "status": {s.value: n for s, n in status_rows.all()},
+        "size": _size_counts(session, ids(topic_ids, land_codes, statuses, [])),
     }
+
+
+def _size_counts(session: Session, cases) -> dict[str, int]:
+    """Cases among ``cases`` per size class of the places they run at, in class order."""
+    places = running_places().subquery()
+    key = size_classes.class_key_column().label("size")
+    rows = dict(session.execute(
+        select(key, func.count(func.distinct(places.c.case_id)))
+        .select_from(places)
+        .join(Organisation, Organisation.id == places.c.organisation_id)
+        .outerjoin(Municipality, Municipality.ags == Organisation.municipality_ags)
+        .where(places.c.case_id.in_(select(cases.c.id)))
+        .group_by(key)
+    ).all())
+    return {c.key: rows[c.key] for c in size_classes.SIZE_CLASSES if rows.get(c.key)}
 
 
 def _first_ids(session: Session, sort: str, limit: int) -> list[int]:
@@ -218,7 +267,7 @@ def can_view(case: UseCase, viewer: User | None) -> bool:
 def case_page_options():
     """Loader options for a case page: the case with its owner, topics, and adopters with
     their places and reports, and the ways to re-use it, in four queries."""
-    org = (joinedload(Organisation.municipality), joinedload(Organisation.land))
+    org = (joinedload(Organisation.municipality), joinedload(Organisation.kreis), joinedload(Organisation.land))
     return (
         selectinload(UseCase.topics),
         selectinload(UseCase.reuse_paths),

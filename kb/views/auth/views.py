@@ -13,9 +13,9 @@ from kb.services.accounts.authentication import Outcome
 from kb.services.registry import typeahead as places
 from kb.views.auth.blueprint import bp
 from kb.views.auth.forms import ConfirmForm, EmailForm, LoginForm, RegisterForm
-from kb.web.i18n import LANG_SESSION_KEY
 from kb.web.permissions import current_actor
 from kb.web.safe_redirect import safe_next
+from kb.web.session_keys import KEPT_AT_SIGN_IN
 
 
 def add_error(form, field: str, message: str) -> None:
@@ -74,11 +74,10 @@ def login():
 
 
 def start_session(user) -> None:
-    """Begin a fresh session for the user (keeping only the language choice)."""
-    lang = session.get(LANG_SESSION_KEY)
+    """Begin a fresh session for the user (keeping the language choice and the Merkliste)."""
+    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
     session.clear()
-    if lang:
-        session[LANG_SESSION_KEY] = lang
+    session.update(kept)
     login_user(user)
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from kb.models import Adoption, UseCase
 from kb.services.catalog import regions
+from kb.services.registry import size_classes
 from kb.views.catalog.blueprint import bp
+from kb.web.permissions import current_actor
 
 #: example searches offered on the start page and on an empty result page: search words of the
 #: (German) catalogue, not UI text; each must find at least two strong hits in the seeded
@@ -21,3 +26,37 @@ def land_slug_filter(name: str) -> str:
 def search_examples() -> tuple[str, ...]:
     """``{% for example in search_examples() %}``: the example searches the UI offers."""
     return SEARCH_EXAMPLES
+
+
+@bp.app_template_filter("size_class")
+def size_class_filter(key: str) -> str:
+    """``{{ 'unter-10000'|size_class }}`` → "Nutzer unter 10.000 Einwohnern"."""
+    found = size_classes.BY_KEY.get(key)
+    return str(found.users_label) if found else key
+
+
+@bp.app_template_filter("population")
+def population_filter(org) -> int | None:
+    """Inhabitants of a registry organisation, None for anything else."""
+    return size_classes.population_of(org)
+
+
+@dataclass
+class Peers:
+    """A case's users grouped by size class, the viewer's own class first."""
+
+    groups: list[tuple[size_classes.SizeClass | None, list[Adoption]]]
+    viewer_class: size_classes.SizeClass | None
+
+    @property
+    def same_size(self) -> int:
+        """How many users share the viewer's size class."""
+        return next((len(items) for klass, items in self.groups
+                     if klass is not None and klass == self.viewer_class), 0)
+
+
+@bp.app_template_global()
+def peers_of(case: UseCase) -> Peers:
+    """The users of ``case`` by size class, the signed-in member's own class first."""
+    viewer_class = size_classes.of_account(current_actor())
+    return Peers(size_classes.group(case.user_adoptions, first=viewer_class), viewer_class)

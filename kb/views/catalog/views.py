@@ -53,7 +53,7 @@ def member_recommendations() -> dict:
 @bp.get("/cases")
 @public_cache
 def browse():
-    """List published cases with filters by topic, Land and status."""
+    """List published cases with filters by topic, Land, status and the users' size class."""
     filters = filters_from_args()
     errors = []
     try:
@@ -64,7 +64,7 @@ def browse():
     except (ParamError, catalog.FilterError) as exc:
         errors.append(_filter_message(exc))
         result = catalog.Page([], 0, 1, current_app.config["KB_PER_PAGE"])
-        facets, sort = {"topic": {}, "state": {}, "status": {}}, "newest"
+        facets, sort = {"topic": {}, "state": {}, "status": {}, "size": {}}, "newest"
     status = 400 if errors else 200
     return render_template("catalog/browse.html", page=result, facets=facets, filters=filters,
                            sort=sort, sorts=SORTS, errors=errors), status

@@ -1,0 +1,122 @@
+"""Size classes of municipalities by inhabitants ("Kommunen Ihrer Größe").
+
+Four classes of Gemeinden by the registry's population plus one for the Kreise; an organisation
+outside the registry (a Land, an association, a company) or a Gemeinde without a population
+figure has no class. The same classes drive the peers on a case page and the size filter of
+the catalogue ("Nutzer unter 10.000 Einwohnern").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, case, literal, or_, select
+
+from kb.models import Municipality, Organisation, OrganisationKind
+
+
+@dataclass(frozen=True)
+class Band:
+    """A band of population, lower bound inclusive, upper bound exclusive (None: open)."""
+
+    key: str
+    lower: int
+    upper: int | None
+    label: object  # lazy string inside a sentence: "unter 10.000 Einwohnern"
+
+    def contains(self, population: int | None) -> bool:
+        return population is not None and population >= self.lower and (self.upper is None or population < self.upper)
+
+    def population_clause(self, column) -> ColumnElement[bool]:
+        """SQL: ``column`` (a population) lies in the band."""
+        conditions = [column >= self.lower]
+        if self.upper is not None:
+            conditions.append(column < self.upper)
+        return and_(*conditions)
+
+
+@dataclass(frozen=True)
+class SizeClass(Band):
+    """A size class of the catalogue (a Gemeinde band, or all Kreise)."""
+
+    heading: object = ""  # on its own: "Kommunen unter 10.000 Einwohnern"
+    users_label: object = ""  # the filter: "Nutzer unter 10.000 Einwohnern"
+
+
+GEMEINDE_CLASSES = (
+    SizeClass("unter-10000", 0, 10_000, _l("unter 10.000 Einwohnern"), _l("Kommunen unter 10.000 Einwohnern"),
+              _l("Nutzer unter 10.000 Einwohnern")),
+    SizeClass("10000-50000", 10_000, 50_000, _l("mit 10.000 bis 50.000 Einwohnern"),
+              _l("Kommunen mit 10.000 bis 50.000 Einwohnern"), _l("Nutzer mit 10.000 bis 50.000 Einwohnern")),
+    SizeClass("50000-100000", 50_000, 100_000, _l("mit 50.000 bis 100.000 Einwohnern"),
+              _l("Kommunen mit 50.000 bis 100.000 Einwohnern"), _l("Nutzer mit 50.000 bis 100.000 Einwohnern")),
+    SizeClass("ueber-100000", 100_000, None, _l("über 100.000 Einwohnern"), _l("Kommunen über 100.000 Einwohnern"),
+              _l("Nutzer über 100.000 Einwohnern")),
+)
+KREISE = SizeClass("kreise", 0, None, _l("Kreise"), _l("Kreise"), _l("Nutzer: Kreise"))
+SIZE_CLASSES = (*GEMEINDE_CLASSES, KREISE)
+BY_KEY = {c.key: c for c in SIZE_CLASSES}
+
+
+def for_population(population: int | None) -> SizeClass | None:
+    """The Gemeinde class of a population figure, or None if it is unknown."""
+    return next((c for c in GEMEINDE_CLASSES if c.contains(population)), None)
+
+
+def _is_kreis(org: Organisation) -> bool:
+    return org.kind is OrganisationKind.KREIS or bool(org.kreis_key and not org.municipality_ags)
+
+
+def for_organisation(org: Organisation) -> SizeClass | None:
+    """The class of an owner or adopter: Gemeinden by population, every Kreis in KREISE, else None."""
+    if _is_kreis(org):
+        return KREISE
+    if org.municipality is not None:
+        return for_population(org.municipality.population)
+    return None
+
+
+def of_account(user) -> SizeClass | None:
+    """The class of the municipality (or Kreis) a member belongs to; None without one."""
+    if user is None:
+        return None
+    if user.organisation is not None:
+        return for_organisation(user.organisation)
+    return for_population(user.municipality.population) if user.municipality is not None else None
+
+
+def population_of(org: Organisation) -> int | None:
+    """Inhabitants of a registry organisation (Gemeinde or Kreis), None for anything else."""
+    place = org.municipality or org.kreis
+    return place.population if place is not None else None
+
+
+def group(adoptions: Iterable, first: SizeClass | None = None) -> list[tuple[SizeClass | None, list]]:
+    """Adoptions grouped by their organisation's class in class order, ``first`` leading;
+    organisations without a class come last, under None. Empty groups are left out."""
+    order = [c for c in SIZE_CLASSES if c != first]
+    if first is not None:
+        order.insert(0, first)
+    groups: dict[SizeClass | None, list] = {c: [] for c in order}
+    groups[None] = []
+    for adoption in adoptions:
+        groups[for_organisation(adoption.organisation)].append(adoption)
+    return [(c, items) for c, items in groups.items() if items]
+
+
+def class_key_column():
+    """SQL: the size class key of an ``Organisation`` outer-joined to its ``Municipality`` (NULL: none)."""
+    kreis = or_(Organisation.kind == OrganisationKind.KREIS,
+                and_(Organisation.kreis_key.is_not(None), Organisation.municipality_ags.is_(None)))
+    whens = [(kreis, literal(KREISE.key))]
+    whens += [(c.population_clause(Municipality.population), literal(c.key)) for c in GEMEINDE_CLASSES]
+    return case(*whens, else_=None)
+
+
+def organisations_in(keys: Iterable[str]):
+    """SQL: ids of organisations in any of the size classes ``keys``."""
+    return (select(Organisation.id)
+            .outerjoin(Municipality, Municipality.ags == Organisation.municipality_ags)
+            .where(class_key_column().in_(list(keys))))

@@ -1,0 +1,55 @@
+"""Merkliste (/merkliste): save published cases, list them, take them off."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from kb.extensions import db
+from kb.services.catalog import listing as catalog
+from kb.services.catalog import shortlist
+from kb.views.shortlist import store
+from kb.views.shortlist.blueprint import bp
+from kb.web.permissions import current_actor
+from kb.web.safe_redirect import safe_next
+
+
+def _back(default: str) -> str:
+    return safe_next(request.form.get("next"), default)
+
+
+def _published_or_404(slug: str | None):
+    case = catalog.get_published(db.session, (slug or "").strip()[:120]) if slug else None
+    if case is None:
+        abort(404, _("Diese Lösung gibt es nicht oder sie ist nicht veröffentlicht."))
+    return case
+
+
+@bp.get("/merkliste")
+def index():
+    """The saved cases."""
+    cases = shortlist.published_cases(db.session, store.ids(), catalog.case_list_options())
+    return render_template("shortlist/index.html", cases=cases, signed_in=current_actor() is not None)
+
+
+@bp.post("/merkliste")
+def add():
+    """Save a published case on the Merkliste (field ``case``: its slug)."""
+    case = _published_or_404(request.form.get("case"))
+    try:
+        store.add(case)
+    except shortlist.ShortlistFull:
+        flash(_("Ihre Merkliste ist voll (höchstens %(n)d Lösungen). Entfernen Sie zuerst eine.",
+                n=shortlist.MAX_ENTRIES), "error")
+    else:
+        flash(_("„%(title)s“ ist auf Ihrer Merkliste.", title=case.title), "success")
+    return redirect(_back(url_for("shortlist.index")), 303)
+
+
+@bp.post("/merkliste/entfernen")
+def remove():
+    """Take a case off the Merkliste (field ``case``: its slug)."""
+    case = _published_or_404(request.form.get("case"))
+    store.remove(case.id)
+    flash(_("„%(title)s“ ist nicht mehr auf Ihrer Merkliste.", title=case.title), "success")
+    return redirect(_back(url_for("shortlist.index")), 303)
