@@ -49,7 +49,7 @@ def test_unsupported_languages_fall_back_to_german(client, header):
 @pytest.mark.parametrize("path, status, english, german", [
     ("/", 200, "Solutions by topic", "Lösungen nach Thema"),
     ("/search?q=Chatbot", 200, "solutions found", "Lösungen gefunden"),
-    (f"/cases/{CASE}", 200, "Fact sheet", "Steckbrief"),
+    (f"/cases/{CASE}", 200, "At a glance", "Auf einen Blick"),
     (f"/municipalities/{LEIPZIG}", 200, "Inhabitants", "Einwohnerinnen und Einwohner"),
     ("/login", 200, "Forgot your password?", "Passwort vergessen?"),
     ("/register", 200, "Create account", "Konto anlegen"),

@@ -271,7 +271,7 @@ def case_page_options():
     return (
         selectinload(UseCase.topics),
         selectinload(UseCase.reuse_paths),
-        joinedload(UseCase.owner, innerjoin=True).options(*org),
+        joinedload(UseCase.owner, innerjoin=True).options(*org, joinedload(Organisation.kreis)),
         selectinload(UseCase.adoptions).options(joinedload(Adoption.report),
                                                 joinedload(Adoption.organisation, innerjoin=True).options(*org)),
     )

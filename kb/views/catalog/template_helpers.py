@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kb.models import Adoption, UseCase
-from kb.services.catalog import regions
+from flask_babel import format_currency, get_locale
+
+from kb.models import Adoption, UseCase, labels
+from kb.services.catalog import glance, regions
 from kb.services.registry import size_classes
 from kb.views.catalog.blueprint import bp
+from kb.web import i18n
 from kb.web.permissions import current_actor
 
 #: example searches offered on the start page and on an empty result page: search words of the
@@ -60,3 +63,39 @@ def peers_of(case: UseCase) -> Peers:
     """The users of ``case`` by size class, the signed-in member's own class first."""
     viewer_class = size_classes.of_account(current_actor())
     return Peers(size_classes.group(case.user_adoptions, first=viewer_class), viewer_class)
+
+
+@bp.app_template_filter("euro")
+def euro(value: int | None) -> str:
+    """12000 → "12.000 €" (German) / "€12,000" (English): whole euros in the locale's pattern."""
+    if value is None:
+        return ""
+    locale = get_locale()
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "") if locale else None
+    return format_currency(value, "EUR", format=pattern, currency_digits=False)
+
+
+@bp.app_template_filter("reuse_path")
+def reuse_path_label(value) -> str:
+    return i18n.label(labels.REUSE_PATH, value)
+
+
+@bp.app_template_filter("operator_kind")
+def operator_kind_label(value) -> str:
+    return i18n.label(labels.OPERATOR_KIND, value)
+
+
+@bp.app_template_filter("hosting")
+def hosting_label(value) -> str:
+    return i18n.label(labels.HOSTING, value)
+
+
+@bp.app_template_global()
+def glance_of(case: UseCase) -> glance.Glance:
+    """The "Auf einen Blick" facts of a case (kb.services.catalog.glance)."""
+    return glance.glance(case)
+
+
+@bp.app_template_global()
+def glance_facts() -> list[tuple[str, str]]:
+    return [(key, str(label)) for key, label in glance.FACTS]
