@@ -149,6 +149,16 @@ MATRIX: dict[str, list[Check]] = {
         Check("/cases/{published}/delete", post=NOT_EDITORS,
               note="refused with a message (published cases are never deleted)"),
     ],
+    "submission.share": [Check("/teilen", get=PUBLIC)],
+    "submission.similar": [Check("/cases/aehnlich?q=Masterportal", get=PUBLIC)],
+    "submission.guided_start": [Check("/cases/neu/worum", get=CONTRIBUTORS, post=CONTRIBUTORS,
+                                      note="the empty step is refused: 400")],
+    "submission.guided_step": [
+        Check("/cases/{draft}/schritte/betrieb", get=AUTHOR_ACTION, post=AUTHOR_ACTION),
+        Check("/cases/{draft}/schritte/pruefen", get=AUTHOR_ACTION, post=AUTHOR_ACTION,
+              note="the fresh draft is incomplete: 400 naming the steps"),
+        Check("/cases/{foreign_draft}/schritte/kontakt", get=FOREIGN_ACTION, post=FOREIGN_ACTION),
+    ],
     "submission.mine": [Check("/meine-beitraege", get=CONTRIBUTORS)],
     "submission.suggest_places": [Check("/municipalities/suggest?q=Leip", get=PUBLIC)],
     # -- moderation ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from kb.web.permissions import current_actor, role_required
 ACTIONS = ("preview", "save", "submit")
 
 
-def _form() -> forms.CaseForm:
+def case_form() -> forms.CaseForm:
     form = forms.CaseForm()
     form.state.choices = [("", _("– nicht nötig –"))] + places.land_choices(db.session)
     form.topics.choices = [(name, labels.label(labels.TOPIC_NAME, name))
@@ -26,7 +26,7 @@ def _form() -> forms.CaseForm:
     return form
 
 
-def _own_case(slug: str) -> UseCase:
+def own_case(slug: str) -> UseCase:
     """The case if the signed-in member may edit it; 404 if they may not even see it."""
     actor = current_actor()
     case = catalog.get_visible(db.session, slug, actor)
@@ -46,14 +46,14 @@ def _render(form: forms.CaseForm, case: UseCase | None, preview: dict | None = N
 @role_required(Role.CONTRIBUTOR)
 def new():
     """Describe a new solution; the owner defaults to the member's own municipality."""
-    form = _form()
+    form = case_form()
     if request.method == "GET":
-        _default_owner(form)
+        default_owner(form)
         return _render(form, None)
     return _handle(form, None)
 
 
-def _default_owner(form: forms.CaseForm) -> None:
+def default_owner(form: forms.CaseForm) -> None:
     org = current_actor().organisation
     if org is None:
         return
@@ -70,8 +70,8 @@ def _default_owner(form: forms.CaseForm) -> None:
 @role_required(Role.CONTRIBUTOR)
 def edit(slug: str):
     """Edit an own case; for a published case the change is proposed and reviewed first."""
-    case = _own_case(slug)
-    form = _form()
+    case = own_case(slug)
+    form = case_form()
     if request.method == "GET":
         forms.fill(form, submissions.editable_data(db.session, case))
         return _render(form, case)
@@ -92,7 +92,7 @@ def _handle(form: forms.CaseForm, case: UseCase | None):
             return _render(form, case, preview)
         if action == "submit":
             case = submissions.submit_data(db.session, data, author=actor, case=case)
-            flash(_submitted_message(case), "success")
+            flash(submitted_message(case), "success")
             return redirect(url_for("submission.mine"), 303)
         case = submissions.save_draft(db.session, data, author=actor, case=case)
     except submissions.SubmissionError as exc:
@@ -104,7 +104,7 @@ def _handle(form: forms.CaseForm, case: UseCase | None):
     return redirect(url_for("submission.mine"), 303)
 
 
-def _submitted_message(case: UseCase) -> str:
+def submitted_message(case: UseCase) -> str:
     if case.is_published:
         return _("Ihre Änderung ist eingereicht. Bis die Moderation sie freigibt, bleibt die "
                  "veröffentlichte Fassung sichtbar.")
@@ -115,15 +115,15 @@ def _submitted_message(case: UseCase) -> str:
 @role_required(Role.CONTRIBUTOR)
 def submit(slug: str):
     """Send a saved draft to moderation; if something is missing, show the form with errors."""
-    case = _own_case(slug)
+    case = own_case(slug)
     try:
         submissions.submit(db.session, case, actor=current_actor())
     except submissions.SubmissionError as exc:
-        form = _form()
+        form = case_form()
         forms.fill(form, submissions.editable_data(db.session, case))
         forms.add_problems(form, exc.problems)
         return _render(form, case, status=400)
-    flash(_submitted_message(case), "success")
+    flash(submitted_message(case), "success")
     return redirect(url_for("submission.mine"), 303)
 
 
@@ -131,7 +131,7 @@ def submit(slug: str):
 @role_required(Role.CONTRIBUTOR)
 def delete(slug: str):
     """Delete an own draft that was never published."""
-    case = _own_case(slug)
+    case = own_case(slug)
     try:
         submissions.delete_draft(db.session, case, actor=current_actor())
     except submissions.SubmissionError as exc:

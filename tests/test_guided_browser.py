@@ -1,0 +1,117 @@
+"""In Chromium, CSRF on: the guided submission from "Eigene Lösung teilen" to publication – the
+similar published case offered while the title is typed and again after saving, a missing contact
+refused with its step named, the check-your-answers page, the moderator publishing. Every page
+passes axe at 1366 and 390 px, German and English; the steps also work with JavaScript off."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kb.extensions import db
+from kb.models import Role
+from kb.services.accounts import users as accounts
+from tests.a11y_support import PASSWORD, SameHostGuard, new_page, sign_in, violations
+from tests.browser_support import browser, live_app, live_server  # noqa: F401  (pytest fixtures)
+
+pytestmark = pytest.mark.browser
+AUTHOR = "guided-autorin@bamberg.example"
+TITLE = "Geoportal mit dem Masterportal"
+SLUG = "geoportal-mit-dem-masterportal"
+
+
+def test_guided_submission_to_publication(live_server, browser):  # noqa: F811
+    base, app = live_server.url, live_server.app
+    with app.app_context():
+        accounts.create_user(db.session, email=AUTHOR, password=PASSWORD, role=Role.CONTRIBUTOR,
+                             municipality="09461000", confirmed=True)
+        accounts.create_user(db.session, email="guided-mod@praxisatlas.example", password=PASSWORD,
+                             role=Role.MODERATOR, confirmed=True)
+    guard = SameHostGuard(base)
+    problems: list[str] = []
+    page = new_page(browser, guard, width=1366)
+    page.goto(base + "/municipalities/09461000")
+    page.get_by_role("link", name="Eigene Lösung teilen").click()
+    page.wait_for_url("**/teilen")
+    problems += violations(page)
+    page.get_by_role("link", name="Anmelden und loslegen").click()
+    page.fill("#email", AUTHOR)
+    page.fill("#password", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/cases/neu/worum")
+    assert "## Ausgangslage" in page.input_value("#description")
+
+    page.locator("#title").press_sequentially("Masterportal", delay=20)  # typing: "Gibt es schon?"
+    page.locator("#duplicate-hint a").first.wait_for()
+    assert "Masterportal" in page.inner_text("#duplicate-hint")
+    assert page.locator("#duplicate-hint a[href$='#nachnutzung-erklaeren']").count() == 1
+    problems += violations(page)
+    page.fill("#title", TITLE)
+    page.fill("#summary", "Bebauungspläne der Stadt auf einer Karte.")
+    page.fill("#description", "## Ausgangslage\n\nPläne nur als PDF.\n\n## Lösung\n\nEin Geoportal auf Basis "
+                              "des Masterportals.\n\n## Ergebnisse\n\nWeniger Anfragen im Bauamt.")
+    page.check("label:has-text('Geodaten')")
+    page.get_by_role("button", name="Speichern und weiter").click()
+    page.wait_for_url(re.compile(r"/schritte/betrieb$"))
+    assert page.get_by_role("heading", name="Gibt es schon?").is_visible()  # checked again after saving
+    assert page.input_value("#municipality") == "Bamberg (09461000)"
+    problems += violations(page)
+    page.get_by_role("button", name="Speichern und weiter").click()
+    page.wait_for_url(re.compile(r"/schritte/nachnutzung$"))
+    page.fill("#reuse", "Masterportal-Kenntnisse und Pläne als XPlanung.")
+    problems += violations(page)
+    page.get_by_role("button", name="Speichern und weiter").click()
+    page.wait_for_url(re.compile(r"/schritte/kontakt$"))
+    assert "Kontakt für Nachfragen" in page.inner_text(".completeness")  # the meter names what is missing
+    problems += violations(page)
+    page.get_by_role("button", name="Speichern und weiter").click()  # no contact given
+    page.wait_for_url(re.compile(r"/schritte/pruefen$"))
+    page.get_by_role("button", name="Zur Prüfung einreichen").click()
+    summary = page.locator("#error-summary")
+    assert "Schritt 4 „Kontakt“: Kontakt für Nachfragen fehlt." in summary.inner_text()
+    problems += violations(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    problems += violations(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
+    summary.get_by_role("link", name=re.compile("Schritt 4")).click()
+    page.fill("#contact_name", "Stadtplanungsamt")
+    page.fill("#contact_phone", "0951 87-0")
+    problems += violations(page)
+    page.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
+    page.wait_for_url(re.compile(r"/schritte/pruefen$"))
+    assert "Stadtplanungsamt" in page.inner_text("#check-kontakt + dl")
+    page.get_by_role("button", name="Zur Prüfung einreichen").click()
+    page.wait_for_url("**/meine-beitraege")
+
+    moderator = new_page(browser, guard)
+    sign_in(moderator, base, "guided-mod@praxisatlas.example")
+    moderator.goto(base + "/moderation")
+    moderator.get_by_role("link", name=TITLE).click()
+    moderator.check("#decision-publish")
+    moderator.get_by_role("button", name="Entscheidung speichern").click()
+    moderator.wait_for_url("**/moderation")
+    visitor = new_page(browser, guard)
+    assert visitor.goto(f"{base}/cases/{SLUG}").status == 200
+    assert "Stadtplanungsamt" in visitor.inner_text("main")
+
+    plain = new_page(browser, guard, javascript=False, width=390, height=844)  # no JavaScript: same steps
+    sign_in(plain, base, AUTHOR)
+    plain.goto(base + "/teilen")
+    plain.get_by_role("link", name="Los geht’s").click()
+    plain.fill("#title", "Mängelmelder ohne Skript")
+    plain.get_by_role("button", name="Entwurf speichern und später weitermachen").click()
+    plain.wait_for_url("**/meine-beitraege")
+    plain.get_by_role("link", name=re.compile(r"^Schritt für Schritt weiter\W+Mängelmelder")).click()
+    assert "nicht angegeben" in plain.inner_text("#check-worum + dl")
+    problems += violations(plain)
+
+    english = new_page(browser, guard, locale="en-GB")
+    sign_in(english, base, AUTHOR)
+    for path in ("/teilen", "/cases/neu/worum", "/cases/maengelmelder-ohne-skript/schritte/kontakt",
+                 "/cases/maengelmelder-ohne-skript/schritte/pruefen"):
+        english.goto(base + path)
+        assert english.evaluate("document.documentElement.lang") == "en"
+        problems += violations(english)
+    assert not problems, "\n".join(problems)
+    assert not guard.foreign and not page.errors and not moderator.errors and not plain.errors
