@@ -73,11 +73,19 @@ def test_walk_the_steps_save_each_check_and_submit(app, author):
 
     assert step(author, "betrieb", {"owner_kind": "municipality", "municipality": "08421000",
                                     "started": "2022-03"}).headers["Location"].endswith("/schritte/nachnutzung")
-    assert step(author, "nachnutzung", {"costs": "4.000 €", "license": "EUPL-1.2"}).status_code == 303
-    assert load(app).costs == "4.000 €" and load(app).summary == STEP1["summary"]  # earlier steps kept
+    facts = {"costs": "4.000 €", "license": "EUPL-1.2", "reuse_open_source": "y",
+             "reuse_open_source_link": "https://gitlab.opencode.de/ulm/hundesteuer", "operator_kind": "vendor",
+             "operator_name": "Formularwerk GmbH", "hosting": "cloud", "costs_once_eur": "12.000"}
+    assert 'name="reuse_open_source"' in text(author.get(f"/cases/{SLUG}/schritte/nachnutzung"))
+    assert step(author, "nachnutzung", facts).status_code == 303
+    saved = load(app)
+    assert saved.costs == "4.000 €" and saved.summary == STEP1["summary"]  # earlier steps kept
+    assert saved.costs_once_eur == 12000 and getattr(saved.hosting, "value", saved.hosting) == "cloud"
 
     check = text(author.get(f"/cases/{SLUG}/schritte/pruefen"))
     assert "Papierformulare im Steueramt" in check and "4.000 €" in check and "nicht angegeben" in check
+    assert "Open Source – selbst betreiben (https://gitlab.opencode.de/ulm/hundesteuer)" in check
+    assert "Anbieter, Formularwerk GmbH" in check and "12.000 €" in check
     assert "Kontakt für Nachfragen (nötig zum Einreichen)" in missing(check)
     assert "Was Sie zur Nachnutzung brauchen (nötig zum Einreichen)" in missing(check)
     refused = author.post(f"/cases/{SLUG}/schritte/pruefen")
@@ -91,8 +99,7 @@ def test_walk_the_steps_save_each_check_and_submit(app, author):
     change = step(author, "kontakt", {"contact_name": "Steueramt", "contact_email": "steuer@ulm.example",
                                       "zurueck": "pruefen"})
     assert change.headers["Location"].endswith("/schritte/pruefen")  # "Ändern" leads back to the check
-    step(author, "nachnutzung", {"reuse": "Ein Zahlungsanbieter und das Formular-Modul.", "costs": "4.000 €",
-                                 "license": "EUPL-1.2"})
+    step(author, "nachnutzung", facts | {"reuse": "Ein Zahlungsanbieter und das Formular-Modul."})
     assert "Kontakt" not in missing(text(author.get(f"/cases/{SLUG}/schritte/pruefen")))
     done = author.post(f"/cases/{SLUG}/schritte/pruefen")
     assert done.status_code == 303 and done.headers["Location"].endswith("/meine-beitraege")
@@ -108,6 +115,9 @@ def test_a_step_with_bad_input_keeps_the_rest_and_names_the_field(app, author):
     html = text(response)
     assert 'id="contact_email-error"' in html and 'value="Steueramt"' in html
     assert load(app).contact is None
+    refused = step(author, "nachnutzung", {"reuse": "Ein Zahlungsanbieter.", "costs_yearly_eur": "viel"})
+    assert refused.status_code == 400 and 'id="costs_yearly_eur-error"' in text(refused)
+    assert not load(app).reuse
 
 
 def test_what_every_submission_needs_is_named_with_its_step(app, author):

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from kb.extensions import db
-from kb.models import Role, UseCase
+from kb.models import ReusePathKind, Role, UseCase, labels
 from kb.services.cases import completeness, revisions, submissions
 from kb.services.cases.fields import FieldProblem
 from kb.services.catalog.similar import similar_cases
@@ -29,6 +30,10 @@ from kb.web.permissions import current_actor, role_required
 DESCRIPTION_TEMPLATE = "## Ausgangslage\n\n\n\n## Lösung\n\n\n\n## Ergebnisse\n\n"
 BACK_TO_CHECK = "pruefen"
 OWNER_FIELDS = ("owner_kind", "municipality", "state", "organisation", "organisation_uri", "organisation_kind")
+#: the re-use facts, asked for by submission/_reuse_facts.html as one block
+FACT_FIELDS = (*(f"reuse_{kind.value}{part}" for kind in ReusePathKind for part in ("", "_note", "_link")),
+               "operator_kind", "operator_name", "hosting", "costs_once_eur", "costs_yearly_eur",
+               "effort_person_days", "funding")
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,21 @@ class Step:
     title: str
     fields: tuple[str, ...]
 
+    @property
+    def asks_facts(self) -> bool:
+        return FACT_FIELDS[0] in self.fields
+
+    @property
+    def single_fields(self) -> tuple[str, ...]:
+        """The fields shown one by one (the re-use facts come as a block)."""
+        return tuple(name for name in self.fields if name not in FACT_FIELDS)
+
 
 STEPS = (
     Step("worum", _l("Worum geht es?"), ("title", "summary", "description", "topics", "status", "tags")),
     Step("betrieb", _l("Wer betreibt es?"), (*OWNER_FIELDS, "started")),
-    Step("nachnutzung", _l("Wie kommt man dran?"), ("reuse", "costs", "license", "repository", "links", "lessons")),
+    Step("nachnutzung", _l("Wie kommt man dran?"),
+         ("reuse", *FACT_FIELDS, "costs", "license", "repository", "links", "lessons")),
     Step("kontakt", _l("Kontakt"), ("contact_name", "contact_role", "contact_email", "contact_phone", "contact_url")),
     Step("pruefen", _l("Prüfen und absenden"), ()),
 )
@@ -181,5 +196,28 @@ def _check(case: UseCase):
         errors.sort(key=lambda error: step_number(error[0]))
     return render_template("submission/guided_check.html", case=case, data=data, steps=STEPS, meter=rating,
                            errors=errors, step_number=step_number, owner_label=revisions.owner_label(data),
+                           facts=fact_rows(data),
                            duplicates=_duplicates(data.get("title") or "", case),
                            ), 400 if errors else 200
+
+
+def fact_rows(data: dict) -> list[tuple[str, str]]:
+    """The re-use facts of record data as (label, text) rows of the check page ("" = not given)."""
+    def euros(key: str) -> str:
+        return "" if data.get(key) is None else f"{format_decimal(data[key])} €"
+
+    operator = data.get("operator") or {}
+    paths = [labels.label(labels.REUSE_PATH, path["kind"]) + (f": {path['note']}" if path.get("note") else "")
+             + (f" ({path['link']})" if path.get("link") else "") for path in data.get("reuse_path") or []]
+    return [
+        (_("Wege zur Nachnutzung"), "; ".join(paths)),
+        (_("Wer betreibt sie technisch?"), ", ".join(filter(None, (
+            labels.label(labels.OPERATOR_KIND, operator["kind"]) if operator.get("kind") else "",
+            operator.get("name") or "")))),
+        (_("Wo läuft sie?"), labels.label(labels.HOSTING, data["hosting"]) if data.get("hosting") else ""),
+        (_("Einmalige Kosten in Euro"), euros("costs_once_eur")),
+        (_("Laufende Kosten pro Jahr in Euro"), euros("costs_yearly_eur")),
+        (_("Eigener Aufwand in Personentagen"),
+         "" if data.get("effort_person_days") is None else str(data["effort_person_days"])),
+        (_("Förderung"), data.get("funding") or ""),
+    ]
