@@ -60,6 +60,7 @@ def test_guided_submission_to_publication(live_server, browser):  # noqa: F811
     page.get_by_role("button", name="Speichern und weiter").click()
     page.wait_for_url(re.compile(r"/schritte/nachnutzung$"))
     page.fill("#reuse", "Masterportal-Kenntnisse und Pläne als XPlanung.")
+    page.check("#reuse_open_source")  # the re-use facts of issue 13
     problems += violations(page)
     page.get_by_role("button", name="Speichern und weiter").click()
     page.wait_for_url(re.compile(r"/schritte/kontakt$"))
@@ -81,6 +82,7 @@ def test_guided_submission_to_publication(live_server, browser):  # noqa: F811
     page.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
     page.wait_for_url(re.compile(r"/schritte/pruefen$"))
     assert "Stadtplanungsamt" in page.inner_text("#check-kontakt + dl")
+    assert "Open Source – selbst betreiben" in page.inner_text("#check-nachnutzung + dl")
     page.get_by_role("button", name="Zur Prüfung einreichen").click()
     page.wait_for_url("**/meine-beitraege")
 
