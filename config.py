@@ -154,16 +154,19 @@ def _account_settings(environ: Mapping[str, str]) -> dict:
 
 
 def _operations_settings(environ: Mapping[str, str]) -> dict:
-    """Reverse-proxy hops to trust (ProxyFix) and how long it may keep anonymous answers, full client
-    addresses in logs, the API rate limit."""
+    """Reverse-proxy hops to trust (ProxyFix) and how long it may keep anonymous answers, how many
+    anonymous answers each process keeps, full client addresses in logs, the API rate limit."""
     hops = environ.get("KB_PROXY_HOPS") or "0"
     cache_seconds = environ.get("KB_PROXY_CACHE_SECONDS") or "10"
-    for name, value in (("KB_PROXY_HOPS", hops), ("KB_PROXY_CACHE_SECONDS", cache_seconds)):
+    entries = environ.get("KB_RESPONSE_CACHE_ENTRIES") or "512"
+    for name, value in (("KB_PROXY_HOPS", hops), ("KB_PROXY_CACHE_SECONDS", cache_seconds),
+                        ("KB_RESPONSE_CACHE_ENTRIES", entries)):
         if not value.isdigit():
             raise RuntimeError(f"{name}={value!r} ist keine ganze Zahl")
     settings = {
         "KB_PROXY_HOPS": int(hops),
         "KB_PROXY_CACHE_SECONDS": int(cache_seconds),
+        "KB_RESPONSE_CACHE_ENTRIES": int(entries),
         "KB_LOG_FULL_IP": (environ.get("KB_LOG_FULL_IP") or "0").lower() not in ("0", "false", "no"),
     }
     if environ.get("KB_API_RATE_LIMIT"):

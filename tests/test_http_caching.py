@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers import signed_in
@@ -54,6 +56,8 @@ def test_the_language_is_part_of_the_tag(client):
 
 def test_signed_in_members_never_get_a_cached_page(app, client, people):
     member, _moderator = people
+    for path in PAGES:  # stored for anonymous visitors in this process (kb.web.response_cache)
+        client.get(path)
     _page, anonymous = revisit(client, f"/cases/{CASE}")
     tag = client.get(f"/cases/{CASE}").headers["ETag"]
     for path in PAGES + ["/konto"]:
@@ -81,12 +85,16 @@ def test_publishing_adopting_and_editing_change_the_tag(app, client, people):
     assert "Seit Mai" in client.get(f"/cases/{CASE}").get_data(as_text=True)
     assert client.get("/statistik").get_data(as_text=True) != figures  # one adoption more, counted anew
 
-    assert member.post("/cases/new", data=NEW_CASE).status_code == 303
     slug = "sensorgestuetzte-winterdienstplanung"
+    search = "/api/v1/search?q=Winterdienstplanung"
+    assert slug not in [r["slug"] for r in client.get(search).get_json()["results"]]
+    assert member.post("/cases/new", data=NEW_CASE).status_code == 303
+    assert changed() == set()  # a submission waiting for moderation shows nowhere: the caches stay
     assert moderator.post(f"/moderation/{slug}", data={"decision": "publish"}).status_code == 303
     unchanged_record = f"/api/v1/cases/{CASE}"  # tagged by its own content: still the same
     assert changed() == set(PAGES) - {unchanged_record}
-    assert slug in [r["slug"] for r in client.get("/api/v1/search?q=Winterdienstplanung").get_json()["results"]]
+    assert slug in [r["slug"] for r in client.get(search).get_json()["results"]]
+    assert "Erste Fassung" in client.get(f"/cases/{slug}").get_data(as_text=True)
 
     edit = NEW_CASE | {"description": "## Lösung\n\nZweite Fassung."}
     assert member.post(f"/cases/{slug}/edit", data=edit).status_code == 303
@@ -101,3 +109,13 @@ def test_rebuilding_the_index_changes_the_tag(client, runner):
     assert runner.invoke(args=["reindex"]).exit_code == 0
     again = client.get("/api/v1/search?q=Chatbot", headers={"If-None-Match": search.headers["ETag"]})
     assert again.status_code == 200 and again.headers["ETag"] != search.headers["ETag"]
+
+
+def test_a_stored_page_is_the_page_with_each_visitor_s_own_form_token(csrf_app):
+    first, second = csrf_app.test_client(), csrf_app.test_client()
+    pages = [first.get(f"/cases/{CASE}").get_data(as_text=True), second.get(f"/cases/{CASE}").get_data(as_text=True)]
+    tokens = [re.search(r'name="csrf_token" value="([^"]+)"', page).group(1) for page in pages]
+    assert tokens[0] != tokens[1] and pages[0].replace(tokens[0], "") == pages[1].replace(tokens[1], "")
+    switched = second.post("/sprache", data={"csrf_token": tokens[1], "lang": "en", "next": f"/cases/{CASE}"})
+    assert switched.status_code in (302, 303)
+    assert first.post("/sprache", data={"csrf_token": tokens[1], "lang": "en", "next": "/"}).status_code == 400

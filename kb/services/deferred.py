@@ -24,6 +24,11 @@ def after_response(job: Job, session: Session) -> None:
         job(session)
 
 
+def pending() -> bool:
+    """True if jobs were queued during this request."""
+    return bool(g.get(_KEY))
+
+
 def take_jobs() -> list[Job]:
     """Remove and return the jobs queued during this request."""
     return g.pop(_KEY, [])

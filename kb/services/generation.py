@@ -1,13 +1,16 @@
-"""The data generation: a token that changes with every committed change of the data pages show.
+"""The data generation: a token that changes with every committed change of the data public pages show.
 
 The number and the time of the last change live in ``app_setting`` (key ``data_generation``).
-Every transaction that changed a row — through the ORM, ``session.execute`` or the session's
-connection, in any process or on any server — bumps it in the same transaction, just before the
-commit (listeners below, installed once per process). Readers therefore see a new token exactly
-when they can see the change. Writes of bookkeeping that no page shows (login attempts, rate-limit
-windows) do not count. The search index follows a change after the commit; deleting the handled
-rows of ``search_outbox`` is a change of its own, so the token moves again once the index has
-caught up.
+Every transaction that changed a row an anonymous visitor could see — through the ORM,
+``session.execute`` or the session's connection, in any process or on any server — bumps it in the
+same transaction, just before the commit (listeners below, installed once per process). Readers
+therefore see a new token exactly when they can see the change. Writes no public page shows
+(:mod:`kb.services.public_change`: login attempts, rate-limit windows, the audit log, the time of a
+sign-in, drafts and submissions waiting for moderation) do not count: the caches stay warm while
+members write what only they and the moderation see. ORM flushes are judged by their objects, any
+other SQL that writes counts. The search index follows a change after the commit; deleting the
+handled rows of ``search_outbox`` is a change of its own, so the token moves again once the index
+has caught up.
 
 Per-process caches (:class:`ProcessCache`) and HTTP validators (ETag, Last-Modified) are keyed on
 the token: whatever does not depend on the request is computed once per generation and process.
@@ -31,12 +34,12 @@ from sqlalchemy.orm import Session
 
 from kb.models import AppSetting
 from kb.models.base import utcnow
+from kb.services.public_change import PRIVATE_TABLES, any_public
 
 T = TypeVar("T")
 KEY = "data_generation"
-#: tables whose rows no page shows: writing them is not a change of the data
-BOOKKEEPING = frozenset({"login_attempt", "api_rate_window"})
 _CHANGED = "kb_data_changed"  # connection.info: this transaction changed rows
+_IN_FLUSH = "kb_in_flush"  # connection.info: an ORM flush runs (its objects are judged, not its SQL)
 _SEEN = "kb_generation"  # session.info: the generation read in the current transaction
 _DML = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b(?:\s+OR\s+\w+)?\s+(?:INTO\s+|FROM\s+)?\"?(\w+)", re.I)
 _installed = False
@@ -91,6 +94,9 @@ def install() -> None:
     event.listen(Engine, "after_cursor_execute", _note_change)
     event.listen(Engine, "commit", _forget_change)
     event.listen(Engine, "rollback", _forget_change)
+    event.listen(Engine, "rollback_savepoint", _flush_failed)
+    event.listen(Session, "before_flush", _flush_starts)
+    event.listen(Session, "after_flush", _flush_ends)
     event.listen(Session, "before_commit", _bump_if_changed)
     event.listen(Session, "after_transaction_end", _forget_token)
     _installed = True
@@ -105,8 +111,10 @@ def _written_table(context, statement: str) -> str | None:
 
 
 def _note_change(conn, cursor, statement, _parameters, context, executemany) -> None:
+    if conn.info.get(_IN_FLUSH):
+        return
     table = _written_table(context, statement)
-    if table is None or table in BOOKKEEPING:
+    if table is None or table in PRIVATE_TABLES:
         return
     if executemany or cursor.rowcount != 0:  # rowcount 0: nothing changed (e.g. begin_write's no-op)
         conn.info[_CHANGED] = True
@@ -114,6 +122,23 @@ def _note_change(conn, cursor, statement, _parameters, context, executemany) -> 
 
 def _forget_change(conn) -> None:
     conn.info.pop(_CHANGED, None)
+    conn.info.pop(_IN_FLUSH, None)
+
+
+def _flush_failed(conn, _name, _context) -> None:
+    conn.info.pop(_IN_FLUSH, None)  # a failed flush in a savepoint ends without after_flush
+
+
+def _flush_starts(session: Session, _context, _instances) -> None:
+    session.connection().info[_IN_FLUSH] = True
+
+
+def _flush_ends(session: Session, _context) -> None:
+    """Judge the flushed objects (the session still lists them as before the flush)."""
+    info = session.connection().info
+    info.pop(_IN_FLUSH, None)
+    if not info.get(_CHANGED) and any_public(session, (*session.new, *session.dirty, *session.deleted)):
+        info[_CHANGED] = True
 
 
 def _bump_if_changed(session: Session) -> None:

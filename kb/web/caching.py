@@ -12,6 +12,7 @@
 * Signed-in users (a session with a user, or a remember-me cookie) and requests with an
   ``Authorization`` header are never answered from a cache and get no tag; their responses carry
   ``Cache-Control: no-store`` (the security rule in ``kb.security``, which has the last word).
+* The app itself keeps whole anonymous answers per data generation (:mod:`kb.web.response_cache`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from flask_babel import get_locale
 
 from kb.extensions import db
 from kb.services import generation
+from kb.web import response_cache
 
 VARY = ("Cookie", "Accept-Language")
 _SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN")
@@ -38,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("KB_PROXY_CACHE_SECONDS", 10)  # config.py reads it from the environment
     app.extensions["kb_build_id"] = build_id(app)
     app.after_request(add_cache_headers)
+    response_cache.init_app(app)
 
 
 def build_id(app: Flask) -> str:
@@ -71,6 +74,7 @@ def public_cache(view: Callable) -> Callable:
             g.kb_cache_tag = tag
             if request.if_none_match.contains_weak(tag):
                 return Response(status=304)
+            return response_cache.answer(generation.current(db.session).token, view, args, kwargs)
         return view(*args, **kwargs)
 
     return wrapped
