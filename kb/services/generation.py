@@ -43,6 +43,7 @@ _IN_FLUSH = "kb_in_flush"  # connection.info: an ORM flush runs (its objects are
 _SEEN = "kb_generation"  # session.info: the generation read in the current transaction
 _DML = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b(?:\s+OR\s+\w+)?\s+(?:INTO\s+|FROM\s+)?\"?(\w+)", re.I)
 _installed = False
+_READ = select(AppSetting.value, AppSetting.updated_at).where(AppSetting.key == KEY)
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,8 @@ class Generation:
 def current(session: Session) -> Generation:
     """The generation as this session's transaction sees it (read once per transaction)."""
     found = session.info.get(_SEEN)
-    if found is None:
-        row = session.execute(select(AppSetting.value, AppSetting.updated_at).where(AppSetting.key == KEY)).first()
+    if found is None:  # Core, not ORM: this runs on every public request, cached answers included
+        row = session.connection().execute(_READ).first()
         found = Generation(int(row.value), row.updated_at) if row else Generation(0, datetime(2000, 1, 1, tzinfo=UTC))
         session.info[_SEEN] = found
     return found
