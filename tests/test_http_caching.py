@@ -119,3 +119,14 @@ def test_a_stored_page_is_the_page_with_each_visitor_s_own_form_token(csrf_app):
     switched = second.post("/sprache", data={"csrf_token": tokens[1], "lang": "en", "next": f"/cases/{CASE}"})
     assert switched.status_code in (302, 303)
     assert first.post("/sprache", data={"csrf_token": tokens[1], "lang": "en", "next": "/"}).status_code == 400
+
+
+def test_a_submission_through_the_api_keeps_every_page_current(client, runner):
+    token = runner.invoke(args=["create-token", "--organisation", ULM, "--name", "Fachverfahren"]).output.split()[-1]
+    tags = {path: revisit(client, path)[0].headers["ETag"] for path in PAGES}
+    submitted = client.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"}, json={
+        "slug": "api-einreichung", "title": "Eingereicht über die API", "summary": "Kurz.",
+        "description": "Wartet auf die Moderation.", "topics": ["Bürgerservice"], "status": "pilot"})
+    assert submitted.status_code == 202
+    for path in PAGES:  # the token's use and the submission waiting for moderation show nowhere
+        assert client.get(path, headers={"If-None-Match": tags[path]}).status_code == 304, path

@@ -1,7 +1,7 @@
 """Which written rows an anonymous visitor could see: the data generation counts only those.
 
 A change is public unless it is known not to be: rows of bookkeeping tables no page shows (login
-attempts, rate-limit windows, the audit log), the time of a user's last sign-in, and a case that is
+attempts, rate-limit windows, the audit log, API tokens), the time of a user's last sign-in, and a case that is
 not published and was not published before this change (a draft or a submission waiting for
 moderation) together with its revisions and re-use paths. Anything else — and anything this module
 cannot judge, such as a case whose state is not loaded, or SQL written without the ORM — counts.
@@ -20,7 +20,7 @@ from sqlalchemy.orm.util import identity_key
 from kb.models import CaseRevision, ModerationState, ReusePath, UseCase, User
 
 #: tables whose rows no page for anonymous visitors shows
-PRIVATE_TABLES = frozenset({"login_attempt", "api_rate_window", "audit_event"})
+PRIVATE_TABLES = frozenset({"login_attempt", "api_rate_window", "audit_event", "api_token"})
 #: columns of a user account that no page for anonymous visitors shows
 PRIVATE_USER_COLUMNS = frozenset({"last_login_at"})
 _CASE_PARTS = (CaseRevision, ReusePath)  # rows that belong to one case (``case_id``) and are shown only with it
