@@ -109,6 +109,15 @@ MATRIX: dict[str, list[Check]] = {
     "shortlist.add": [Check("/merkliste", post=PUBLIC, extra={"case": "brandenburg-maerker-maengelmelder"})],
     "shortlist.remove": [Check("/merkliste/entfernen", post=PUBLIC,
                                extra={"case": "brandenburg-maerker-maengelmelder"})],
+    "shortlist.compare": [
+        Check("/vergleich?cases={published},{second_published}", get=PUBLIC),
+        Check("/vergleich?cases={draft},{published}", get=PUBLIC,
+              note="400 with the same message as an unknown slug: a draft is never shown, not even to its author"),
+    ],
+    "catalog.steckbrief_pdf": [
+        Check("/cases/{published}/steckbrief.pdf", get=PUBLIC),
+        Check("/cases/{draft}/steckbrief.pdf", get=(E404,) * 6, note="published cases only, also for the author"),
+    ],
     "catalog.kreis": [Check("/kreise/{kreis}", get=PUBLIC)],
     "catalog.land": [Check("/laender/{land}", get=PUBLIC)],
     "catalog.statistics_page": [Check("/statistik", get=PUBLIC)],

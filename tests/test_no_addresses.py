@@ -3,15 +3,18 @@
 A scenario with every kind of address the site knows – a case's contact address, a referent,
 a member who declared an adoption, the author of a need and a member who joined it, a follower –
 then a crawl of the pages of this feature (and the pages they link to) as an anonymous visitor,
-as a member and as a moderator. Only the viewer's own address may appear (in the header).
+as a member and as a moderator (the Steckbrief PDF read as text). Only the viewer's own address
+may appear (in the header).
 Account administration (/admin) is the one place that shows addresses, to admins.
 """
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from kb.extensions import db
@@ -60,8 +63,14 @@ def scenario(app, runner, tmp_path, make_user):
              "/municipalities/14713000", "/municipalities/16053000", "/municipalities/16051000",
              "/feeds/updates.atom", f"/feeds/updates.atom?case={SLUG}", f"/feeds/updates.atom?bedarf={need_id}",
              f"/api/v1/cases/{SLUG}", "/api/v1/municipalities/14713000", "/daten/praxisatlas-faelle.jsonl",
-             "/moderation", f"/moderation/bedarfe/{need_id}", f"/moderation/{SLUG}", f"/cases/{SLUG}/ansprechperson"]
+             "/moderation", f"/moderation/bedarfe/{need_id}", f"/moderation/{SLUG}", f"/cases/{SLUG}/ansprechperson",
+             f"/cases/{SLUG}/steckbrief.pdf"]
     return people, start
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF (the Steckbrief), as a reader would copy it."""
+    return " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def crawl(client, start: list[str], limit: int = 80) -> dict[str, str]:
@@ -73,7 +82,7 @@ def crawl(client, start: list[str], limit: int = 80) -> dict[str, str]:
         if path in seen:
             continue
         response = client.get(path)
-        body = response.get_data(as_text=True)
+        body = pdf_text(response.data) if response.mimetype == "application/pdf" else response.get_data(as_text=True)
         seen[path] = body
         if "html" not in response.mimetype:
             continue

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from tests.decide_support import KLARSCHIFF, MAERKER, draft  # noqa: F401  (draft: pytest fixture)
 
-from kb.extensions import db
-from kb.models import Role
-from kb.services.accounts import users as accounts
-from kb.services.cases import submissions
-
-MAERKER = "brandenburg-maerker-maengelmelder"
-KLARSCHIFF = "rostock-klarschiff-maengelmelder"
 DORFFUNK = "digitale-doerfer-dorffunk"
 
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def draft(app):
-    """An unpublished case with a telling title."""
-    with app.app_context():
-        author = accounts.create_user(db.session, email="entwurf@example.org", password="geheim-passwort-1",
-                                      role=Role.CONTRIBUTOR, municipality="08421000", confirmed=True)
-        data = {"title": "Geheimer Entwurf Zauberportal", "municipality": "08421000"}
-        case = submissions.save_draft(db.session, data, author=author)
-        return case.slug
 
 
 def test_merkliste_without_account(client):
@@ -41,7 +23,7 @@ def test_merkliste_without_account(client):
     assert MAERKER not in text(client.get("/merkliste"))
 
 
-def test_merkliste_refuses_unpublished_and_foreign_redirects(client, draft):
+def test_merkliste_refuses_unpublished_and_foreign_redirects(client, draft):  # noqa: F811
     assert client.post("/merkliste", data={"case": draft}).status_code == 404
     response = client.post("/merkliste", data={"case": MAERKER, "next": "https://evil.example/"})
     assert response.status_code == 303 and response.headers["Location"] == "/merkliste"

@@ -1,13 +1,15 @@
-"""Merkliste (/merkliste): save published cases, list them, take them off."""
+"""Merkliste (/merkliste) and the compare view (/vergleich)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kb.extensions import db
+from kb.services.catalog import comparison, glance, shortlist
 from kb.services.catalog import listing as catalog
-from kb.services.catalog import shortlist
 from kb.views.shortlist import store
 from kb.views.shortlist.blueprint import bp
 from kb.web.permissions import current_actor
@@ -27,9 +29,10 @@ def _published_or_404(slug: str | None):
 
 @bp.get("/merkliste")
 def index():
-    """The saved cases."""
-    cases = shortlist.published_cases(db.session, store.ids(), catalog.case_list_options())
-    return render_template("shortlist/index.html", cases=cases, signed_in=current_actor() is not None)
+    """The saved cases, with checkboxes to compare 2 to 4 of them."""
+    cases = shortlist.published_cases(db.session, store.ids(), glance.loader_options())
+    return render_template("shortlist/index.html", glances=[glance.glance(c) for c in cases],
+                           signed_in=current_actor() is not None, max_compare=comparison.MAX_CASES)
 
 
 @bp.post("/merkliste")
@@ -53,3 +56,18 @@ def remove():
     store.remove(case.id)
     flash(_("„%(title)s“ ist nicht mehr auf Ihrer Merkliste.", title=case.title), "success")
     return redirect(_back(url_for("shortlist.index")), 303)
+
+
+@bp.get("/vergleich")
+def compare():
+    """2–4 published cases side by side; without ``cases`` it starts from the Merkliste."""
+    slugs = comparison.requested_slugs(request.args.getlist("cases"))
+    if not slugs and "cases" not in request.args:
+        saved = shortlist.published_cases(db.session, store.ids())
+        if comparison.MIN_CASES <= len(saved) <= comparison.MAX_CASES:
+            query = urlencode({"cases": ",".join(c.slug for c in saved)}, safe=",")
+            return redirect(f"{url_for('shortlist.compare')}?{query}", 303)
+    result = comparison.compare(db.session, slugs)
+    status = 400 if (result.too_many or result.unknown) else 200
+    return render_template("shortlist/compare.html", result=result, slugs=slugs, facts=glance.FACTS,
+                           max_cases=comparison.MAX_CASES, min_cases=comparison.MIN_CASES), status
