@@ -26,6 +26,14 @@ def record(slug: str, **fields) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
+#: what the web form needs on top of a valid record to submit (not to save a draft)
+FORM_CONTACT_AND_REUSE = {"contact_name": "Bürgeramt", "contact_url": "https://example.org/kontakt",
+                          "reuse": "Ein Konto beim Betreiber."}
+#: the same as record data for kb.services.cases.submissions
+RECORD_CONTACT_AND_REUSE = {"contact": {"name": "Bürgeramt", "url": "https://example.org/kontakt"},
+                            "reuse": "Ein Konto beim Betreiber."}
+
+
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
     return path

@@ -18,6 +18,7 @@ from kb.services.catalog import listing as catalog
 from kb.services.registry.gazetteer import get_resolver
 from tests.a11y_support import PASSWORD, SameHostGuard, new_page, sign_in, violations
 from tests.browser_support import browser, live_app, live_server  # noqa: F401  (pytest fixtures)
+from tests.helpers import RECORD_CONTACT_AND_REUSE
 
 pytestmark = pytest.mark.browser
 CASE = "/cases/hamburg-masterportal-geoportal"
@@ -40,7 +41,7 @@ def people(live_server):  # noqa: F811
                              confirmed=True)
         data = {"title": "Barrierefreie Terminbuchung im Bürgeramt", "summary": "Termine mit der Tastatur buchen.",
                 "description": "## Lösung\n\nEin Buchungsportal.", "municipality": "08421000",
-                "topics": ["Bürgerservice"], "status": "pilot"}
+                "topics": ["Bürgerservice"], "status": "pilot", **RECORD_CONTACT_AND_REUSE}
         slug = submissions.submit_data(db.session, data, author=author).slug
         record, _problems = RecordParser(get_resolver(), set(topics_by_name(db.session))).parse({
             **data, "slug": "a11y-api-einreichung", "municipality": "Jena",

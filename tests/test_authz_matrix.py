@@ -40,7 +40,7 @@ from kb.services.cases import submissions
 from kb.services.community import follows, needs
 from kb.services.registry import organisations
 from tests.authz_matrix import API_ADOPTERS, E401, E403, E404, HELD, LOGIN, MATRIX, OK, PASS, ROLES
-from tests.helpers import record
+from tests.helpers import RECORD_CONTACT_AND_REUSE, record
 
 LEIPZIG = "14713000"
 
@@ -109,7 +109,8 @@ class MatrixData:
 
     def submitted(self) -> str:
         data = {"title": f"Matrix-Einreichung {next(_serial)}", "summary": "Kurz.", "description": "Lang.",
-                "municipality": "14713000", "topics": ["Bürgerservice"], "status": "pilot"}
+                "municipality": "14713000", "topics": ["Bürgerservice"], "status": "pilot",
+                **RECORD_CONTACT_AND_REUSE}
         return submissions.submit_data(db.session, data, author=self._user("contributor")).slug
 
     def _account(self, prefix: str, confirmed: bool) -> User:

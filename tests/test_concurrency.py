@@ -18,7 +18,7 @@ from kb.extensions import db
 from kb.models import Adoption, ModerationState, Organisation, Role, UseCase, User
 from kb.services.accounts import api_tokens
 from kb.services.accounts import users as accounts
-from tests.helpers import record, write_jsonl
+from tests.helpers import FORM_CONTACT_AND_REUSE, record, write_jsonl
 from tests.server_support import WebClient
 
 PASSWORD = "geheim-passwort-1"
@@ -71,7 +71,7 @@ def _contributor(url: str, i: int, adopt: str, rec: Recorder) -> None:
             data = {"action": "submit", "title": "Gemeinsame Terminvergabe", "owner_kind": "municipality",
                     "municipality": MUNICIPALITIES[i], "summary": f"Einreichung {k} von Autor {i}.",
                     "description": "Online-Termine für das Bürgeramt.", "topics": "Bürgerservice",
-                    "status": "in_betrieb"}
+                    "status": "in_betrieb", **FORM_CONTACT_AND_REUSE}
             response = rec.note(web.post_form("/cases/new", data), "submit")
             assert response.status_code == 303, response.text[:500]
             rec.note(web.post_form(f"/cases/{adopt}/adopt", {"status": "in_betrieb", "note": f"Autor {i}"}),

@@ -10,10 +10,10 @@ from kb.extensions import db
 from kb.models import Adoption, AuditEvent, ModerationState, UseCase
 from kb.services.adoptions import declarations as adoptions
 from kb.services.cases import moderation
-from tests.helpers import signed_in
+from tests.helpers import FORM_CONTACT_AND_REUSE, signed_in
 
 CASE = {"summary": "Kurz.", "description": "Lang.", "owner_kind": "municipality", "municipality": "08421000",
-        "topics": ["Bürgerservice"], "status": "in_betrieb"}
+        "topics": ["Bürgerservice"], "status": "in_betrieb", **FORM_CONTACT_AND_REUSE}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.helpers import signed_in
+from tests.helpers import FORM_CONTACT_AND_REUSE, signed_in
 
 CASE = "kaiserslautern-lotsensystem-sehbehinderung"  # run by Kaiserslautern, no adopters in the seed
 ULM = "08421000"
@@ -14,7 +14,8 @@ PAGES = ["/", "/search?q=Chatbot", "/api/v1/search?q=Chatbot", f"/cases/{CASE}",
          "/municipalities/06412000", "/statistik", "/cases?topic=Mobilit%C3%A4t", "/feeds/cases.atom"]
 NEW_CASE = {"title": "Sensorgestuetzte Winterdienstplanung", "summary": "Kurze Zusammenfassung.",
             "description": "## Lösung\n\nErste Fassung.", "owner_kind": "municipality", "municipality": ULM,
-            "topics": ["Bürgerservice"], "status": "in_betrieb", "action": "submit"}
+            "topics": ["Bürgerservice"], "status": "in_betrieb", "action": "submit",
+            **FORM_CONTACT_AND_REUSE}
 
 
 def revisit(client, path: str):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from kb.extensions import db
 from kb.models import AuditEvent, CaseRevision, ModerationState, RevisionState, UseCase
 from kb.services.cases import revisions
-from tests.helpers import signed_in
+from tests.helpers import FORM_CONTACT_AND_REUSE, signed_in
 from tests.mailbox import mails
 
 CASE = {
@@ -21,6 +21,7 @@ CASE = {
     "municipality": "08421000",
     "topics": ["Bürgerservice"],
     "status": "in_betrieb",
+    **FORM_CONTACT_AND_REUSE,
 }
 
 

@@ -9,7 +9,7 @@ from kb.extensions import db
 from kb.models import Adoption, AdoptionSource, AdoptionStatus, ModerationState, UseCase, User
 from kb.services.cases import submissions
 from kb.services.registry import organisations
-from tests.helpers import record, write_jsonl
+from tests.helpers import RECORD_CONTACT_AND_REUSE, record, write_jsonl
 
 
 @pytest.fixture
@@ -145,7 +145,8 @@ def test_start_page_figures_count_only_published_cases_and_their_adopters(app, c
     author_id, _email, _pw = make_user("contributor", municipality="Leipzig")
     with app.app_context():
         data = {"title": "Noch nicht veröffentlicht", "summary": "Kurz.", "description": "Lang.",
-                "municipality": "Stadt Leipzig", "topics": ["Bürgerservice"], "status": "pilot"}
+                "municipality": "Stadt Leipzig", "topics": ["Bürgerservice"], "status": "pilot",
+                **RECORD_CONTACT_AND_REUSE}
         case = submissions.submit_data(db.session, data, author=db.session.get(User, author_id))
         for name in ("Gemeinde Nirgendwo", "Verband Unveröffentlicht"):
             case.adoptions.append(Adoption(organisation=organisations.named(db.session, name),

@@ -21,6 +21,9 @@ CASE = {
     "municipality": "08421000",
     "topics": ["Bürgerservice"],
     "status": "in_betrieb",
+    "contact_name": "Abfallwirtschaft",
+    "contact_url": "https://example.org/abfall",
+    "reuse": "Ein Konto beim Anbieter des Formulars.",
     "action": "submit",
 }
 SLUG = "digitale-sperrmuellanmeldung"
@@ -43,7 +46,7 @@ def test_request_changes_revise_resubmit_diff_publish(app, people):
     assert author.post("/cases/new", data=CASE).status_code == 303
     review = text(moderator.get(f"/moderation/{SLUG}"))
     assert 'value="request_changes"' in review and "Änderungen erbitten" in review
-    assert "Kontakt für Nachfragen" in review and "fehlt:" in review  # the checklist names what is missing
+    assert "Kosten" in review and "fehlt:" in review  # the checklist names what is missing
 
     response = moderator.post(f"/moderation/{SLUG}", data={"decision": "request_changes"})
     assert response.status_code == 400 and 'id="reason-error"' in text(response)
@@ -61,13 +64,13 @@ def test_request_changes_revise_resubmit_diff_publish(app, people):
     mine = text(author.get("/meine-beitraege"))
     assert "Die Moderation bittet um Änderungen" in mine and REQUEST in mine and "Zurückgewiesen" not in mine
 
-    revised = {**CASE, "costs": "12.000 € Einführung", "contact_name": "Abfallwirtschaft",
+    revised = {**CASE, "costs": "12.000 € Einführung", "contact_name": "Abfallwirtschaft Ulm",
                "contact_email": "abfall@ulm.example", "action": "submit"}
     assert author.post(f"/cases/{SLUG}/edit", data=revised).status_code == 303
     review = text(moderator.get(f"/moderation/{SLUG}"))
     assert "Erneut eingereicht nach einer Bitte um Änderungen" in review and REQUEST in review
     changes = review.split('id="resubmitted-heading"')[1].split("review-aids")[0]
-    assert "12.000 € Einführung" in changes and "Abfallwirtschaft" in changes and "<ins" in changes
+    assert "12.000 € Einführung" in changes and "abfall@ulm.example" in changes and "<ins" in changes
     assert "Digitale Sperrmüllanmeldung" not in changes.split("Unverändert:")[0]  # the title did not change
     assert moderator.post(f"/moderation/{SLUG}", data={"decision": "publish"}).status_code == 303
     assert app.test_client().get(f"/cases/{SLUG}").status_code == 200

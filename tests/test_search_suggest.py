@@ -4,7 +4,7 @@ from kb.extensions import db
 from kb.models import Role
 from kb.services.accounts import users as accounts
 from kb.services.cases import submissions
-from tests.helpers import record, write_jsonl
+from tests.helpers import RECORD_CONTACT_AND_REUSE, record, write_jsonl
 
 
 def suggest(client, q: str) -> list[dict]:
@@ -48,6 +48,7 @@ def test_unpublished_cases_are_never_suggested(app, client):
                                       role=Role.CONTRIBUTOR, municipality="14713000", confirmed=True)
         submissions.submit_data(db.session, {
             "title": "Zebrastreifenzählung mit Kameras", "summary": "Kurz.", "description": "Lang.",
-            "municipality": "14713000", "topics": ["Mobilität"], "status": "pilot"}, author=author)
+            "municipality": "14713000", "topics": ["Mobilität"], "status": "pilot",
+            **RECORD_CONTACT_AND_REUSE}, author=author)
     assert suggest(client, "Zebrastreifenzählung") == []
     assert suggest(client, "Zebrastreifen") == []

@@ -18,7 +18,7 @@ from kb.search.engine import IndexBusyError
 from kb.search.sync import drain, sync_lock
 from kb.services.adoptions import declarations as adoptions
 from kb.services.registry import organisations
-from tests.helpers import record, write_jsonl
+from tests.helpers import FORM_CONTACT_AND_REUSE, record, write_jsonl
 
 SLUG = "leipzig-ki-chatbot-buergerservice"
 
@@ -84,7 +84,7 @@ def test_drafts_leave_the_index_alone_and_publishing_writes_it(client, app, make
     draft = {"action": "save", "title": "Nur ein Entwurf", "owner_kind": "municipality", "municipality": "Ulm"}
     assert client.post("/cases/new", data=draft).status_code == 303
     edited = draft | {"summary": "Kurz gesagt.", "description": "Lang gesagt.", "topics": ["Bürgerservice"],
-                      "status": "pilot"}
+                      "status": "pilot", **FORM_CONTACT_AND_REUSE}
     assert client.post("/cases/nur-ein-entwurf/edit", data=edited).status_code == 303
     assert client.post("/cases/nur-ein-entwurf/submit").status_code == 303
     assert writes == [] and queued(app) == 0

@@ -122,6 +122,29 @@ def test_submitting_an_incomplete_draft_lists_every_missing_field(app, client, a
     assert case_by_slug(app, "noch-offen").moderation is ModerationState.DRAFT
 
 
+def test_the_one_page_form_needs_contact_and_reuse_to_submit_but_not_to_save(app, client, author):
+    lacking = {k: v for k, v in COMPLETE.items() if k not in ("contact_name", "contact_email", "reuse")}
+    lacking["title"] = "Bauantrag ohne Kontakt"
+    refused = client.post("/cases/new", data=lacking | {"action": "submit"})
+    assert refused.status_code == 400
+    html = text(refused)
+    assert "Kontakt für Nachfragen fehlt" in field_error(html, "contact_name")
+    assert "Was Sie zur Nachnutzung brauchen fehlt" in field_error(html, "reuse")
+    assert 'id="summary-error"' not in html and case_by_slug(app, "bauantrag-ohne-kontakt") is None
+    english = text(client.post("/cases/new", data=lacking | {"action": "submit"}, headers={"Accept-Language": "en"}))
+    assert "Contact for questions is missing" in field_error(english, "contact_name")
+    assert client.post("/cases/new", data=lacking | {"action": "save"}).status_code == 303
+    assert case_by_slug(app, "bauantrag-ohne-kontakt").moderation is ModerationState.DRAFT
+    from_draft = client.post("/cases/bauantrag-ohne-kontakt/submit")
+    assert from_draft.status_code == 400
+    assert "Kontakt für Nachfragen fehlt" in field_error(text(from_draft), "contact_name")
+    assert case_by_slug(app, "bauantrag-ohne-kontakt").moderation is ModerationState.DRAFT
+    completed = lacking | {"contact_name": "Bauamt", "contact_url": "https://example.org/bauamt",
+                           "reuse": "Ein Konto beim Portalbetreiber.", "action": "submit"}
+    assert client.post("/cases/bauantrag-ohne-kontakt/edit", data=completed).status_code == 303
+    assert case_by_slug(app, "bauantrag-ohne-kontakt").moderation is ModerationState.SUBMITTED
+
+
 def test_the_record_parser_checks_drafts_submissions_and_imports_natively(app):
     with app.app_context():
         parser = RecordParser(get_resolver(), set(topics_by_name(db.session)))

@@ -65,6 +65,8 @@ def test_register_submit_moderate_publish_in_the_browser(live_server, browser): 
     member.fill("#description", "## Lösung\n\nEin **Portal** mit offenen Daten.")
     member.check("label:has-text('Datenplattform')")
     member.fill("#reuse", "CKAN-Kenntnisse und eine Ansprechstelle im Amt.")
+    member.fill("#contact_name", "Stabsstelle Digitales")
+    member.fill("#contact_url", "https://example.org/digitales")
     member.click("button[value=preview]")
     assert member.locator("#preview-heading").is_visible()
     assert member.inner_text(".preview-box strong") == "Portal"

@@ -29,7 +29,7 @@ from kb.models import (
 )
 from kb.models.base import utcnow
 from kb.services import audit, notifications
-from kb.services.cases import listed_adopters, revisions
+from kb.services.cases import completeness, listed_adopters, revisions
 from kb.services.cases.fields import FieldProblem, ProblemCode
 from kb.services.cases.record import CaseRecord, Mode, RecordParser
 from kb.services.cases.writer import CASE_FIELDS, owner_organisation, sync_reuse_paths, topics_by_name, write_record
@@ -101,6 +101,24 @@ def parse(session: Session, data: dict[str, Any], *, draft: bool) -> CaseRecord:
     record, problems = parser.parse(data, mode=Mode.DRAFT if draft else Mode.SUBMISSION)
     if problems:
         raise SubmissionError(problems)
+    return record
+
+
+def parse_new_submission(session: Session, data: dict[str, Any]) -> CaseRecord:
+    """Validate a new case for moderation: everything ``parse`` checks, and the contact for
+    questions and "Was Sie zur Nachnutzung brauchen" (required to submit, not to save a draft).
+
+    Raise SubmissionError naming every problem at once.
+    """
+    missing = [FieldProblem(item.key, _("%(item)s fehlt – zum Einreichen nötig (ein Entwurf darf ohne).",
+                                        item=item.label), ProblemCode.REQUIRED)
+               for item in completeness.check(data).missing_required]
+    try:
+        record = parse(session, data, draft=False)
+    except SubmissionError as exc:
+        raise SubmissionError(exc.problems + missing) from None
+    if missing:
+        raise SubmissionError(missing)
     return record
 
 
@@ -199,7 +217,7 @@ def submit(session: Session, case: UseCase, *, actor: User) -> UseCase:
         record = parse(session, _with_slug(revision.data, case.slug), draft=False)
         _propose(session, case, record, actor, via="web")
     else:
-        parse(session, revisions.snapshot(case), draft=False)
+        parse_new_submission(session, revisions.snapshot(case))
         _mark_submitted(session, case, actor, via="web")
     session.commit()
     _notify_moderators(session, case, edit=case.is_published)
@@ -215,11 +233,11 @@ def submit_data(session: Session, data: dict[str, Any], *, author: User, case: U
     if case is None:
         if not can_submit(author):
             raise SubmissionForbidden("new")
-        record = parse(session, _with_slug(data, new_slug(session, data.get("title") or "")), draft=False)
+        record = parse_new_submission(session, _with_slug(data, new_slug(session, data.get("title") or "")))
         case = _create(session, record, author)
     else:
         _require_edit(case, author)
-        record = parse(session, _with_slug(data, case.slug), draft=False)
+        record = parse_new_submission(session, _with_slug(data, case.slug))
         apply_record(session, case, record)
     _mark_submitted(session, case, author, via="web")
     session.commit()
