@@ -121,24 +121,63 @@ def test_a_member_without_municipality_cannot_post_and_a_rejection_needs_a_reaso
     assert moderator.post(f"/moderation/bedarfe/{need_id}", data={"decision": "publish"}).status_code == 409
 
 
-def test_a_newly_published_case_that_matches_an_open_need_reaches_its_followers(app, runner, tmp_path, people):
+KITA_CASE = {"title": "Kita-Portal für die digitale Vergabe von Kita-Plätzen", "owner_kind": "municipality",
+             "summary": "Eltern bewerben sich online um Kita-Plätze.", "municipality": "Ulm (08421000)",
+             "description": "## Lösung\n\nEin Portal für alle Kitas der Stadt.", "topics": ["Bildung"],
+             "status": "in_betrieb", "contact_name": "Jugendamt", "contact_url": "https://example.org/kita",
+             "reuse": "Ein Konto beim Portalbetreiber.", "action": "submit"}
+
+
+def match_mails(app, email: str):
+    return [m for m in mails(app, to=email) if "passt zu Ihrem Bedarf" in m.subject]
+
+
+def test_a_case_published_by_the_moderation_that_matches_an_open_need_is_mailed_at_once(app, runner, make_user,
+                                                                                        people):
     need_id = post_need(app, people["jena"])
     publish(app, people["moderator"], need_id)
     signed_in(app, people["erfurt"]).post(f"/bedarfe/{need_id}/mitmachen")
+    _id, author, _pw = make_user("contributor", email="kita@ulm.example", municipality="08421000")
+    assert signed_in(app, author).post("/cases/new", data=KITA_CASE).status_code == 303
+    slug = "kita-portal-fuer-die-digitale-vergabe-von-kita-plaetzen"
+    assert match_mails(app, people["jena"]) == []  # submitted is not published
+    moderator = signed_in(app, people["moderator"])
+    assert moderator.post(f"/moderation/{slug}", data={"decision": "publish"}).status_code == 303
+    for email, other in ((people["jena"], people["erfurt"]), (people["erfurt"], people["jena"])):
+        (mail,) = match_mails(app, email)  # at once, without the daily digest
+        assert "Digitale Vergabe von Kita-Plätzen" in mail.subject and f"/cases/{slug}" in mail.body
+        assert other not in mail.body and author not in mail.body and mail.to == email
+        assert mail.headers["List-Unsubscribe"].strip("<>").endswith(mail.link("/abbestellen/"))
+    # the digest keeps to ordinary events (Erfurt joined) and does not repeat the match
+    result = runner.invoke(args=["send-digests"])
+    assert "0 neue Treffer" in result.output, result.output
+    (digest,) = [m for m in mails(app, to=people["jena"]) if "Neues bei dem" in m.subject]
+    assert "Erfurt hat denselben Bedarf" in digest.body and "passt zu diesem Bedarf" not in digest.body, digest.body
+    runner.invoke(args=["send-digests"])
+    assert len([m for m in mails(app, to=people["jena"]) if "Neues bei dem" in m.subject]) == 1  # one a day
+    # the mail's unsubscribe link ends that follow without login
+    unsubscribe = match_mails(app, people["erfurt"])[0].link("/abbestellen/")
+    assert app.test_client().post(unsubscribe).status_code == 200
+    assert "bereits beendet" in app.test_client().get(unsubscribe).get_data(as_text=True)
+
+
+def test_imported_cases_are_matched_once_and_unrelated_ones_mail_nobody(app, runner, tmp_path, people):
+    need_id = post_need(app, people["jena"])
+    publish(app, people["moderator"], need_id)
     path = write_jsonl(tmp_path / "kita.jsonl", [
         record("kita-portal", title="Kita-Portal für die digitale Vergabe von Kita-Plätzen", topics=["Bildung"],
                summary="Eltern bewerben sich online um Kita-Plätze."),
-        record("kita-fremd", title="Kita-Portal ohne Bezug", topics=["Mobilität"])])
-    assert runner.invoke(args=["import-cases", str(path)]).exit_code == 0
-    result = runner.invoke(args=["send-digests"])
-    assert result.exit_code == 0 and "1 neue Treffer" in result.output, result.output
-    for email in (people["jena"], people["erfurt"]):
-        (digest,) = [m for m in mails(app, to=email) if "Neues bei dem" in m.subject]
-        assert "Eine neue Lösung passt zu diesem Bedarf: Kita-Portal für die digitale Vergabe" in digest.body
+        record("kita-fremd", title="Kita-Portal ohne Bezug", topics=["Mobilität"]),
+        record("schulweg", title="Sichere Schulwege melden", topics=["Bildung"])])
+    result = runner.invoke(args=["import-cases", str(path)])
+    assert result.exit_code == 0 and "1 neue Lösungen passen zu offenen Bedarfen" in result.output, result.output
+    (mail,) = match_mails(app, people["jena"])
+    assert "Kita-Portal für die digitale Vergabe" in mail.body and "ohne Bezug" not in mail.body
     with app.app_context():
         (match,) = db.session.scalars(select(UpdateEvent).where(UpdateEvent.kind == UpdateKind.NEED_MATCH))
         assert match.case.slug == "kita-portal"
     assert "0 neue Treffer" in runner.invoke(args=["send-digests"]).output  # never twice
+    assert len(match_mails(app, people["jena"])) == 1
 
 
 def test_interest_pool_of_a_case_groups_and_lets_members_write_to_all(app, client, people):

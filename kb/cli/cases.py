@@ -13,6 +13,7 @@ from kb.cli.console import fail, progress_bar
 from kb.extensions import db
 from kb.models import AdoptionSource
 from kb.services import setup
+from kb.services.community import matches
 from kb.services.interchange import exporting, importing
 from kb.services.unit_of_work import ConcurrentUpdate
 
@@ -85,6 +86,10 @@ def import_cases(files: tuple[Path, ...], dry_run: bool, lenient: bool) -> None:
         f"{report.adoptions_added} Nachnutzungen neu, {report.adoptions_removed} entfernt; "
         f"{len(report.warnings)} Hinweise – {time.perf_counter() - started:.1f} s."
     )
+    if not dry_run and report.created:
+        matched = matches.sweep(db.session)
+        if matched:
+            click.echo(f"{matched} neue Lösungen passen zu offenen Bedarfen; deren Abonnenten sind benachrichtigt.")
 
 
 @click.command("export-cases")

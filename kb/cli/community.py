@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from kb.cli.console import fail, progress_bar
 from kb.extensions import db
-from kb.services.community import digests, needs, similar
+from kb.services.community import digests, matches
 
 
 @click.command("send-digests")
@@ -15,14 +15,15 @@ from kb.services.community import digests, needs, similar
 def send_digests() -> None:
     """Mail each member the updates of what they follow (at most once a day; run it daily from cron).
 
-    Before that, newly published cases that match an open need become an update of that need.
+    Before that, cases published by imports or the harvester that match an open need are mailed
+    to the need's followers (cases published through the moderation were mailed at once).
     """
-    matches = needs.record_matches(db.session, similar.need_matcher(db.session))
+    matched = matches.sweep(db.session)
     members = digests.members_with_follows(db.session)
     with progress_bar(len(members), "Sammel-Mails") as bar:
         report = digests.send_all(db.session, progress=bar.update)
     click.echo(f"Sammel-Mails: {report.mails} gesendet mit {report.updates} Neuigkeiten an {report.members} "
-               f"Mitglieder mit Abos ({report.too_soon} hatten heute schon eine); {matches} neue Treffer für "
+               f"Mitglieder mit Abos ({report.too_soon} hatten heute schon eine); {matched} neue Treffer für "
                f"Bedarfe; {len(report.failed)} fehlgeschlagen.")
     if report.failed:
         fail(f"Nicht zugestellt an {len(report.failed)} Mitglieder.")

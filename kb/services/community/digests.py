@@ -2,7 +2,8 @@
 
 ``flask --app wsgi send-digests`` runs it (daily, from cron). A member gets a digest only when
 something happened since their last one and at least ``MIN_GAP`` has passed since it (so a daily
-cron job never sends two on one day, and never skips a day by a few seconds' drift). Every mail
+cron job never sends two on one day, and never skips a day by a few seconds' drift). A case that
+matches a followed need is mailed at once instead (kb.services.community.matches). Every mail
 carries a signed unsubscribe link per follow and one for all (no login needed) and the
 List-Unsubscribe header.
 """
@@ -17,10 +18,10 @@ from datetime import datetime, timedelta
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from kb.models import Follow, UpdateEvent, User
+from kb.models import Follow, FollowKind, UpdateEvent, UpdateKind, User
 from kb.models.base import utcnow
 from kb.services.community import follows, updates
 from kb.services.links import external_url
@@ -74,12 +75,20 @@ def sections_for(session: Session, user: User) -> list[Section]:
         if target is None:
             continue
         since = max(filter(None, (row.created_at, row.last_digest_at)))
-        events = updates.recent(session, follows.condition(session, row), since=since, limit=PER_FOLLOW)
+        events = updates.recent(session, _digest_condition(session, row), since=since, limit=PER_FOLLOW)
         if events:
             found.append(Section(target, external_url(target.endpoint, **target.values),
                                  external_url("community.unsubscribe", token=follows.unsubscribe_token(user, row)),
                                  events))
     return found
+
+
+def _digest_condition(session: Session, row: Follow):
+    """What a follow's digest section reports: a need's matching cases were mailed at once (matches)."""
+    condition = follows.condition(session, row)
+    if row.kind is FollowKind.NEED:
+        condition = and_(condition, UpdateEvent.kind != UpdateKind.NEED_MATCH)
+    return condition
 
 
 def send_one(session: Session, user: User, now: datetime | None = None) -> int | None:

@@ -3,15 +3,14 @@
 A need is moderated like a case (submitted → published or rejected) and listed at /bedarfe once
 published. Other municipalities join it ("wir auch"); the author and everyone who joins follow it
 and can write to each other through the relay. When a newly published case matches an open need
-(same topic and found by searching for the need), the need's followers hear of it in their digest.
+(same topic and found by searching for the need), the need's followers get a mail at once
+(kb.services.community.matches).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask import render_template
 from flask_babel import gettext as _
@@ -19,7 +18,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.models import (
-    AppSetting,
     FollowKind,
     Land,
     ModerationState,
@@ -29,11 +27,7 @@ from kb.models import (
     Organisation,
     Role,
     Topic,
-    UpdateEvent,
-    UpdateKind,
-    UseCase,
     User,
-    case_topic,
 )
 from kb.models.base import utcnow
 from kb.services import audit
@@ -51,7 +45,6 @@ MAX_PROBLEM = 5000
 MAX_SHORT = 200
 MAX_REASON = 2000
 DECISIONS = ("publish", "reject")
-MATCHED_UNTIL = "needs_matched_until"
 
 
 class NeedError(ValueError):
@@ -298,35 +291,6 @@ def close(session: Session, need: Need, *, actor: User) -> None:
     need.status = NeedStatus.CLOSED
     audit.record(session, actor, "need.close", object_type="need", object_id=str(need.id))
     session.commit()
-
-
-# ---------------------------------------------------------------- matching new cases
-
-
-def record_matches(session: Session, similar: Callable[[Need], set[int]], now: datetime | None = None) -> int:
-    """Record a NEED_MATCH update for each case published after an open need (and since the last
-    run) that matches it: it shares the need's topic and ``similar(need)`` – the ids a search for
-    the need finds – contains it. Commit; return the number of matches."""
-    now = now or utcnow()
-    setting = session.get(AppSetting, MATCHED_UNTIL)
-    until = datetime.fromisoformat(setting.value) if setting is not None else None
-    found = 0
-    for need in session.scalars(select(Need).where(Need.moderation == ModerationState.PUBLISHED,
-                                                   Need.status == NeedStatus.OPEN)):
-        since = max(filter(None, (need.published_at, until)))
-        candidates = set(session.scalars(
-            select(case_topic.c.case_id).join(UseCase, UseCase.id == case_topic.c.case_id)
-            .where(case_topic.c.topic_id == need.topic_id, UseCase.moderation == ModerationState.PUBLISHED,
-                   UseCase.published_at > since, UseCase.published_at <= now)))
-        for case_id in sorted(candidates & similar(need)) if candidates else ():
-            session.add(UpdateEvent(kind=UpdateKind.NEED_MATCH, need_id=need.id, case_id=case_id))
-            found += 1
-    if setting is None:
-        session.add(AppSetting(key=MATCHED_UNTIL, value=now.isoformat()))
-    else:
-        setting.value = now.isoformat()
-    session.commit()
-    return found
 
 
 # ---------------------------------------------------------------- mails (after the commit)

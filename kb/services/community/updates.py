@@ -71,15 +71,22 @@ def _for_new(session: Session, obj) -> list[UpdateEvent]:
     if isinstance(obj, Adoption):
         case = obj.case or _published_case(session, obj.case_id)
         if case is not None and case.is_published:
-            return [UpdateEvent(kind=UpdateKind.ADOPTION, case=case, organisation_id=obj.organisation_id,
+            return [UpdateEvent(kind=UpdateKind.ADOPTION, case=case, **_organisation_of(obj),
                                 detail={"status": _value(obj.status)})]
     if isinstance(obj, ExperienceReport) and obj.adoption is not None:
         return _report(session, obj.adoption)
     if isinstance(obj, NeedMember):
         need = obj.need or session.get(Need, obj.need_id)
         if need is not None and need.is_published:
-            return [UpdateEvent(kind=UpdateKind.NEED_JOINED, need=need, organisation_id=obj.organisation_id)]
+            return [UpdateEvent(kind=UpdateKind.NEED_JOINED, need=need, **_organisation_of(obj))]
     return []
+
+
+def _organisation_of(obj) -> dict:
+    """The organisation of a new row, also when it was given as an object (its id is set at the flush)."""
+    if obj.organisation is not None:
+        return {"organisation": obj.organisation}
+    return {"organisation_id": obj.organisation_id}
 
 
 def _for_changed(session: Session, obj) -> list[UpdateEvent]:

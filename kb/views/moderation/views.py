@@ -7,11 +7,13 @@ from flask_babel import gettext as _
 
 from kb.extensions import db
 from kb.models import Role, UseCase
+from kb.services import deferred
 from kb.services.accounts import admin as user_admin
 from kb.services.adoptions import proposals as adoption_proposals
 from kb.services.cases import listed_adopters, moderation, review_aids, revisions
 from kb.services.cases import removal as case_removal
 from kb.services.catalog.listing import get_visible
+from kb.services.community import matches as need_matches
 from kb.views.moderation.blueprint import bp
 from kb.views.moderation.forms import DecisionForm, DeleteForm, UnpublishForm, show_error
 from kb.web.permissions import current_actor, role_required
@@ -72,6 +74,8 @@ def decide(slug: str):
         flash(_("Die Bitte um Änderungen an „%(title)s“ geht an die Autorin oder den Autor; die Beschreibung ist "
                 "wieder ihr Entwurf.", title=case.title), "success")
     elif form.decision.data == "publish":
+        if not pending.is_edit:  # followers of matching open needs hear of it now (after the response)
+            deferred.after_response(need_matches.announce_job(case.id), db.session)
         flash(_("„%(title)s“ ist veröffentlicht.", title=case.title) if not pending.is_edit
               else _("Die Änderung an „%(title)s“ ist veröffentlicht.", title=case.title), "success")
     else:
