@@ -43,8 +43,26 @@ _plain = lru_cache(maxsize=300_000)(_plain_form)
 
 
 @lru_cache(maxsize=2048)
-def _pieces_regex(pieces: frozenset[str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True)))
+def _matcher(terms: frozenset[str], whole_only: frozenset[str]) -> tuple[re.Pattern[str] | None, frozenset[str]]:
+    """The regex finding the plain form of any query term (or of a phrase term's words) in a plain
+    text, and the words of the phrase terms (once per query, not per text)."""
+    pieces = {_plain(p) for t in terms | whole_only for p in t.split("_") if len(p) >= 2}
+    phrase_keys = frozenset(p for t in terms if "_" in t for p in t.split("_"))
+    if not pieces:
+        return None, phrase_keys
+    return re.compile("|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True))), phrase_keys
+
+
+def _distinct_words(text: str) -> set[str]:
+    """``set(_WORD_RE.findall(text))``, faster: words never span white space, so only the tokens
+    that are not plain letters and digits need the regex."""
+    words: set[str] = set()
+    for token in set(text.split()):
+        if token.isalnum():
+            words.add(token)
+        else:
+            words.update(_WORD_RE.findall(token))
+    return words
 
 
 _JOINERS = "-‐‑"
@@ -83,16 +101,12 @@ def match_spans(
         return []
     terms = frozenset(terms)
     whole_only = frozenset(whole_only)
-    pieces = {_plain(p) for t in terms | whole_only for p in t.split("_") if len(p) >= 2}
-    if not pieces:
+    rx, phrase_keys = _matcher(terms, whole_only)
+    if rx is None or rx.search(_plain_form(text)) is None:
         return []
-    rx = _pieces_regex(frozenset(pieces))
-    if rx.search(_plain_form(text)) is None:
-        return []
-    phrase_keys = {p for t in terms if "_" in t for p in t.split("_")}
     matching: set[str] = set()
     keys: dict[str, str] = {}
-    words = list(set(_WORD_RE.findall(text)))
+    words = list(_distinct_words(text))
     # one scan over all distinct words (plain forms joined by newlines) finds
     # the few that contain a term; only those are analysed
     joined = "\n".join(map(_plain, words))

@@ -1,4 +1,8 @@
-"""Scores of a parsed query over a view: alternatives, groups, coverage and the relevance floor."""
+"""Scores of a parsed query over a view: alternatives, groups, coverage and the relevance floor.
+
+Scoring works on the query's *space*: the sorted docnums in which some term of the query occurs
+(usually a small part of the index), so that each group costs array operations over those
+documents only; the scores are spread over the whole view once at the end."""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from kb.search.engine import german, ranking
 from kb.search.engine.whoosh.view import _View
 
 _BLENDED = ("exact", "synonym", "fuzzy")
+_EMPTY_POS = np.zeros(0, dtype=np.int64)
+#: a query whose documents make up more than 1/DENSE_SHARE of the view is scored over the whole view
+DENSE_SHARE = 2
 
 
 @dataclass
@@ -22,73 +29,116 @@ class Scored:
     fully_matched: list[bool]
 
 
+class _Space:
+    """The docnums some term of the query occurs in, and each term's postings as positions there."""
+
+    def __init__(self, view: _View, postings: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        self._conjunctions: dict[tuple[str, ...], tuple[np.ndarray, list[np.ndarray]]] = {}
+        lists = [ids for ids, _ws in postings.values() if len(ids)]
+        docs: np.ndarray | None
+        if not lists:
+            docs = _EMPTY_POS
+        elif max(map(len, lists)) * DENSE_SHARE > view.size:
+            docs = None
+        elif len(lists) == 1:
+            docs = lists[0]
+        elif sum(map(len, lists)) * 16 < view.size:
+            docs = np.sort(np.concatenate(lists))  # (np.unique hashes: far slower on small arrays)
+            docs = docs[np.flatnonzero(np.diff(docs, prepend=-1))]
+        else:
+            seen = np.zeros(view.size, dtype=bool)
+            for ids in lists:
+                seen[ids] = True
+            docs = np.flatnonzero(seen)
+        if docs is not None and len(docs) * DENSE_SHARE > view.size:
+            docs = None
+        self.docs = docs  # None: the whole view (mapping would cost more than it saves)
+        if docs is None:
+            self.size, self.live, self.postings = view.size, view.live, dict(postings)
+            return
+        self.size = len(docs)
+        self.live = view.live[docs]
+        index = np.empty(view.size, dtype=np.int64)
+        index[docs] = np.arange(len(docs))
+        # postings ascend by docnum, so their positions ascend too
+        self.postings = {t: (index[ids] if len(ids) else _EMPTY_POS, ws) for t, (ids, ws) in postings.items()}
+
+    def conjunction(self, terms: tuple[str, ...]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Positions of the documents holding all ``terms``, and each term's impacts there.
+
+        Cached per query: the alternatives of a compound share their leading parts
+        (hoch|wass|warnung, hoch|wass|warnsystem …), which are intersected once."""
+        hit = self._conjunctions.get(terms)
+        if hit is not None:
+            return hit
+        pos, ws = self.postings[terms[-1]]
+        if len(terms) == 1:
+            out = (pos, [ws])
+        else:
+            common, weights = self.conjunction(terms[:-1])
+            if not len(common) or not len(pos):
+                out = (_EMPTY_POS, [])
+            elif len(common) * 16 < len(pos):  # few candidates: look them up (sorted postings)
+                at = np.searchsorted(pos, common)
+                np.minimum(at, len(pos) - 1, out=at)
+                keep = np.flatnonzero(pos[at] == common)
+                out = (common[keep], [w[keep] for w in weights] + [ws[at[keep]]])
+            else:  # many: a position map of the term over the space
+                where = np.full(self.size, -1, dtype=np.int64)
+                where[pos] = np.arange(len(pos))
+                at = where[common]
+                keep = np.flatnonzero(at >= 0)  # integer gathers: much faster than boolean masks
+                out = (common[keep], [w[keep] for w in weights] + [ws[at[keep]]])
+        self._conjunctions[terms] = out
+        return out
+
+    def spread(self, values: np.ndarray, view_size: int) -> np.ndarray:
+        """Values over the space as values over the whole view (0 elsewhere)."""
+        if self.docs is None:
+            return values
+        out = np.zeros(view_size, dtype=values.dtype)
+        out[self.docs] = values
+        return out
+
+
 class Scoring:
     """Scoring side of :class:`WhooshBackend` (see :mod:`kb.search.engine.ranking`)."""
 
-    def _group_arrays(self, view: _View, group: german.Group) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """Dense score vectors of one group: its best full and its best partial alternative.
+    def _group_arrays(self, view: _View, space: _Space, group: german.Group
+                      ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Score vectors (over the space) of one group: its best full and its best partial alternative.
 
         The typed word and its synonyms share one idf, that of the most
         frequent of them (like a single blended term): otherwise a rare
         synonym would outrank documents that use the typed word."""
         n = max(1, view.n_live)
-        group_df = max((self._df(view, a.terms[0]) for a in group.alternatives
+        group_df = max((len(space.postings[a.terms[0]][0]) for a in group.alternatives
                         if len(a.terms) == 1 and a.kind in _BLENDED), default=0)
         full = partial = None
         for alt in group.alternatives:
             if len(alt.terms) == 1:
-                ids, ws = self._term(view, alt.terms[0])
-                if not len(ids):
+                pos, ws = space.postings[alt.terms[0]]
+                if not len(pos):
                     continue
-                df = group_df if alt.kind in _BLENDED and group_df else len(ids)
+                df = group_df if alt.kind in _BLENDED and group_df else len(pos)
                 values = ws * np.float32(alt.boost * ranking.idf(df, n))
             else:
-                found = self._all_terms(view, alt, n)
+                found = _all_terms(space, alt, n)
                 if found is None:
                     continue
-                ids, values = found
+                pos, values = found
             if alt.full:
                 if full is None:
-                    full = np.zeros(view.size, dtype=np.float32)
+                    full = np.zeros(space.size, dtype=np.float32)
                 out = full
             else:
                 if partial is None:
-                    partial = np.zeros(view.size, dtype=np.float32)
+                    partial = np.zeros(space.size, dtype=np.float32)
                 out = partial
-            cur = out[ids]
+            cur = out[pos]
             np.maximum(cur, values, out=cur)
-            out[ids] = cur
+            out[pos] = cur
         return full, partial
-
-    def _all_terms(self, view: _View, alt: german.Alternative, n: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Docnums holding every term of a multi-term alternative, with the alternative's score."""
-        postings = [self._term(view, t) for t in alt.terms]
-        if not all(len(ids) for ids, _ws in postings):
-            return None
-        shares = alt.shares()
-        shortest = min(len(ids) for ids, _ws in postings)
-        if shortest * 64 < view.size:  # short lists: look the shortest up in the others (sorted postings)
-            common = min(postings, key=lambda p: len(p[0]))[0]
-            for ids, _ws in postings:
-                pos = np.searchsorted(ids, common)
-                np.minimum(pos, len(ids) - 1, out=pos)
-                common = common[ids[pos] == common]
-                if not len(common):
-                    return None
-            values = np.zeros(len(common), dtype=np.float32)
-            for (ids, ws), share in zip(postings, shares, strict=True):
-                values += ws[np.searchsorted(ids, common)] * np.float32(alt.boost * ranking.idf(len(ids), n) * share)
-            return common, values
-        count = np.zeros(view.size, dtype=np.int8)  # long lists: count and add up over all documents
-        acc = np.zeros(view.size, dtype=np.float32)
-        for (ids, ws), share in zip(postings, shares, strict=True):
-            count[ids] += 1
-            acc[ids] += ws * np.float32(alt.boost * ranking.idf(len(ids), n) * share)
-        common = np.flatnonzero(count == len(postings))
-        if not len(common):
-            return None
-        values = acc[common]
-        return common, values
 
     def _indexed(self, view: _View, group: german.Group) -> bool:
         """Some exact or compound-parts alternative of the group is in the index."""
@@ -98,18 +148,19 @@ class Scoring:
     def _combine(self, view: _View, groups: tuple[german.Group, ...]) -> Scored:
         """Add up the groups (weighted, scaled by coverage; fillers as a bonus) and mark the
         documents that qualify for the strong hits."""
+        space = _Space(view, {t: self._term(view, t) for g in groups for a in g.alternatives for t in a.terms})
         only_filler = all(g.filler for g in groups)
         judged = {id(g) for g in german.substantive(groups)}
-        scores = np.zeros(view.size, dtype=np.float32)
-        matched = np.zeros(view.size, dtype=np.float32)
-        full_count = np.zeros(view.size, dtype=np.int16)
+        scores = np.zeros(space.size, dtype=np.float32)
+        matched = np.zeros(space.size, dtype=np.float32)
+        full_count = np.zeros(space.size, dtype=np.int16)
         fillers: list[np.ndarray] = []
         fully_matched: list[bool] = []
         total_w = 0.0
         for g in groups:
-            full, partial = self._group_arrays(view, g)
+            full, partial = self._group_arrays(view, space, g)
             full_hit = full > 0 if full is not None else None
-            fully_matched.append(full_hit is not None and bool(np.any(full_hit & view.live)))
+            fully_matched.append(full_hit is not None and bool(np.any(full_hit & space.live)))
             only_partial = None
             if partial is not None:
                 only_partial = partial > 0
@@ -135,15 +186,27 @@ class Scoring:
             if only_partial is not None:
                 np.add(matched, w * np.float32(ranking.PARTIAL_CREDIT), out=matched, where=only_partial)
         if total_w > 0:
-            part = (scores > 0) & (matched < np.float32(total_w))
-            if part.any():
+            part = np.flatnonzero((scores > 0) & (matched < np.float32(total_w)))
+            if len(part):
                 scores[part] *= (matched[part] / np.float32(total_w)) ** np.float32(ranking.COORD_POWER)
         if fillers:
             hit = scores > 0
             for fs in fillers:
                 scores += np.where(hit, fs * np.float32(german.FILLER_WEIGHT), np.float32(0))
-        qualified = (full_count >= ranking.required_full(len(judged))) & (scores > 0) & view.live
-        return Scored(scores, qualified, fully_matched)
+        qualified = (full_count >= ranking.required_full(len(judged))) & (scores > 0) & space.live
+        return Scored(space.spread(scores, view.size), space.spread(qualified, view.size), fully_matched)
+
+
+def _all_terms(space: _Space, alt: german.Alternative, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Positions (in the space) of the documents holding every term of a multi-term alternative,
+    with the alternative's score."""
+    common, weights = space.conjunction(alt.terms)
+    if not len(common):
+        return None
+    values = np.zeros(len(common), dtype=np.float32)
+    for t, ws, share in zip(alt.terms, weights, alt.shares(), strict=True):
+        values += ws * np.float32(alt.boost * ranking.idf(len(space.postings[t][0]), n) * share)
+    return common, values
 
 
 def strong_mask(scored: Scored, filtered: np.ndarray) -> np.ndarray:
