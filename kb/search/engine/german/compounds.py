@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import gzip
 import re
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from kb.search.engine.german.normalise import _STOPWORDS, _read_lines, _stem_folded, data_dir, fold
+from kb.search.engine.german.normalise import _STOPWORDS, DataFile, _read_lines, _stem_folded, data_dir, fold
 
 #: weight of compound parts relative to the whole word
 PART_WEIGHT = 0.5
@@ -48,42 +47,33 @@ class _Lexicon:
     block: frozenset[str]
 
 
-_LEX: _Lexicon | None = None
-_LEX_LOCK = threading.RLock()
-
-
+@DataFile
 def _load_lexicon() -> _Lexicon:
-    global _LEX
-    if _LEX is not None:
-        return _LEX
-    with _LEX_LOCK:
-        if _LEX is not None:
-            return _LEX
-        d = data_dir()
-        nouns = _read_folded(d / "lexicon_nouns.txt.gz") | _read_folded(d / "lexicon_corpus.txt")
-        mods = _read_folded(d / "lexicon_modifiers.txt")
-        # curated municipal vocabulary: "word" = noun, "word+" = modifier only
-        for w in _read_lines(d / "municipal_words.txt"):
-            for item in w.split():
-                if item.endswith("+"):
-                    mods.add(fold(item[:-1]))
-                else:
-                    nouns.add(fold(item))
-        nosplit = _read_words(d / "nosplit.txt") | _read_folded(d / "nosplit_places.txt")
-        short = set(_SHORT_PARTS_DEFAULT) | _read_words(d / "short_parts.txt")
-        block = set(_PART_BLOCK_DEFAULT) | _read_words(d / "part_blocklist.txt")
-        # generated files hold no words shorter than 4 letters; 3-letter
-        # parts come only from the short list
-        heads = (nouns | short) - block
-        mods = (nouns | mods | short) - block
-        _LEX = _Lexicon(
-            heads=frozenset(heads),
-            mods=frozenset(mods),
-            nosplit=frozenset(nosplit),
-            short=frozenset(short),
-            block=frozenset(block),
-        )
-        return _LEX
+    """The compound lexicon: heads, modifiers and the hand-edited lists."""
+    d = data_dir()
+    nouns = _read_folded(d / "lexicon_nouns.txt.gz") | _read_folded(d / "lexicon_corpus.txt")
+    mods = _read_folded(d / "lexicon_modifiers.txt")
+    # curated municipal vocabulary: "word" = noun, "word+" = modifier only
+    for w in _read_lines(d / "municipal_words.txt"):
+        for item in w.split():
+            if item.endswith("+"):
+                mods.add(fold(item[:-1]))
+            else:
+                nouns.add(fold(item))
+    nosplit = _read_words(d / "nosplit.txt") | _read_folded(d / "nosplit_places.txt")
+    short = set(_SHORT_PARTS_DEFAULT) | _read_words(d / "short_parts.txt")
+    block = set(_PART_BLOCK_DEFAULT) | _read_words(d / "part_blocklist.txt")
+    # generated files hold no words shorter than 4 letters; 3-letter
+    # parts come only from the short list
+    heads = (nouns | short) - block
+    mods = (nouns | mods | short) - block
+    return _Lexicon(
+        heads=frozenset(heads),
+        mods=frozenset(mods),
+        nosplit=frozenset(nosplit),
+        short=frozenset(short),
+        block=frozenset(block),
+    )
 
 
 def _read_words(path: Path) -> set[str]:

@@ -12,19 +12,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from kb.search.engine.german.compounds import _LEX_LOCK, _decompose, _load_lexicon, _read_folded
-from kb.search.engine.german.normalise import data_dir, fold
-
-_OTHER_WORDS: frozenset[str] | None = None
+from kb.search.engine.german.compounds import _decompose, _load_lexicon, _read_folded
+from kb.search.engine.german.normalise import DataFile, data_dir, fold
 
 
+@DataFile
 def _other_words() -> frozenset[str]:
-    global _OTHER_WORDS
-    if _OTHER_WORDS is None:
-        with _LEX_LOCK:
-            if _OTHER_WORDS is None:
-                _OTHER_WORDS = frozenset(_read_folded(data_dir() / "lexicon_words.txt.gz"))
-    return _OTHER_WORDS
+    """The rest of the word list: short words, function words, abbreviations."""
+    return frozenset(_read_folded(data_dir() / "lexicon_words.txt.gz"))
 
 
 def in_word_list(folded: str) -> bool:
@@ -57,12 +52,3 @@ def _is_german_folded(f: str) -> bool:
         return True
     leaves, _inner = _decompose(f)
     return len(leaves) >= 2
-
-
-def reset() -> None:
-    """Forget the loaded word file and the per-word answers (with ``reset_caches``)."""
-    global _OTHER_WORDS
-    with _LEX_LOCK:
-        _OTHER_WORDS = None
-    is_german_word.cache_clear()
-

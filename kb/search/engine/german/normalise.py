@@ -6,12 +6,15 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import Stemmer
+
+T = TypeVar("T")
 
 # ---------------------------------------------------------------- data files
 
@@ -22,6 +25,36 @@ def data_dir() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[4] / "seed_data" / "search"
+
+
+class DataFile(Generic[T]):
+    """The parsed content of data files, loaded once on first use (thread-safe) and forgotten
+    by :meth:`forget_all` (``reset_caches``: tests, data edits). The one loader of the lexicon,
+    the word list and the synonyms."""
+
+    _lock = threading.RLock()
+    _all: list[DataFile] = []
+
+    def __init__(self, load: Callable[[], T]) -> None:
+        self._load = load
+        self._value: T | None = None
+        self.__doc__ = load.__doc__
+        DataFile._all.append(self)
+
+    def __call__(self) -> T:
+        value = self._value
+        if value is None:
+            with DataFile._lock:
+                if self._value is None:
+                    self._value = self._load()
+                value = self._value
+        return value
+
+    @classmethod
+    def forget_all(cls) -> None:
+        with cls._lock:
+            for data in cls._all:
+                data._value = None
 
 
 def _read_lines(path: Path) -> Iterator[str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kb.search.engine.german import compounds, known
-from kb.search.engine.german.compounds import _LEX_LOCK, _decompose, _word_key, analyze_word
+from kb.search.engine.german import known
+from kb.search.engine.german.compounds import _decompose, _word_key, analyze_word
 from kb.search.engine.german.highlight import _word_terms_cached
-from kb.search.engine.german.normalise import _read_lines, data_dir, tokenize
+from kb.search.engine.german.normalise import DataFile, _read_lines, data_dir, tokenize
 
 # ------------------------------------------------------------------ synonyms
 
@@ -79,17 +79,10 @@ def parse_synonyms(lines: Iterable[str]) -> Synonyms:
     )
 
 
-_SYN: Synonyms | None = None
-
-
+@DataFile
 def load_synonyms() -> Synonyms:
     """The synonyms of ``seed_data/search/synonyms.txt`` (cached)."""
-    global _SYN
-    if _SYN is None:
-        with _LEX_LOCK:
-            if _SYN is None:
-                _SYN = parse_synonyms(_read_lines(data_dir() / "synonyms.txt"))
-    return _SYN
+    return parse_synonyms(_read_lines(data_dir() / "synonyms.txt"))
 
 
 def phrase_term(stems: Iterable[str]) -> str:
@@ -98,11 +91,8 @@ def phrase_term(stems: Iterable[str]) -> str:
 
 def reset_caches() -> None:
     """Forget loaded data files and per-word caches (tests, data edits)."""
-    global _SYN
-    with _LEX_LOCK:
-        compounds._LEX = None
-        _SYN = None
-    known.reset()
+    DataFile.forget_all()
+    known.is_german_word.cache_clear()
     _decompose.cache_clear()
     analyze_word.cache_clear()
     _word_terms_cached.cache_clear()
