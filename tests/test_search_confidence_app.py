@@ -90,6 +90,18 @@ def test_weaker_hits_are_shown_apart_and_collapsed(client):
     assert "dresden-open-data-portal" in weaker
 
 
+def test_counts_and_pages_count_what_is_shown(client):
+    data = api(client, q="Chatbot Bürgeranfragen", per_page=50)
+    n = data["strong_total"]
+    assert 0 < n < data["total"]
+    assert sum(data["facets"]["state"].values()) == n  # facets count the strong hits (one Land per case)
+    first = page(client, q="Chatbot Bürgeranfragen", per_page=1)
+    assert f"Seite 1 von {n}<" in first or n == 1
+    last = page(client, q="Chatbot Bürgeranfragen", per_page=1, page=n)
+    assert '<details class="weaker-results"' in last  # the weaker hits end the last page of solutions
+    assert '<details class="weaker-results"' not in first or n == 1
+
+
 def test_land_named_in_the_text_is_a_removable_filter(client):
     data = api(client, q="Geodaten NRW")
     assert data["place_filters"] == ["Nordrhein-Westfalen"] and data["strong_total"] >= 2

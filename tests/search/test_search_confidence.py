@@ -124,6 +124,34 @@ def test_weaker_hits_follow_every_strong_hit_across_pages(municipal):
     assert [h.id for h in paged] == [h.id for h in everything.hits[:3]]
 
 
+@pytest.mark.parametrize("text", ["Chatbot Bürgeranfragen", "Hochwasserwarnung", "Geodaten", "Ampel"])
+def test_facet_counts_are_the_strong_hits_a_selection_shows(municipal, text):
+    result = search(municipal, text)
+    assert result.strong_total and result.total > result.strong_total or text in ("Geodaten", "Ampel")
+    for facet, key in (("state", "states"), ("topic", "topics"), ("status", "statuses")):
+        for value, count in result.facets[facet].items():
+            assert search(municipal, text, **{key: [value]}).strong_total == count, (facet, value)
+    assert sum(result.facets["state"].values()) == result.strong_total  # one Land per case
+
+
+def test_facets_count_every_hit_when_nothing_qualifies(municipal):
+    result = search(municipal, "Warnung Glatteis Kleebach Feuerwehr Asphalt")
+    assert result.strong_total == 0 < result.total
+    assert sum(result.facets["state"].values()) == result.total
+
+
+def test_search_page_paging_runs_over_the_strong_hits(municipal):
+    grouped = search(municipal, "Hochwasserwarnung", per_page=1, group_weaker=True)
+    assert grouped.strong_total == grouped.paged_total == 1 < grouped.total
+    assert [h.weaker for h in grouped.hits] == [False, True]  # the weaker ones end the last page
+    assert search(municipal, "Hochwasserwarnung", per_page=1, page=2, group_weaker=True).hits == []
+    plain = search(municipal, "Hochwasserwarnung", per_page=1)
+    assert plain.paged_total == plain.total and len(plain.hits) == 1
+    weak_only = search(municipal, "Warnung Glatteis Kleebach Feuerwehr Asphalt", per_page=1, page=2,
+                       group_weaker=True)
+    assert weak_only.paged_total == weak_only.total and [h.weaker for h in weak_only.hits] == [True]
+
+
 def test_listing_without_text_has_only_strong_hits(municipal):
     result = search(municipal, "")
     assert result.strong_total == result.total == 10 and not any(h.weaker for h in result.hits)

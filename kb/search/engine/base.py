@@ -25,6 +25,13 @@ Semantics every backend implements
     words (not only stop-like ones such as "digital", not only part of a
     compound) and scores at least a fifth of the best such hit; the others are
     ``weaker`` and follow all strong hits (``strong_total`` counts the strong ones);
+  * facet counts count what selecting the value would show as matching: its strong
+    hits (judged by the floor of that selection); only when no document qualifies
+    at all (every hit is weaker) they count all hits;
+  * ``group_weaker`` (the search page): the pages run over the strong hits
+    (``paged_total``) and the last of them ends with the first ``per_page`` weaker
+    hits, shown apart; without strong hits the pages run over the weaker ones.
+    Without it (the API) the pages run over strong, then weaker hits (``total``);
   * Länder named in the text ("Geodaten NRW", "in Sachsen") become ``states``
     filters (``place_filters``; off with ``detect_places=False``);
   * a word that is neither German nor in the index is corrected when the
@@ -76,6 +83,7 @@ class SearchQuery:
     sort: str = "relevance"  # relevance | newest | adoption
     detect_places: bool = True  # Länder named in the text become filters
     correct: bool = True  # search a spelling correction of unknown words
+    group_weaker: bool = False  # page over the strong hits, the weaker ones end the last page
 
 
 @dataclass
@@ -100,10 +108,13 @@ class SearchResult:
     related: list[str] = field(default_factory=list)  # searches that find something instead
     place_filters: list[str] = field(default_factory=list)  # Länder taken from the text as filters
     place_words: list[str] = field(default_factory=list)  # the words that named them
+    paged_total: int | None = None  # the hits the pages run over (None: ``total``)
 
     def __post_init__(self) -> None:
         if self.strong_total is None:
             self.strong_total = self.total
+        if self.paged_total is None:
+            self.paged_total = self.total
 
 
 class SearchError(RuntimeError):
@@ -152,4 +163,19 @@ def normalise_query(q: SearchQuery) -> SearchQuery:
         sort=sort,
         detect_places=bool(q.detect_places),
         correct=bool(q.correct),
+        group_weaker=bool(q.group_weaker),
     )
+
+
+def page_ranges(q: SearchQuery, strong: int, weak: int) -> tuple[int, range, range]:
+    """``(paged_total, strong ranks, weaker ranks)`` of the page ``q`` asks for, given how many
+    strong and weaker hits there are (ranks count from 0 within each kind; see ``group_weaker``)."""
+    start, end = (q.page - 1) * q.per_page, q.page * q.per_page
+    if not q.group_weaker:
+        return strong + weak, range(min(start, strong), min(end, strong)), \
+            range(min(max(start - strong, 0), weak), min(max(end - strong, 0), weak))
+    if not strong:
+        return weak, range(0), range(min(start, weak), min(end, weak))
+    last = start < strong <= end
+    return strong, range(min(start, strong), min(end, strong)), range(min(q.per_page, weak) if last else 0)
+

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -19,14 +21,15 @@ def search():
     """Search the published catalogue: facets, highlights, a correction shown as such, the words
     nothing matches with related searches, Länder taken from the text as filters, weaker hits apart."""
     try:
-        query = canonical_query(db.session, search_query_from_args(current_app.config["KB_PER_PAGE"], 50))
+        query = replace(canonical_query(db.session, search_query_from_args(current_app.config["KB_PER_PAGE"], 50)),
+                        group_weaker=True)
     except ParamError as exc:
         return _error(str(exc))
     except catalog.FilterError as exc:
         return _error(_("Unbekannter Filterwert %(name)s = „%(value)s“.", name=exc.name, value=exc.value))
     found = search_cases(db.session, query)
     result = found.result
-    page = catalog.Page(found.hits, result.total, query.page, query.per_page)
+    page = catalog.Page(found.hits, result.paged_total, query.page, query.per_page)
     filters = catalog.CaseFilters(list(query.topics), list(query.states), list(query.statuses))
     return render_template("catalog/search.html", query=query, page=page, facets=result.facets,
                            filters=filters, suggestion=result.suggestion, outcome=result, errors=[])

@@ -35,6 +35,7 @@ from kb.search.engine.base import (
     SearchHit,
     SearchQuery,
     SearchResult,
+    page_ranges,
 )
 from kb.search.engine.postgres.query import (
     TERM_RE,
@@ -221,14 +222,16 @@ class PostgresBackend:
                 outcome["related"] = plan.related_searches(q.text, trial, fully, vocabulary.df, display)
             parsed = trial
         hits = sorted((r for r in rows if r.kind == "hit"), key=lambda r: r.n)
+        total, strong = _count(rows, "total"), _count(rows, "strong")
         texts = self._texts(conn, [r.id for r in hits])
         terms = ranking.highlight_terms(parsed) if not parsed.is_empty else None
         return SearchResult(
             hits=[SearchHit(id=r.id, score=round(float(r.score), 6) if not parsed.is_empty else 0.0,
                             highlights=self._highlights(texts.get(r.id), terms), weaker=r.value == "weak")
                   for r in hits],
-            total=_count(rows, "total"), page=q.page, per_page=q.per_page,
-            facets=facet_counts([(r.kind, r.value, r.n) for r in rows], q), strong_total=_count(rows, "strong"),
+            total=total, page=q.page, per_page=q.per_page,
+            facets=facet_counts([(r.kind, r.value, r.n) for r in rows], q), strong_total=strong,
+            paged_total=page_ranges(q, strong, total - strong)[0],
             place_filters=list(planned.laender), place_words=list(planned.named), **outcome,
         )
 

@@ -180,15 +180,22 @@ def search_statement(tables: Tables, q: SearchQuery, stmt: Statement, scoring: S
     group_columns = "".join(f", {c}" for c in columns)
     filters = _facet_filters(stmt, q)
     order = ORDER_BY[(scoring is not None, q.sort)]
-    limit, offset = stmt.bind(q.per_page), stmt.bind((q.page - 1) * q.per_page)
     full_counts = "".join(_FULL_COUNT.format(i=i) for i in range(groups))
     floor = "TRUE" if scoring is None else f"score >= {ranking.FLOOR_RATIO!r} * best"
+    # facet counts: the strong hits a value would show (its own floor), all hits if none qualifies
+    facet_floor = "TRUE" if scoring is None else (
+        f"(qualified AND score >= {ranking.FLOOR_RATIO!r} * vbest) OR NOT any_qualified")
+    off, lim = (q.page - 1) * q.per_page, q.per_page
+    window = f"rank > {off} AND rank <= {off + lim}"
+    if q.group_weaker:  # the pages run over the strong hits, the weaker ones end the last page
+        window = (f"CASE WHEN nstrong = 0 THEN {window} ELSE (strong AND {window}) OR (NOT strong"
+                  f" AND nstrong > {off} AND nstrong <= {off + lim} AND rank <= nstrong + {lim}) END")
     # every value is a bound parameter or a number formatted by repr(); table names are validated
     stmt.sql = _SEARCH_SQL.format(
         doc=tables.document, group_columns=group_columns, where=where, score=score, order=order,
         qualified=qualified, floor=floor, full_counts=full_counts,
         ok_topic=filters["topic"], ok_state=filters["state"], ok_status=filters["status"],
-        unscored="FALSE" if scoring is not None else "TRUE", limit=limit, offset=offset,
+        unscored="FALSE" if scoring is not None else "TRUE", window=window, facet_floor=facet_floor,
     )
     return stmt
 
@@ -223,18 +230,30 @@ WITH g AS MATERIALIZED (
     FROM f
 ), r AS MATERIALIZED (
     SELECT s.*, qualified AND {floor} AS strong FROM s WHERE ok
+), aq AS (
+    SELECT EXISTS (SELECT 1 FROM f WHERE qualified) AS any_qualified
+), ranked AS (
+    SELECT id, score, strong, row_number() OVER (ORDER BY strong DESC, {order}) AS rank,
+           count(*) FILTER (WHERE strong) OVER () AS nstrong
+    FROM r
 ), hits AS (
-    SELECT id, score, strong, row_number() OVER (ORDER BY strong DESC, {order}) AS rank
-    FROM r ORDER BY rank LIMIT {limit} OFFSET {offset}
+    SELECT id, score, strong, rank FROM ranked WHERE {window}
 )
 SELECT 'hit' AS kind, CASE WHEN strong THEN 'strong' ELSE 'weak' END AS value, id, score, rank AS n FROM hits
 UNION ALL SELECT 'total', NULL, NULL, NULL, count(*) FROM r
 UNION ALL SELECT 'strong', NULL, NULL, NULL, count(*) FROM r WHERE strong
 UNION ALL SELECT 'matched', NULL, NULL, NULL, count(*) FROM f
 UNION ALL SELECT 'qualified', NULL, NULL, NULL, count(*) FROM f WHERE qualified
-UNION ALL SELECT 'topic', t, NULL, NULL, count(*) FROM f CROSS JOIN LATERAL unnest(f.topics) AS t
-    WHERE ok_state AND ok_status GROUP BY t
-UNION ALL SELECT 'state', state, NULL, NULL, count(*) FROM f
-    WHERE ok_topic AND ok_status AND state IS NOT NULL GROUP BY state
-UNION ALL SELECT 'status', status, NULL, NULL, count(*) FROM f WHERE ok_topic AND ok_state GROUP BY status{full_counts}
+UNION ALL SELECT 'topic', value, NULL, NULL, count(*) FROM (
+    SELECT t AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER (PARTITION BY t) AS vbest
+    FROM f CROSS JOIN LATERAL unnest(f.topics) AS t WHERE ok_state AND ok_status) v CROSS JOIN aq
+    WHERE {facet_floor} GROUP BY value
+UNION ALL SELECT 'state', value, NULL, NULL, count(*) FROM (
+    SELECT state AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER (PARTITION BY state) AS vbest
+    FROM f WHERE ok_topic AND ok_status AND state IS NOT NULL) v CROSS JOIN aq
+    WHERE {facet_floor} GROUP BY value
+UNION ALL SELECT 'status', value, NULL, NULL, count(*) FROM (
+    SELECT status AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER (PARTITION BY status) AS vbest
+    FROM f WHERE ok_topic AND ok_state) v CROSS JOIN aq
+    WHERE {facet_floor} GROUP BY value{full_counts}
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from kb.search.engine import german, plan, ranking
-from kb.search.engine.base import SearchHit, SearchQuery, SearchResult
+from kb.search.engine.base import SearchHit, SearchQuery, SearchResult, page_ranges
 from kb.search.engine.whoosh.scoring import Scored, strong_mask
 from kb.search.engine.whoosh.view import _FACET_FIELDS, _pack, _View
 
@@ -25,7 +25,7 @@ class Searching:
             parsed, scored, outcome = self._scored_query(view, q, parsed)
             match = (scored.scores > 0) & view.live
         fmasks = self._filter_masks(view, q)
-        facets = self._facet_counts(view, q, match, fmasks)
+        facets = self._facet_counts(view, q, match, fmasks, scored)
         filtered = match
         for m in fmasks.values():
             if m is not None:
@@ -34,17 +34,17 @@ class Searching:
         strong_docs = np.flatnonzero(strong)
         weak_docs = np.flatnonzero(filtered & ~strong) if scored is not None else strong_docs[:0]
         total = int(len(strong_docs) + len(weak_docs))
-
-        start = (q.page - 1) * q.per_page
-        need = start + q.per_page
+        paged, strong_ranks, weak_ranks = page_ranges(q, len(strong_docs), len(weak_docs))
+        scores = scored.scores if scored is not None else None
+        ranked = []
+        if len(strong_ranks):
+            ranked.append(self._rank(view, q, strong_docs, scores, strong_ranks.stop)[strong_ranks.start:])
+        if len(weak_ranks):
+            ranked.append(self._rank(view, q, weak_docs, scores, weak_ranks.stop)[weak_ranks.start:])
         hits: list[SearchHit] = []
-        if start < total:
-            scores = scored.scores if scored is not None else None
-            ranked = self._rank(view, q, strong_docs, scores, need)
-            if len(ranked) < need and len(weak_docs):
-                ranked = np.concatenate([ranked, self._rank(view, q, weak_docs, scores, need - len(ranked))])
+        if ranked:
             hl_terms = ranking.highlight_terms(parsed) if not parsed.is_empty else None
-            for d in ranked[start:need].tolist():
+            for d in np.concatenate(ranked).tolist():
                 hits.append(SearchHit(
                     id=int(view.ids[d]),
                     score=round(float(scores[d]), 6) if scores is not None else 0.0,
@@ -53,7 +53,7 @@ class Searching:
                 ))
         return SearchResult(
             hits=hits, total=total, page=q.page, per_page=q.per_page, facets=facets,
-            strong_total=int(len(strong_docs)), place_filters=list(planned.laender),
+            strong_total=int(len(strong_docs)), paged_total=paged, place_filters=list(planned.laender),
             place_words=list(planned.named), **outcome,
         )
 
@@ -94,9 +94,11 @@ class Searching:
         return fmasks
 
     def _facet_counts(self, view: _View, q: SearchQuery, match: np.ndarray,
-                      fmasks: dict[str, np.ndarray | None]) -> dict[str, dict[str, int]]:
-        """Disjunctive counts: each facet counted with the filters of the other facets."""
+                      fmasks: dict[str, np.ndarray | None], scored: Scored | None) -> dict[str, dict[str, int]]:
+        """Disjunctive counts: each facet counted with the filters of the other facets; of the
+        strong hits each value would show, unless no document qualifies (see the base module)."""
         selected = {"topic": q.topics, "state": q.states, "status": q.statuses}
+        strong_only = scored is not None and bool(scored.qualified.any())
         facets: dict[str, dict[str, int]] = {}
         for fname in _FACET_FIELDS:
             base = match
@@ -106,7 +108,10 @@ class Searching:
             names = view.facet_values[fname]
             counts: dict[str, int] = {}
             if names:
-                sums = np.bitwise_count(view.facet_packed[fname] & _pack(base)).sum(axis=-1)
+                if strong_only:
+                    sums = _strong_counts(view, fname, scored, base)
+                else:
+                    sums = np.bitwise_count(view.facet_packed[fname] & _pack(base)).sum(axis=-1)
                 for v, c in zip(names, sums.tolist(), strict=True):
                     if c or v in selected[fname]:
                         counts[v] = int(c)
@@ -164,4 +169,25 @@ class Searching:
         if b:
             out["body"] = b
         return out
+
+
+def _strong_counts(view: _View, fname: str, scored: Scored, base: np.ndarray) -> np.ndarray:
+    """Per value of a facet: the strong hits among ``base`` with that value, each value judged by
+    the floor of its own best qualifying hit (what selecting it shows as strong)."""
+    offsets, rows = view.facet_pairs[fname]
+    names = view.facet_values[fname]
+    docs = np.flatnonzero(scored.qualified & base)
+    starts, ends = offsets[docs], offsets[docs + 1]
+    lengths = ends - starts
+    n = int(lengths.sum())
+    if not n:
+        return np.zeros(len(names), dtype=np.int64)
+    # the value rows of the qualifying documents, each with its document's score
+    first = np.cumsum(lengths) - lengths
+    values = rows[np.repeat(starts - first, lengths) + np.arange(n)]
+    scores = np.repeat(scored.scores[docs], lengths)
+    best = np.zeros(len(names), dtype=np.float32)
+    np.maximum.at(best, values, scores)
+    floor = (ranking.FLOOR_RATIO * best.astype(np.float64)).astype(np.float32)
+    return np.bincount(values[scores >= floor[values]], minlength=len(names))
 

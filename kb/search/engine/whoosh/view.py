@@ -52,6 +52,7 @@ class _View:
     facet_values: dict[str, list[str]]
     facet_matrix: dict[str, np.ndarray]  # field -> bool[values, docs]
     facet_packed: dict[str, np.ndarray]  # the same bit-packed as uint64 rows (fast counting)
+    facet_pairs: dict[str, tuple[np.ndarray, np.ndarray]]  # field -> (per-doc offsets, value rows)
     newest: np.ndarray | None = None
     texts: object | None = None  # column reader of ``hl`` (opened on first use)
     terms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -106,6 +107,15 @@ def _pack(bits: np.ndarray) -> np.ndarray:
         widths = [(0, 0)] * (bits.ndim - 1) + [(0, pad)]
         bits = np.pad(bits, widths)
     return np.packbits(bits, axis=-1).view(np.uint64)
+
+
+def _pairs(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A bool [values, docs] matrix as rows: the value rows of doc ``d`` are
+    ``rows[offsets[d]:offsets[d + 1]]``."""
+    docs, rows = np.nonzero(matrix.T)
+    offsets = np.zeros(matrix.shape[1] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(docs, minlength=matrix.shape[1]), out=offsets[1:])
+    return offsets, rows
 
 
 class IndexViews:
@@ -201,6 +211,7 @@ class IndexViews:
             facet_values=values,
             facet_matrix=matrix,
             facet_packed={k: _pack(m) for k, m in matrix.items()},
+            facet_pairs={k: _pairs(m) for k, m in matrix.items()},
         )
 
     def _postings(self, segreader, data: _Segment, term: str) -> tuple[np.ndarray, np.ndarray]:
