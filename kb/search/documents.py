@@ -1,4 +1,8 @@
-"""Build search documents from published cases."""
+"""Build search documents from published cases.
+
+A case's document holds its own texts and the texts of its adopters' experience reports (what
+they adapted, the data they needed, the pitfalls): a report is written by a confirmed member or
+accepted by a moderator before it exists, so every stored report is published."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kb.models import (
     Adoption,
+    ExperienceReport,
     Kreis,
     Land,
     ModerationState,
@@ -55,19 +60,31 @@ def _place_names(org: Organisation) -> list[str]:
     return names
 
 
+#: the text fields of an experience report that go into its case's document
+REPORT_TEXTS = ("adapted", "data_prerequisites", "pitfalls")
+
+
+def _body(case, reports: Iterable) -> str:
+    """Description, lessons and re-use notes, then the experience reports' texts, as plain text."""
+    texts = [case.description, case.lessons, case.reuse]
+    texts += [getattr(report, name) for report in reports for name in REPORT_TEXTS]
+    return " ".join(plain_text(t) for t in texts if t)
+
+
 def to_document(case: UseCase) -> SearchDocument:
     """Describe one published case for the search index."""
     owner = case.owner
     places = _place_names(owner)[1:]
     for adoption in case.adoptions:
         places.extend(_place_names(adoption.organisation))
+    reports = [a.report for a in case.adoptions if a.report is not None]
     return SearchDocument(
         id=case.id,
         slug=case.slug,
         version=version_of(case),
         title=case.title,
         summary=case.summary,
-        body=" ".join(plain_text(t) for t in (case.description, case.lessons, case.reuse) if t),
+        body=_body(case, reports),
         tags=list(case.tags or []),
         topics=[t.name for t in case.topics],
         status=case.status.value,
@@ -79,16 +96,21 @@ def to_document(case: UseCase) -> SearchDocument:
     )
 
 
-def _stamp(lock_version: int, updated, adoption_count: int, adoption_updated) -> str:
-    parts = (lock_version, updated.isoformat() if updated else "", adoption_count,
-             adoption_updated.isoformat() if adoption_updated else "")
+def _stamp(lock_version: int, updated, adoption_count: int, adoption_updated, report_count: int = 0,
+           report_updated=None) -> str:
+    parts = [lock_version, updated.isoformat() if updated else "", adoption_count,
+             adoption_updated.isoformat() if adoption_updated else ""]
+    if report_count:  # (cases without reports keep the stamps they had before reports were indexed)
+        parts += [f"r{report_count}", report_updated.isoformat() if report_updated else ""]
     return ":".join(str(p) for p in parts)
 
 
 def version_of(case: UseCase) -> str:
-    """A stamp that changes whenever the case or its adoptions change."""
+    """A stamp that changes whenever the case, its adoptions or their experience reports change."""
     latest = max((a.updated_at for a in case.adoptions if a.updated_at), default=None)
-    return _stamp(case.lock_version, case.updated_at, len(case.adoptions), latest)
+    reports = [a.report for a in case.adoptions if a.report is not None]
+    report_latest = max((r.updated_at for r in reports if r.updated_at), default=None)
+    return _stamp(case.lock_version, case.updated_at, len(case.adoptions), latest, len(reports), report_latest)
 
 
 @dataclass
@@ -150,23 +172,32 @@ class _DocumentLoader:
             .where(Adoption.case_id.in_(found)).order_by(Adoption.created_at, Adoption.id)
         ):
             adoptions[row.case_id].append(row)
+        reports: dict[int, list] = defaultdict(list)
+        for row in self.session.execute(
+            select(Adoption.case_id, ExperienceReport.updated_at,
+                   *(getattr(ExperienceReport, name) for name in REPORT_TEXTS))
+            .join(ExperienceReport, ExperienceReport.adoption_id == Adoption.id)
+            .where(Adoption.case_id.in_(found)).order_by(Adoption.created_at, Adoption.id)
+        ):
+            reports[row.case_id].append(row)
         self._load_places({c.owner_id for c in cases} | {a.organisation_id for rows in adoptions.values()
                                                          for a in rows})
-        return [self._document(c, topics[c.id], adoptions[c.id]) for c in cases]
+        return [self._document(c, topics[c.id], adoptions[c.id], reports[c.id]) for c in cases]
 
-    def _document(self, case, topics: list[str], adoptions: list) -> SearchDocument:
+    def _document(self, case, topics: list[str], adoptions: list, reports: list) -> SearchDocument:
         owner = self.places[case.owner_id]
         places = owner.names()[1:]
         for adoption in adoptions:
             places.extend(self.places[adoption.organisation_id].names())
         latest = max((a.updated_at for a in adoptions if a.updated_at), default=None)
+        report_latest = max((r.updated_at for r in reports if r.updated_at), default=None)
         return SearchDocument(
             id=case.id,
             slug=case.slug,
-            version=_stamp(case.lock_version, case.updated_at, len(adoptions), latest),
+            version=_stamp(case.lock_version, case.updated_at, len(adoptions), latest, len(reports), report_latest),
             title=case.title,
             summary=case.summary,
-            body=" ".join(plain_text(t) for t in (case.description, case.lessons, case.reuse) if t),
+            body=_body(case, reports),
             tags=list(case.tags or []),
             topics=topics,
             status=case.status.value,
@@ -210,12 +241,22 @@ def published_versions(session: Session) -> dict[int, str]:
         .group_by(Adoption.case_id)
         .subquery()
     )
+    reports = (
+        select(Adoption.case_id, func.count(ExperienceReport.id).label("n"),
+               func.max(ExperienceReport.updated_at).label("latest"))
+        .join(ExperienceReport, ExperienceReport.adoption_id == Adoption.id)
+        .group_by(Adoption.case_id)
+        .subquery()
+    )
     rows = session.execute(
         select(UseCase.id, UseCase.lock_version, UseCase.updated_at,
-               func.coalesce(adoptions.c.n, 0), adoptions.c.latest)
+               func.coalesce(adoptions.c.n, 0), adoptions.c.latest,
+               func.coalesce(reports.c.n, 0), reports.c.latest)
         .outerjoin(adoptions, adoptions.c.case_id == UseCase.id)
+        .outerjoin(reports, reports.c.case_id == UseCase.id)
         .where(UseCase.moderation == ModerationState.PUBLISHED)
     )
     return {
-        case_id: _stamp(lock, updated, n, latest) for case_id, lock, updated, n, latest in rows
+        case_id: _stamp(lock, updated, n, latest, n_reports, report_latest)
+        for case_id, lock, updated, n, latest, n_reports, report_latest in rows
     }

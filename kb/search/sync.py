@@ -1,7 +1,7 @@
 """Keep the search index in step with the database.
 
-* Every flush that touches what a case's search document shows — the case, its adoptions,
-  the name or Land of an organisation, the name of a topic — queues the case id in the table
+* Every flush that touches what a case's search document shows — the case, its adoptions and
+  their experience reports, the name or Land of an organisation, the name of a topic — queues the case id in the table
   ``search_outbox``, inside the same transaction: the queue entry exists exactly when the
   change does, and a rollback removes both.
 * After the commit, the process drains the outbox under the *sync lock* (one writer at a time
@@ -33,7 +33,7 @@ from sqlalchemy import delete, event, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from kb.extensions import db
-from kb.models import Adoption, Organisation, SearchOutbox, Topic, UseCase, case_topic
+from kb.models import Adoption, ExperienceReport, Organisation, SearchOutbox, Topic, UseCase, case_topic
 from kb.models.base import utcnow
 from kb.search.backend import get_backend, get_searcher
 from kb.search.engine.locking import file_lock, poll
@@ -83,12 +83,15 @@ def _touched_case_ids(session: Session) -> set[int]:
     ids: set[int] = set()
     orgs: set[int] = set()
     topics: set[int] = set()
+    adoptions: set[int] = set()
     new = {id(obj) for obj in session.new}
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, UseCase):
             ids.add(obj.id)
         elif isinstance(obj, Adoption):
             ids.add(inspect(obj).attrs.case_id.loaded_value)
+        elif isinstance(obj, ExperienceReport):  # its texts are part of the case's document
+            adoptions.add(inspect(obj).attrs.adoption_id.loaded_value)
         elif isinstance(obj, Organisation) and id(obj) not in new and _changed(obj, "name", "land_code"):
             orgs.add(obj.id)
         elif isinstance(obj, Topic) and id(obj) not in new and _changed(obj, "name"):
@@ -97,6 +100,9 @@ def _touched_case_ids(session: Session) -> set[int]:
         connection = session.connection()
         ids.update(connection.scalars(select(UseCase.id).where(UseCase.owner_id.in_(orgs))))
         ids.update(connection.scalars(select(Adoption.case_id).where(Adoption.organisation_id.in_(orgs))))
+    adoptions = {a for a in adoptions if isinstance(a, int)}
+    if adoptions:
+        ids.update(session.connection().scalars(select(Adoption.case_id).where(Adoption.id.in_(adoptions))))
     if topics:
         ids.update(session.connection().scalars(select(case_topic.c.case_id).where(case_topic.c.topic_id.in_(topics))))
     return {i for i in ids if isinstance(i, int)}
