@@ -12,6 +12,7 @@ from kb.models import UseCase, User
 from kb.services.adoptions import declarations as adoptions
 from kb.services.adoptions import reports as experience_reports
 from kb.services.registry import organisations
+from tests.helpers import signed_in
 
 CASE = "hamburg-dipas-digitale-beteiligung"
 LEIPZIG = "14713000"
@@ -46,3 +47,30 @@ def test_report_text_finds_its_case_until_the_report_is_withdrawn(app, client, r
     write_report(app, user_id)  # every field empty: the report is deleted
     assert CASE not in strong_slugs(client, WORDS)
     assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+NEED = {"title": "Digitale Vergabe von Kita-Plätzen", "problem": "Eltern melden sich heute bei jeder Kita "
+        "einzeln an. Wir suchen ein gemeinsames Portal.", "topic": "Bildung"}
+TAB = re.compile(r'<a href="([^"]*)">Bedarfe <span class="search-kinds__count">\((\d+)\)</span></a>')
+
+
+def needs_tab(client, text: str) -> tuple[str, int]:
+    html = client.get("/search", query_string={"q": text}).get_data(as_text=True)
+    assert 'aria-current="page">Lösungen <span class="search-kinds__count">' in html
+    url, count = TAB.search(html).groups()
+    return url.replace("&amp;", "&"), int(count)
+
+
+def test_search_page_counts_the_needs_with_the_same_words_apart(app, client, make_user):
+    _id, author, _pw = make_user("reader", email="jena@jena.example", municipality="16053000")
+    _id, moderator, _pw = make_user("moderator", email="mod@praxisatlas.example")
+    assert needs_tab(client, "Kita Portal")[1] == 0
+    posted = signed_in(app, author).post("/bedarfe/neu", data=NEED)
+    need_id = int(posted.headers["Location"].rsplit("/", 1)[1])
+    assert needs_tab(client, "Kita Portal")[1] == 0  # not yet moderated
+    signed_in(app, moderator).post(f"/moderation/bedarfe/{need_id}", data={"decision": "publish"})
+    url, count = needs_tab(client, "Kita Portal")
+    assert count == 1 and "Kita-Plätzen" in client.get(url).get_data(as_text=True)  # the tab shows what it counts
+    url, count = needs_tab(client, "Kita Portal Thüringen")  # a Land in the text filters the needs too
+    assert count == 1 and "state=Th" in url
+    assert needs_tab(client, "Kita Portal Bayern")[1] == 0

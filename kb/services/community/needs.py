@@ -130,6 +130,21 @@ def list_published(session: Session, *, topic: str | None = None, state: str | N
                    text: str | None = None, include_closed: bool = False, page: int = 1,
                    per_page: int = 20) -> Page[Need]:
     """Published needs, newest first, filtered by topic name, Land name and words of title or problem."""
+    stmt = _published(topic=topic, state=state, text=text, include_closed=include_closed)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.options(*_options()).order_by(Need.published_at.desc(), Need.id.desc())
+                           .limit(per_page).offset((page - 1) * per_page))
+    return Page(list(rows), total, page, per_page)
+
+
+def count_published(session: Session, *, topic: str | None = None, state: str | None = None,
+                    text: str | None = None) -> int:
+    """How many open needs the board lists for these filters (the search page's "Bedarfe" count)."""
+    stmt = _published(topic=topic, state=state, text=text, include_closed=False)
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def _published(*, topic: str | None, state: str | None, text: str | None, include_closed: bool):
     stmt = select(Need).where(Need.moderation == ModerationState.PUBLISHED)
     if not include_closed:
         stmt = stmt.where(Need.status == NeedStatus.OPEN)
@@ -142,10 +157,7 @@ def list_published(session: Session, *, topic: str | None = None, state: str | N
     for word in (text or "").split()[:8]:
         like = f"%{word.casefold()}%"
         stmt = stmt.where(or_(func.lower(Need.title).like(like), func.lower(Need.problem).like(like)))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.options(*_options()).order_by(Need.published_at.desc(), Need.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page))
-    return Page(list(rows), total, page, per_page)
+    return stmt
 
 
 def for_organisation(session: Session, org: Organisation | None) -> list[Need]:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from kb.extensions import db
 from kb.services.catalog import listing as catalog
 from kb.services.catalog.search import SearchQuery, canonical_query, search_cases, suggest_cases
+from kb.services.community import needs
 from kb.views.catalog.blueprint import bp
 from kb.web.caching import public_cache
 from kb.web.query_params import ParamError, search_query_from_args
@@ -19,7 +20,8 @@ from kb.web.query_params import ParamError, search_query_from_args
 @public_cache
 def search():
     """Search the published catalogue: facets, highlights, a correction shown as such, the words
-    nothing matches with related searches, Länder taken from the text as filters, weaker hits apart."""
+    nothing matches with related searches, Länder taken from the text as filters, weaker hits apart,
+    and a tab to the needs (Bedarfe) with the same words."""
     try:
         query = replace(canonical_query(db.session, search_query_from_args(current_app.config["KB_PER_PAGE"], 50)),
                         group_weaker=True)
@@ -32,7 +34,8 @@ def search():
     page = catalog.Page(found.hits, result.paged_total, query.page, query.per_page)
     filters = catalog.CaseFilters(list(query.topics), list(query.states), list(query.statuses))
     return render_template("catalog/search.html", query=query, page=page, facets=result.facets,
-                           filters=filters, suggestion=result.suggestion, outcome=result, errors=[])
+                           filters=filters, suggestion=result.suggestion, outcome=result, errors=[],
+                           needs_tab=_needs_tab(query, result) if query.text else None)
 
 
 @bp.get("/search/suggest")
@@ -46,6 +49,20 @@ def search_suggest():
         {"title": case.title, "url": url_for("catalog.case_detail", slug=case.slug), "municipality": case.owner.name}
         for case in cases
     ])
+
+
+def _needs_tab(query, result) -> dict:
+    """The "Bedarfe" tab: the needs board's link for the same words and filters, with the number of
+    needs that board lists (a Land named in the text is a filter there too)."""
+    text = query.text
+    for word in result.place_words:
+        text = text.replace(word, " ")
+    text = " ".join(text.split()) or None
+    states = list(dict.fromkeys([*query.states, *result.place_filters]))
+    state = states[0] if len(states) == 1 else None
+    topic = query.topics[0] if len(query.topics) == 1 else None
+    return {"count": needs.count_published(db.session, topic=topic, state=state, text=text),
+            "url": url_for("community.needs_board", q=text, topic=topic, state=state)}
 
 
 def _error(message: str):

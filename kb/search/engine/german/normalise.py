@@ -32,29 +32,29 @@ class DataFile(Generic[T]):
     by :meth:`forget_all` (``reset_caches``: tests, data edits). The one loader of the lexicon,
     the word list and the synonyms."""
 
-    _lock = threading.RLock()
-    _all: list[DataFile] = []
+    lock = threading.RLock()
+    instances: list[DataFile] = []
 
     def __init__(self, load: Callable[[], T]) -> None:
         self._load = load
-        self._value: T | None = None
+        self.value: T | None = None
         self.__doc__ = load.__doc__
-        DataFile._all.append(self)
+        DataFile.instances.append(self)
 
     def __call__(self) -> T:
-        value = self._value
+        value = self.value
         if value is None:
-            with DataFile._lock:
-                if self._value is None:
-                    self._value = self._load()
-                value = self._value
+            with DataFile.lock:
+                if self.value is None:
+                    self.value = self._load()
+                value = self.value
         return value
 
     @classmethod
     def forget_all(cls) -> None:
-        with cls._lock:
-            for data in cls._all:
-                data._value = None
+        with cls.lock:
+            for data in cls.instances:
+                data.value = None
 
 
 def _read_lines(path: Path) -> Iterator[str]:
