@@ -99,6 +99,7 @@ class Searching:
         strong hits each value would show, unless no document qualifies (see the base module)."""
         selected = {"topic": q.topics, "state": q.states, "status": q.statuses}
         strong_only = scored is not None and bool(scored.qualified.any())
+        candidates: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(base) -> qualifying docs, scores
         facets: dict[str, dict[str, int]] = {}
         for fname in _FACET_FIELDS:
             base = match
@@ -109,7 +110,10 @@ class Searching:
             counts: dict[str, int] = {}
             if names:
                 if strong_only:
-                    sums = _strong_counts(view, fname, scored, base)
+                    if id(base) not in candidates:
+                        docs = np.flatnonzero(scored.qualified & base)
+                        candidates[id(base)] = (docs, scored.scores[docs])
+                    sums = _strong_counts(view, fname, *candidates[id(base)])
                 else:
                     sums = np.bitwise_count(view.facet_packed[fname] & _pack(base)).sum(axis=-1)
                 for v, c in zip(names, sums.tolist(), strict=True):
@@ -171,23 +175,25 @@ class Searching:
         return out
 
 
-def _strong_counts(view: _View, fname: str, scored: Scored, base: np.ndarray) -> np.ndarray:
-    """Per value of a facet: the strong hits among ``base`` with that value, each value judged by
-    the floor of its own best qualifying hit (what selecting it shows as strong)."""
-    offsets, rows = view.facet_pairs[fname]
+def _strong_counts(view: _View, fname: str, docs: np.ndarray, doc_scores: np.ndarray) -> np.ndarray:
+    """Per value of a facet: the strong hits among the qualifying ``docs`` with that value, each value
+    judged by the floor of its own best qualifying hit (what selecting it shows as strong)."""
+    offsets, rows, single = view.facet_pairs[fname]
     names = view.facet_values[fname]
-    docs = np.flatnonzero(scored.qualified & base)
-    starts, ends = offsets[docs], offsets[docs + 1]
-    lengths = ends - starts
-    n = int(lengths.sum())
-    if not n:
+    if single is not None:  # at most one value per document (Land, status)
+        values = single[docs]
+        keep = np.flatnonzero(values >= 0)
+        values, scores = values[keep], doc_scores[keep]
+    else:  # the value rows of the qualifying documents, each with its document's score
+        starts = offsets[docs]
+        lengths = offsets[docs + 1] - starts
+        n = int(lengths.sum())
+        first = np.cumsum(lengths) - lengths
+        values = rows[np.repeat(starts - first, lengths) + np.arange(n)]
+        scores = np.repeat(doc_scores, lengths)
+    if not len(values):
         return np.zeros(len(names), dtype=np.int64)
-    # the value rows of the qualifying documents, each with its document's score
-    first = np.cumsum(lengths) - lengths
-    values = rows[np.repeat(starts - first, lengths) + np.arange(n)]
-    scores = np.repeat(scored.scores[docs], lengths)
     best = np.zeros(len(names), dtype=np.float32)
     np.maximum.at(best, values, scores)
     floor = (ranking.FLOOR_RATIO * best.astype(np.float64)).astype(np.float32)
     return np.bincount(values[scores >= floor[values]], minlength=len(names))
-

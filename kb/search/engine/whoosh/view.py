@@ -52,7 +52,8 @@ class _View:
     facet_values: dict[str, list[str]]
     facet_matrix: dict[str, np.ndarray]  # field -> bool[values, docs]
     facet_packed: dict[str, np.ndarray]  # the same bit-packed as uint64 rows (fast counting)
-    facet_pairs: dict[str, tuple[np.ndarray, np.ndarray]]  # field -> (per-doc offsets, value rows)
+    facet_pairs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]  # field -> (per-doc offsets,
+    # value rows, and for a field with at most one value per doc its row per doc, -1 for none)
     newest: np.ndarray | None = None
     texts: object | None = None  # column reader of ``hl`` (opened on first use)
     terms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -109,13 +110,18 @@ def _pack(bits: np.ndarray) -> np.ndarray:
     return np.packbits(bits, axis=-1).view(np.uint64)
 
 
-def _pairs(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """A bool [values, docs] matrix as rows: the value rows of doc ``d`` are
-    ``rows[offsets[d]:offsets[d + 1]]``."""
+    ``rows[offsets[d]:offsets[d + 1]]``; with at most one value per doc also that row per doc."""
     docs, rows = np.nonzero(matrix.T)
+    per_doc = np.bincount(docs, minlength=matrix.shape[1])
     offsets = np.zeros(matrix.shape[1] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(docs, minlength=matrix.shape[1]), out=offsets[1:])
-    return offsets, rows
+    np.cumsum(per_doc, out=offsets[1:])
+    single = None
+    if not len(per_doc) or per_doc.max() <= 1:
+        single = np.full(matrix.shape[1], -1, dtype=np.int64)
+        single[docs] = rows
+    return offsets, rows, single
 
 
 class IndexViews:
