@@ -25,9 +25,10 @@ Semantics every backend implements
     words (not only stop-like ones such as "digital", not only part of a
     compound) and scores at least a fifth of the best such hit; the others are
     ``weaker`` and follow all strong hits (``strong_total`` counts the strong ones);
-  * facet counts count what selecting the value would show as matching: its strong
-    hits (judged by the floor of that selection); only when no document qualifies
-    at all (every hit is weaker) they count all hits;
+  * facet counts count the strong hits (judged by the floor over the filters of the
+    other facets, so with no filter set they add up to ``strong_total``); selecting
+    a value shows at least that many strong hits (its own best hit may lower the
+    floor); only when no document qualifies at all they count all hits;
   * ``group_weaker`` (the search page): the pages run over the strong hits
     (``paged_total``) and the last of them ends with the first ``per_page`` weaker
     hits, shown apart; without strong hits the pages run over the weaker ones.

@@ -182,9 +182,9 @@ def search_statement(tables: Tables, q: SearchQuery, stmt: Statement, scoring: S
     order = ORDER_BY[(scoring is not None, q.sort)]
     full_counts = "".join(_FULL_COUNT.format(i=i) for i in range(groups))
     floor = "TRUE" if scoring is None else f"score >= {ranking.FLOOR_RATIO!r} * best"
-    # facet counts: the strong hits a value would show (its own floor), all hits if none qualifies
+    # facet counts: the strong hits by the floor over the other facets' filters, all hits if none qualifies
     facet_floor = "TRUE" if scoring is None else (
-        f"(qualified AND score >= {ranking.FLOOR_RATIO!r} * vbest) OR NOT any_qualified")
+        f"(qualified AND score >= {ranking.FLOOR_RATIO!r} * fbest) OR NOT any_qualified")
     off, lim = (q.page - 1) * q.per_page, q.per_page
     window = f"rank > {off} AND rank <= {off + lim}"
     if q.group_weaker:  # the pages run over the strong hits, the weaker ones end the last page
@@ -245,15 +245,16 @@ UNION ALL SELECT 'strong', NULL, NULL, NULL, count(*) FROM r WHERE strong
 UNION ALL SELECT 'matched', NULL, NULL, NULL, count(*) FROM f
 UNION ALL SELECT 'qualified', NULL, NULL, NULL, count(*) FROM f WHERE qualified
 UNION ALL SELECT 'topic', value, NULL, NULL, count(*) FROM (
-    SELECT t AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER (PARTITION BY t) AS vbest
-    FROM f CROSS JOIN LATERAL unnest(f.topics) AS t WHERE ok_state AND ok_status) v CROSS JOIN aq
-    WHERE {facet_floor} GROUP BY value
+    SELECT t AS value, score, qualified, fbest
+    FROM (SELECT f.*, max(score) FILTER (WHERE qualified) OVER () AS fbest FROM f WHERE ok_state AND ok_status) f
+    CROSS JOIN LATERAL unnest(f.topics) AS t) v CROSS JOIN aq
+    WHERE ({facet_floor}) GROUP BY value
 UNION ALL SELECT 'state', value, NULL, NULL, count(*) FROM (
-    SELECT state AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER (PARTITION BY state) AS vbest
-    FROM f WHERE ok_topic AND ok_status AND state IS NOT NULL) v CROSS JOIN aq
-    WHERE {facet_floor} GROUP BY value
+    SELECT state AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER () AS fbest
+    FROM f WHERE ok_topic AND ok_status) v CROSS JOIN aq
+    WHERE ({facet_floor}) AND value IS NOT NULL GROUP BY value
 UNION ALL SELECT 'status', value, NULL, NULL, count(*) FROM (
-    SELECT status AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER (PARTITION BY status) AS vbest
+    SELECT status AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER () AS fbest
     FROM f WHERE ok_topic AND ok_state) v CROSS JOIN aq
-    WHERE {facet_floor} GROUP BY value{full_counts}
+    WHERE ({facet_floor}) GROUP BY value{full_counts}
 """

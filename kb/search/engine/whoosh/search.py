@@ -96,10 +96,10 @@ class Searching:
     def _facet_counts(self, view: _View, q: SearchQuery, match: np.ndarray,
                       fmasks: dict[str, np.ndarray | None], scored: Scored | None) -> dict[str, dict[str, int]]:
         """Disjunctive counts: each facet counted with the filters of the other facets; of the
-        strong hits each value would show, unless no document qualifies (see the base module)."""
+        strong hits (by the floor over those filters), unless no document qualifies (see the base module)."""
         selected = {"topic": q.topics, "state": q.states, "status": q.statuses}
         strong_only = scored is not None and bool(scored.qualified.any())
-        candidates: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(base) -> qualifying docs, scores
+        counted: dict[int, np.ndarray] = {}  # id(base) -> packed bits of what is counted
         facets: dict[str, dict[str, int]] = {}
         for fname in _FACET_FIELDS:
             base = match
@@ -109,13 +109,9 @@ class Searching:
             names = view.facet_values[fname]
             counts: dict[str, int] = {}
             if names:
-                if strong_only:
-                    if id(base) not in candidates:
-                        docs = np.flatnonzero(scored.qualified & base)
-                        candidates[id(base)] = (docs, scored.scores[docs])
-                    sums = _strong_counts(view, fname, *candidates[id(base)])
-                else:
-                    sums = np.bitwise_count(view.facet_packed[fname] & _pack(base)).sum(axis=-1)
+                if id(base) not in counted:
+                    counted[id(base)] = _pack(strong_mask(scored, base) if strong_only else base)
+                sums = np.bitwise_count(view.facet_packed[fname] & counted[id(base)]).sum(axis=-1)
                 for v, c in zip(names, sums.tolist(), strict=True):
                     if c or v in selected[fname]:
                         counts[v] = int(c)
@@ -174,26 +170,3 @@ class Searching:
             out["body"] = b
         return out
 
-
-def _strong_counts(view: _View, fname: str, docs: np.ndarray, doc_scores: np.ndarray) -> np.ndarray:
-    """Per value of a facet: the strong hits among the qualifying ``docs`` with that value, each value
-    judged by the floor of its own best qualifying hit (what selecting it shows as strong)."""
-    offsets, rows, single = view.facet_pairs[fname]
-    names = view.facet_values[fname]
-    if single is not None:  # at most one value per document (Land, status)
-        values = single[docs]
-        keep = np.flatnonzero(values >= 0)
-        values, scores = values[keep], doc_scores[keep]
-    else:  # the value rows of the qualifying documents, each with its document's score
-        starts = offsets[docs]
-        lengths = offsets[docs + 1] - starts
-        n = int(lengths.sum())
-        first = np.cumsum(lengths) - lengths
-        values = rows[np.repeat(starts - first, lengths) + np.arange(n)]
-        scores = np.repeat(doc_scores, lengths)
-    if not len(values):
-        return np.zeros(len(names), dtype=np.int64)
-    best = np.zeros(len(names), dtype=np.float32)
-    np.maximum.at(best, values, scores)
-    floor = (ranking.FLOOR_RATIO * best.astype(np.float64)).astype(np.float32)
-    return np.bincount(values[scores >= floor[values]], minlength=len(names))
