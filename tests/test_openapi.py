@@ -107,9 +107,9 @@ def test_real_responses_match_the_documented_schemas(client, spec, sample, url, 
 
 def test_search_facets_and_paging_are_described(spec):
     search = spec["components"]["schemas"]["SearchResponse"]
-    assert set(search["properties"]["facets"]["required"]) == {"topic", "state", "status"}
+    assert set(search["properties"]["facets"]["required"]) == {"topic", "state", "status", "size"}
     names = {p.get("name") or p["$ref"].split("/")[-1] for p in spec["paths"]["/api/v1/search"]["get"]["parameters"]}
-    assert {"q", "page", "per_page", "topic", "state", "status"} <= names
+    assert {"q", "page", "per_page", "topic", "state", "status", "size"} <= names
 
 
 @pytest.mark.slow  # long: runs once, in the SQLite pass of make test

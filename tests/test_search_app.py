@@ -130,7 +130,7 @@ def test_sort_by_adoption_and_newest(client, app):
 def test_api_result_shape_and_sanitised_highlights(client):
     data = api(client, q="Chatbot")
     assert set(data) >= {"query", "total", "page", "per_page", "results", "facets", "suggestion"}
-    assert set(data["facets"]) == {"topic", "state", "status"}
+    assert set(data["facets"]) == {"topic", "state", "status", "size"}
     hit = data["results"][0]
     assert set(hit) >= {"slug", "title", "summary", "municipality", "score", "highlights"}
     marked = " ".join(hit["highlights"].values())

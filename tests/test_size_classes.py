@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
-from kb.services.registry import size_classes
+import pytest
+
+from kb.models import size_classes
+from tests.helpers import record, write_jsonl
 
 MAERKER = "/cases/brandenburg-maerker-maengelmelder"
 RATHENOW = "12063252"  # about 24,000 inhabitants: 10.000 bis 50.000
@@ -65,3 +68,52 @@ def test_member_sees_peers_of_their_own_size_first(client, make_user, login):
     assert groups[0].strip() == "Kommunen mit 10.000 bis 50.000 Einwohnern"
     other = text(client.get("/cases/hamburg-dipas-digitale-beteiligung"))  # only cities over 100,000
     assert "Noch nutzt keine Kommune Ihrer Größe (mit 10.000 bis 50.000 Einwohnern) diese Lösung." in other
+
+
+MITTENWALDE = "12061332"  # about 9,000 inhabitants: unter 10.000
+
+
+@pytest.fixture
+def small_town_cases(runner, tmp_path):
+    """Two cases of Leipzig still in planning (the owner runs neither): Mittenwalde only interested
+    in one, a pilot user of the other."""
+    only_interest = record("zwergenportal-interesse", title="Zwergenportal mit Interessenten", status="planung",
+                           adopters=[{"municipality": MITTENWALDE, "status": "interessiert"}])
+    pilot = record("zwergenportal-pilot", title="Zwergenportal im Pilotbetrieb", status="planung",
+                   adopters=[{"municipality": MITTENWALDE, "status": "pilot"}])
+    result = runner.invoke(args=["import-cases", str(write_jsonl(tmp_path / "klein.jsonl", [only_interest, pilot]))])
+    assert result.exit_code == 0, result.output
+
+
+def test_search_api_counts_and_filters_only_users_by_size(client, small_town_cases):
+    body = client.get("/api/v1/search?q=Zwergenportal").get_json()
+    assert {hit["slug"] for hit in body["results"]} == {"zwergenportal-interesse", "zwergenportal-pilot"}
+    assert body["facets"]["size"] == {"unter-10000": 1}  # interest is no use; the owner plans only
+    small = client.get("/api/v1/search?q=Zwergenportal&size=unter-10000").get_json()
+    assert [hit["slug"] for hit in small["results"]] == ["zwergenportal-pilot"] and small["total"] == 1
+    assert small["facets"]["size"] == {"unter-10000": 1}  # a facet ignores its own filter
+    assert client.get("/api/v1/search?q=Zwergenportal&size=ueber-100000").get_json()["total"] == 0
+    refused = client.get("/api/v1/search?q=Zwergenportal&size=riesig")
+    assert refused.status_code == 400 and "size" in refused.get_json()["error"]["message"]
+
+
+def test_search_and_browse_count_the_same_size_classes(app, client):
+    from kb.extensions import db
+    from kb.services.catalog import listing
+
+    with app.app_context():
+        browse = listing.facet_counts(db.session, listing.CaseFilters())["size"]
+    assert browse and client.get("/api/v1/search?per_page=1").get_json()["facets"]["size"] == browse
+
+
+def test_search_page_offers_the_size_facet(client):
+    everything = text(client.get("/search?q=M%C3%A4ngelmelder&per_page=50"))
+    assert "Läuft in Kommunen der Größe" in everything and "Nutzer unter 10.000 Einwohnern" in everything
+    small = client.get("/search?q=M%C3%A4ngelmelder&per_page=50&size=unter-10000")
+    found = titles(text(small))
+    assert "brandenburg-maerker-maengelmelder" in found and found < titles(everything), found
+    assert 'name="size" value="unter-10000" checked' in text(small)
+    assert "Größe:</span> Nutzer unter 10.000 Einwohnern" in text(small)  # the removable chip
+    assert '<input type="hidden" name="size" value="unter-10000">' in text(small)  # kept when sorting
+    refused = client.get("/search?q=M%C3%A4ngelmelder&size=riesig")
+    assert refused.status_code == 400 and "Unbekannter Filterwert size = „riesig“" in text(refused)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from kb.models.enums import AdoptionStatus
+from kb.models.enums import AdoptionStatus, CaseStatus
 
 if TYPE_CHECKING:
     from kb.models.cases import Adoption
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 USE_STATUSES = (AdoptionStatus.PILOT, AdoptionStatus.IN_BETRIEB)
 DEMAND_STATUSES = (AdoptionStatus.INTERESSIERT,)
 HISTORY_STATUSES = (AdoptionStatus.EINGESTELLT,)
+#: the owner runs its own case while the case is in one of these statuses
+OWNER_RUNS_STATUSES = (CaseStatus.PILOT, CaseStatus.IN_BETRIEB)
 
 
 def is_use(status: AdoptionStatus) -> bool:
@@ -33,6 +35,15 @@ def uses_clause():
     from kb.models.cases import Adoption
 
     return Adoption.status.in_(USE_STATUSES)
+
+
+def running_organisation_ids(case_status: CaseStatus, owner_id: int, adoptions: Iterable) -> list[int]:
+    """Ids of the organisations a case runs at: its users and its owner while the case is in pilot
+    or in Betrieb (``adoptions``: anything with ``status`` and ``organisation_id``)."""
+    ids = [a.organisation_id for a in adoptions if a.status in USE_STATUSES]
+    if case_status in OWNER_RUNS_STATUSES:
+        ids.insert(0, owner_id)
+    return list(dict.fromkeys(ids))
 
 
 def partial_date_start(value: str | None) -> datetime | None:

@@ -25,8 +25,9 @@ from kb.models import (
     Topic,
     UseCase,
     case_topic,
+    size_classes,
 )
-from kb.models.usage import usage_of
+from kb.models.usage import running_organisation_ids, usage_of
 from kb.search.engine import SearchDocument
 
 _MARKDOWN_NOISE = [
@@ -71,6 +72,14 @@ def _body(case, reports: Iterable) -> str:
     return " ".join(plain_text(t) for t in texts if t)
 
 
+def _user_sizes(case: UseCase) -> list[str]:
+    """Size class keys of the organisations the case runs at (kb.models.usage), in class order."""
+    orgs = {case.owner_id: case.owner} | {a.organisation_id: a.organisation for a in case.adoptions}
+    classes = {size_classes.for_organisation(orgs[i]) for i in running_organisation_ids(
+        case.status, case.owner_id, case.adoptions)}
+    return size_classes.ordered_keys(c.key for c in classes if c is not None)
+
+
 def to_document(case: UseCase) -> SearchDocument:
     """Describe one published case for the search index."""
     owner = case.owner
@@ -93,6 +102,7 @@ def to_document(case: UseCase) -> SearchDocument:
         places=list(dict.fromkeys(p for p in places if p)),
         published=case.published_at,
         adopter_count=case.usage.users,
+        user_sizes=_user_sizes(case),
     )
 
 
@@ -115,11 +125,12 @@ def version_of(case: UseCase) -> str:
 
 @dataclass
 class _Place:
-    """What a document shows of an organisation: its name, Kreis and Land."""
+    """What a document shows of an organisation: its name, Kreis and Land, and its size class."""
 
     name: str
     kreis: str | None
     land: str | None
+    size: str | None = None  # key of kb.models.size_classes
 
     def names(self) -> list[str]:
         return [n for n in (self.name, self.kreis, self.land) if n]
@@ -140,13 +151,14 @@ class _DocumentLoader:
         wanted = sorted(org_ids - self.places.keys())
         for start in range(0, len(wanted), 500):
             rows = self.session.execute(
-                select(Organisation.id, Organisation.name, Kreis.display_name, Land.name)
+                select(Organisation.id, Organisation.name, Kreis.display_name, Land.name,
+                       size_classes.class_key_column())
                 .outerjoin(Municipality, Municipality.ags == Organisation.municipality_ags)
                 .outerjoin(Kreis, Kreis.key == Municipality.kreis_key)
                 .outerjoin(Land, Land.code == Organisation.land_code)
                 .where(Organisation.id.in_(wanted[start : start + 500]))
             )
-            self.places.update((org_id, _Place(name, kreis, land)) for org_id, name, kreis, land in rows)
+            self.places.update((org_id, _Place(name, kreis, land, size)) for org_id, name, kreis, land, size in rows)
 
     def batch(self, ids: list[int]) -> list[SearchDocument]:
         """Documents of the published cases among ``ids`` (ordered by id)."""
@@ -191,6 +203,7 @@ class _DocumentLoader:
             places.extend(self.places[adoption.organisation_id].names())
         latest = max((a.updated_at for a in adoptions if a.updated_at), default=None)
         report_latest = max((r.updated_at for r in reports if r.updated_at), default=None)
+        sizes = (self.places[i].size for i in running_organisation_ids(case.status, case.owner_id, adoptions))
         return SearchDocument(
             id=case.id,
             slug=case.slug,
@@ -206,6 +219,7 @@ class _DocumentLoader:
             places=list(dict.fromkeys(p for p in places if p)),
             published=case.published_at,
             adopter_count=usage_of(adoptions).users,
+            user_sizes=size_classes.ordered_keys(s for s in sizes if s),
         )
 
 

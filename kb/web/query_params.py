@@ -108,7 +108,7 @@ def flag_arg(name: str, default: bool = True) -> bool:
 
 
 def search_query_from_args(per_page_default: int, max_per_page: int = 100):
-    """Build a SearchQuery from q, topic, state, status, sort, page, per_page, places (0: Länder
+    """Build a SearchQuery from q, topic, state, status, size, sort, page, per_page, places (0: Länder
     named in the text stay words, not filters) and correct (0: no spelling correction)."""
     from kb.search.engine import SearchQuery
 
@@ -124,6 +124,7 @@ def search_query_from_args(per_page_default: int, max_per_page: int = 100):
         topics=filters.topics,
         states=filters.states,
         statuses=filters.statuses,
+        sizes=filters.sizes,
         page=int_arg("page", 1, 1, 1000),
         per_page=int_arg("per_page", per_page_default, 1, max_per_page),
         sort=sort,

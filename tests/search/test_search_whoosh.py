@@ -120,7 +120,7 @@ def test_facets_are_disjunctive(backend):
     # the other facets are counted within the selection
     assert res.facets["topic"] == {"Künstliche Intelligenz": 2, "Bürgerservice": 1, "Sicherheit": 1}
     assert res.facets["status"] == {"in_betrieb": 2, "planung": 1}
-    assert set(res.facets) == {"topic", "state", "status"}
+    assert set(res.facets) == {"topic", "state", "status", "size"}
 
 
 def test_facets_follow_text_query(backend):

@@ -7,7 +7,8 @@ the cases by id in rank order.
 Semantics every backend implements
   * empty ``text`` lists all documents (after filters), newest first;
   * filters: OR within one facet, AND across facets; ``states`` filters the
-    owner's Land (``SearchDocument.state``);
+    owner's Land (``SearchDocument.state``), ``sizes`` the size classes of the
+    places a case runs at (``SearchDocument.user_sizes``, keys given by the app);
   * facet counts are *disjunctive*: the counts of a facet are computed with
     the query and the filters of the *other* facets, so users see the
     alternatives to their current selection;
@@ -50,7 +51,7 @@ from typing import Protocol, runtime_checkable
 
 STATUSES = ("planung", "pilot", "in_betrieb", "eingestellt")
 SORTS = ("relevance", "newest", "adoption")
-FACETS = ("topic", "state", "status")
+FACETS = ("topic", "state", "status", "size")
 
 
 @dataclass
@@ -71,6 +72,7 @@ class SearchDocument:
     places: list[str] = field(default_factory=list)  # Kreis, adopters and their Länder
     published: datetime | None = None
     adopter_count: int = 0
+    user_sizes: list[str] = field(default_factory=list)  # size classes of the places it runs at
 
 
 @dataclass
@@ -79,6 +81,7 @@ class SearchQuery:
     topics: Sequence[str] = ()
     states: Sequence[str] = ()
     statuses: Sequence[str] = ()
+    sizes: Sequence[str] = ()  # size class keys (SearchDocument.user_sizes)
     page: int = 1
     per_page: int = 10
     sort: str = "relevance"  # relevance | newest | adoption
@@ -101,7 +104,7 @@ class SearchResult:
     total: int
     page: int
     per_page: int
-    facets: dict[str, dict[str, int]]  # {"topic": {...}, "state": {...}, "status": {...}}
+    facets: dict[str, dict[str, int]]  # {"topic": {...}, "state": {...}, "status": {...}, "size": {...}}
     suggestion: str | None = None  # the corrected query text
     corrected: bool = False  # the hits are those of ``suggestion``
     strong_total: int | None = None  # hits above the relevance floor (None: ``total``)
@@ -149,6 +152,11 @@ class SearchBackend(Protocol):
     def close(self) -> None: ...
 
 
+def selected_filters(q: SearchQuery) -> dict[str, Sequence[str]]:
+    """The filter values of ``q`` per facet (keys of ``FACETS``)."""
+    return {"topic": q.topics, "state": q.states, "status": q.statuses, "size": q.sizes}
+
+
 def normalise_query(q: SearchQuery) -> SearchQuery:
     """Clamp paging and sort values of a query to sane ranges."""
     page = max(1, int(q.page or 1))
@@ -159,6 +167,7 @@ def normalise_query(q: SearchQuery) -> SearchQuery:
         topics=tuple(dict.fromkeys(q.topics or ())),
         states=tuple(dict.fromkeys(q.states or ())),
         statuses=tuple(dict.fromkeys(q.statuses or ())),
+        sizes=tuple(dict.fromkeys(q.sizes or ())),
         page=page,
         per_page=per_page,
         sort=sort,

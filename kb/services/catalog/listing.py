@@ -24,6 +24,7 @@ from kb.models import (
     UseCase,
     User,
     case_topic,
+    size_classes,
     usage,
 )
 from kb.search.engine.places import land_name
@@ -31,7 +32,6 @@ from kb.services.catalog import reference
 from kb.services.catalog.cards import CARD_COLUMNS, card_options, load_cards
 from kb.services.generation import cache
 from kb.services.paging import Page
-from kb.services.registry import size_classes
 
 
 @dataclass
@@ -97,7 +97,7 @@ def running_places() -> Select:
     in Betrieb) and its owner while the case itself is in pilot or in Betrieb."""
     users = select(Adoption.case_id.label("case_id"), Adoption.organisation_id.label("organisation_id")).where(
         usage.uses_clause())
-    owners = select(UseCase.id, UseCase.owner_id).where(UseCase.status.in_((CaseStatus.PILOT, CaseStatus.IN_BETRIEB)))
+    owners = select(UseCase.id, UseCase.owner_id).where(UseCase.status.in_(usage.OWNER_RUNS_STATUSES))
     return users.union(owners)
 
 

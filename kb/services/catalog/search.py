@@ -15,7 +15,7 @@ from kb.search.backend import get_searcher
 from kb.search.engine import SearchHit, SearchQuery, SearchResult
 from kb.services.catalog import reference
 from kb.services.catalog.cards import load_cards
-from kb.services.catalog.listing import CaseFilters, resolve_filters
+from kb.services.catalog.listing import CaseFilters, resolve_filters, resolve_sizes
 
 __all__ = ["CaseHit", "CaseSearchResult", "SearchQuery", "canonical_query", "search_cases", "suggest_cases"]
 
@@ -37,15 +37,16 @@ class CaseSearchResult:
 
 
 def canonical_query(session: Session, query: SearchQuery) -> SearchQuery:
-    """The query with filter values as the index stores them (topic and Land names, status values).
+    """The query with filter values as the index stores them (topic and Land names, status values,
+    size class keys).
 
     Filters may be given as names in any case, topic slugs or Land codes (``geodaten``, ``14``);
     raises ``catalog.FilterError`` for a value that names nothing.
     """
-    if not (query.topics or query.states or query.statuses):
+    if not (query.topics or query.states or query.statuses or query.sizes):
         return query
-    topic_ids, land_codes, statuses = resolve_filters(
-        session, CaseFilters(list(query.topics), list(query.states), list(query.statuses)))
+    filters = CaseFilters(list(query.topics), list(query.states), list(query.statuses), list(query.sizes))
+    topic_ids, land_codes, statuses = resolve_filters(session, filters)
     topics = reference.topic_names(session)
     lands = reference.land_names(session)
     return replace(
@@ -53,6 +54,7 @@ def canonical_query(session: Session, query: SearchQuery) -> SearchQuery:
         topics=tuple(dict.fromkeys(topics[i] for i in topic_ids)),
         states=tuple(dict.fromkeys(lands[c] for c in land_codes)),
         statuses=tuple(dict.fromkeys(s.value for s in statuses)),
+        sizes=tuple(resolve_sizes(filters)),
     )
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.models import UseCase
+from kb.models import UseCase, size_classes
 from kb.models.usage import split
 from kb.services.catalog import glance
-from kb.services.registry import size_classes
 
 REUSE_TEXT_MAX = 600
 USERS_MAX = 30

@@ -32,7 +32,7 @@ def search():
     found = search_cases(db.session, query)
     result = found.result
     page = catalog.Page(found.hits, result.paged_total, query.page, query.per_page)
-    filters = catalog.CaseFilters(list(query.topics), list(query.states), list(query.statuses))
+    filters = catalog.CaseFilters(list(query.topics), list(query.states), list(query.statuses), list(query.sizes))
     return render_template("catalog/search.html", query=query, page=page, facets=result.facets,
                            filters=filters, suggestion=result.suggestion, outcome=result, errors=[],
                            needs_tab=_needs_tab(query, result) if query.text else None)
@@ -68,5 +68,5 @@ def _needs_tab(query, result) -> dict:
 def _error(message: str):
     empty = catalog.Page([], 0, 1, current_app.config["KB_PER_PAGE"])
     return render_template("catalog/search.html", query=SearchQuery(), page=empty,
-                           facets={"topic": {}, "state": {}, "status": {}}, filters=catalog.CaseFilters(),
+                           facets={"topic": {}, "state": {}, "status": {}, "size": {}}, filters=catalog.CaseFilters(),
                            suggestion=None, errors=[message]), 400

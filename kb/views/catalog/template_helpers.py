@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 from flask_babel import format_currency, get_locale
 
-from kb.models import Adoption, UseCase, labels
+from kb.models import Adoption, UseCase, labels, size_classes
 from kb.services.catalog import glance, regions
-from kb.services.registry import size_classes
 from kb.views.catalog.blueprint import bp
 from kb.web import i18n
 from kb.web.permissions import current_actor

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kb.search.engine import german, ranking
-from kb.search.engine.base import SearchQuery
+from kb.search.engine.base import SearchQuery, selected_filters
 from kb.search.engine.postgres.schema import Tables
 
 TERM_RE = re.compile(r"^[a-z0-9_]+$")
@@ -160,6 +160,7 @@ def _facet_filters(stmt: Statement, q: SearchQuery) -> dict[str, str]:
         "topic": f"topics && CAST({stmt.bind(list(q.topics))} AS text[])" if q.topics else "TRUE",
         "state": f"state = ANY(CAST({stmt.bind(list(q.states))} AS text[]))" if q.states else "TRUE",
         "status": f"status = ANY(CAST({stmt.bind(list(q.statuses))} AS text[]))" if q.statuses else "TRUE",
+        "size": f"user_sizes && CAST({stmt.bind(list(q.sizes))} AS text[])" if q.sizes else "TRUE",
     }
 
 
@@ -171,7 +172,7 @@ def search_statement(tables: Tables, q: SearchQuery, stmt: Statement, scoring: S
     Rows are ``(kind, value, id, score, n)``: ``hit`` (n = rank, value ``strong`` or ``weak``),
     ``total`` and ``strong`` (with all filters), ``matched`` and ``qualified`` (without filters),
     ``full`` (value = group index, n = documents matching that group fully),
-    ``topic``/``state``/``status`` (value, count)."""
+    ``topic``/``state``/``status``/``size`` (value, count)."""
     if scoring is None:
         columns, score, qualified, groups, where = [], "0::float8", "TRUE", 0, "TRUE"
     else:
@@ -194,7 +195,7 @@ def search_statement(tables: Tables, q: SearchQuery, stmt: Statement, scoring: S
     stmt.sql = _SEARCH_SQL.format(
         doc=tables.document, group_columns=group_columns, where=where, score=score, order=order,
         qualified=qualified, floor=floor, full_counts=full_counts,
-        ok_topic=filters["topic"], ok_state=filters["state"], ok_status=filters["status"],
+        ok_topic=filters["topic"], ok_state=filters["state"], ok_status=filters["status"], ok_size=filters["size"],
         unscored="FALSE" if scoring is not None else "TRUE", window=window, facet_floor=facet_floor,
     )
     return stmt
@@ -202,7 +203,7 @@ def search_statement(tables: Tables, q: SearchQuery, stmt: Statement, scoring: S
 
 def facet_counts(rows: list[tuple[str, str, int]], q: SearchQuery) -> dict[str, dict[str, int]]:
     """Facet dicts like the Whoosh backend: counts > 0 plus selected values, by count then name."""
-    selected = {"topic": q.topics, "state": q.states, "status": q.statuses}
+    selected = selected_filters(q)
     out: dict[str, dict[str, int]] = {}
     for facet, chosen in selected.items():
         counts = {value: int(n) for kind, value, n in rows if kind == facet and n}
@@ -216,17 +217,17 @@ _FULL_COUNT = "\nUNION ALL SELECT 'full', '{i}', NULL, NULL, count(*) FROM g WHE
 
 _SEARCH_SQL = """
 WITH g AS MATERIALIZED (
-    SELECT id, topics, state, status, published, adopter_count{group_columns}
+    SELECT id, topics, state, status, user_sizes, published, adopter_count{group_columns}
     FROM {doc} WHERE {where}
 ), m AS (
-    SELECT id, topics, state, status, published, adopter_count, ({score}) AS score,
+    SELECT id, topics, state, status, user_sizes, published, adopter_count, ({score}) AS score,
            ({qualified}) AS qualified FROM g
 ), f AS MATERIALIZED (
-    SELECT m.*, {ok_topic} AS ok_topic, {ok_state} AS ok_state, {ok_status} AS ok_status
+    SELECT m.*, {ok_topic} AS ok_topic, {ok_state} AS ok_state, {ok_status} AS ok_status, {ok_size} AS ok_size
     FROM m WHERE score > 0 OR {unscored}
 ), s AS MATERIALIZED (
-    SELECT f.*, ok_topic AND ok_state AND ok_status AS ok,
-           max(score) FILTER (WHERE qualified AND ok_topic AND ok_state AND ok_status) OVER () AS best
+    SELECT f.*, ok_topic AND ok_state AND ok_status AND ok_size AS ok,
+           max(score) FILTER (WHERE qualified AND ok_topic AND ok_state AND ok_status AND ok_size) OVER () AS best
     FROM f
 ), r AS MATERIALIZED (
     SELECT s.*, qualified AND {floor} AS strong FROM s WHERE ok
@@ -246,15 +247,22 @@ UNION ALL SELECT 'matched', NULL, NULL, NULL, count(*) FROM f
 UNION ALL SELECT 'qualified', NULL, NULL, NULL, count(*) FROM f WHERE qualified
 UNION ALL SELECT 'topic', value, NULL, NULL, count(*) FROM (
     SELECT t AS value, score, qualified, fbest
-    FROM (SELECT f.*, max(score) FILTER (WHERE qualified) OVER () AS fbest FROM f WHERE ok_state AND ok_status) f
+    FROM (SELECT f.*, max(score) FILTER (WHERE qualified) OVER () AS fbest FROM f
+          WHERE ok_state AND ok_status AND ok_size) f
     CROSS JOIN LATERAL unnest(f.topics) AS t) v CROSS JOIN aq
     WHERE ({facet_floor}) GROUP BY value
 UNION ALL SELECT 'state', value, NULL, NULL, count(*) FROM (
     SELECT state AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER () AS fbest
-    FROM f WHERE ok_topic AND ok_status) v CROSS JOIN aq
+    FROM f WHERE ok_topic AND ok_status AND ok_size) v CROSS JOIN aq
     WHERE ({facet_floor}) AND value IS NOT NULL GROUP BY value
 UNION ALL SELECT 'status', value, NULL, NULL, count(*) FROM (
     SELECT status AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER () AS fbest
-    FROM f WHERE ok_topic AND ok_state) v CROSS JOIN aq
+    FROM f WHERE ok_topic AND ok_state AND ok_size) v CROSS JOIN aq
+    WHERE ({facet_floor}) GROUP BY value
+UNION ALL SELECT 'size', value, NULL, NULL, count(*) FROM (
+    SELECT z AS value, score, qualified, fbest
+    FROM (SELECT f.*, max(score) FILTER (WHERE qualified) OVER () AS fbest FROM f
+          WHERE ok_topic AND ok_state AND ok_status) f
+    CROSS JOIN LATERAL unnest(f.user_sizes) AS z) v CROSS JOIN aq
     WHERE ({facet_floor}) GROUP BY value{full_counts}
 """

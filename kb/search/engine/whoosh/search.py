@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from kb.search.engine import german, plan, ranking
-from kb.search.engine.base import SearchHit, SearchQuery, SearchResult, page_ranges
+from kb.search.engine.base import SearchHit, SearchQuery, SearchResult, page_ranges, selected_filters
 from kb.search.engine.whoosh.scoring import Scored, strong_mask
 from kb.search.engine.whoosh.view import _FACET_FIELDS, _pack, _View
 
@@ -80,7 +80,7 @@ class Searching:
         return trial, scored, outcome
 
     def _filter_masks(self, view: _View, q: SearchQuery) -> dict[str, np.ndarray | None]:
-        selected = {"topic": q.topics, "state": q.states, "status": q.statuses}
+        selected = selected_filters(q)
         fmasks: dict[str, np.ndarray | None] = {}
         for fname, values in selected.items():
             if not values:
@@ -97,7 +97,7 @@ class Searching:
                       fmasks: dict[str, np.ndarray | None], scored: Scored | None) -> dict[str, dict[str, int]]:
         """Disjunctive counts: each facet counted with the filters of the other facets; of the
         strong hits (by the floor over those filters), unless no document qualifies (see the base module)."""
-        selected = {"topic": q.topics, "state": q.states, "status": q.statuses}
+        selected = selected_filters(q)
         strong_only = scored is not None and bool(scored.qualified.any())
         counted: dict[int, np.ndarray] = {}  # id(base) -> packed bits of what is counted
         facets: dict[str, dict[str, int]] = {}

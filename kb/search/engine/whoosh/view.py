@@ -16,7 +16,7 @@ from kb.search.engine import german
 from kb.search.engine.base import SearchError
 from kb.search.engine.whoosh.codec import _EMPTY_IDS, _EMPTY_WS, _numeric_column, _read_postings
 
-_FACET_FIELDS = {"topic": "topics", "state": "states", "status": "statuses"}
+_FACET_FIELDS = {"topic": "topics", "state": "states", "status": "statuses", "size": "sizes"}
 
 
 # ------------------------------------------------------------- reader caches

@@ -3,7 +3,8 @@
 Four classes of Gemeinden by the registry's population plus one for the Kreise; an organisation
 outside the registry (a Land, an association, a company) or a Gemeinde without a population
 figure has no class. The same classes drive the peers on a case page and the size filter of
-the catalogue ("Nutzer unter 10.000 Einwohnern").
+browsing and search ("Nutzer unter 10.000 Einwohnern"; the search index stores each case's
+classes, kb.search.documents).
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ GEMEINDE_CLASSES = (
 KREISE = SizeClass("kreise", 0, None, _l("Kreise"), _l("Kreise"), _l("Nutzer: Kreise"))
 SIZE_CLASSES = (*GEMEINDE_CLASSES, KREISE)
 BY_KEY = {c.key: c for c in SIZE_CLASSES}
+
+
+def ordered_keys(keys: Iterable[str]) -> list[str]:
+    """The distinct class keys among ``keys`` in class order."""
+    wanted = set(keys)
+    return [c.key for c in SIZE_CLASSES if c.key in wanted]
 
 
 def for_population(population: int | None) -> SizeClass | None:
