@@ -105,6 +105,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys(connection, enforce=False)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -113,6 +116,34 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if sqlite:
+            _check_foreign_keys(connection)
+            _foreign_keys(connection, enforce=True)
+
+
+def _foreign_keys(connection, enforce):
+    """Switch SQLite's foreign-key enforcement for this connection (only outside a transaction).
+
+    Alembic's batch mode rebuilds a table on SQLite: copy, DROP, rename. With enforcement on,
+    the DROP fires every ON DELETE CASCADE that points at the table and silently empties the
+    child tables (adoptions, revisions, topic links of every case). SQLite's own procedure for
+    altering a table is therefore: enforcement off, alter, `PRAGMA foreign_key_check`, on again.
+    """
+    if connection.in_transaction():
+        connection.commit()
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if enforce else 'OFF'}")
+    if connection.in_transaction():
+        connection.commit()
+
+
+def _check_foreign_keys(connection):
+    """Refuse to finish a migration that left rows pointing at nothing."""
+    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        _foreign_keys(connection, enforce=True)
+        sample = ", ".join(f"{table} rowid {rowid} -> {parent}" for table, rowid, parent, _ in problems[:5])
+        raise RuntimeError(f"Migration left {len(problems)} broken foreign keys: {sample}")
 
 
 if context.is_offline_mode():
