@@ -50,6 +50,11 @@ class BaseConfig:
     KB_HARVEST_DEADLINE = 30.0  # seconds for one request, redirects included
     KB_HARVEST_MAX_BYTES = 1_000_000
     KB_HARVEST_MAX_REDIRECTS = 5
+    KB_HARVEST_USER_AGENT = None  # None: "Praxisatlas-Harvester/1.0 (+KB_BASE_URL)"
+    KB_DCAT_PUBLISHER = None  # None: the site name publishes the DCAT-AP.de description
+    KB_DCAT_PUBLISHER_URI = None  # None: KB_BASE_URL/#herausgeber
+    KB_DCAT_CONTACT_EMAIL = None
+    KB_DCAT_CONTRIBUTOR_ID = None  # the dcatde:contributorID GovData assigns
     KB_LOG_FULL_IP = False
     KB_RELAY_PER_HOUR = 10  # messages through the contact relay per account and hour
     KB_RELAY_PER_HOUR_PER_ADDRESS = 30  # … per client address and hour (several accounts)
@@ -107,6 +112,8 @@ def build_config(environ: Mapping[str, str] | None = None) -> dict:
     settings.update(_operations_settings(environ))
     settings.update(_account_settings(environ))
     settings.update(_accessibility_settings(environ))
+    settings.update(_harvest_settings(environ))
+    settings.update(_dcat_settings(environ))
     return settings
 
 
@@ -119,6 +126,75 @@ def check_base_url(value: str) -> str:
             "KB_BASE_URL=https://praxisatlas.example.de (http oder https, Host, optional Port und Pfad, "
             "ohne ? und #).")
     return value.strip().rstrip("/")
+
+
+HARVEST_NUMBERS = (("KB_HARVEST_TIMEOUT", float, 0.1, 300), ("KB_HARVEST_DEADLINE", float, 0.1, 3600),
+                   ("KB_HARVEST_MAX_BYTES", int, 1024, 100_000_000), ("KB_HARVEST_MAX_REDIRECTS", int, 0, 20))
+CONTRIBUTORS = "http://dcat-ap.de/def/contributors/"
+
+
+def _harvest_settings(environ: Mapping[str, str]) -> dict:
+    """The harvester's limits and User-Agent (``flask --app wsgi harvest``), if set in the environment."""
+    settings: dict = {}
+    for key, kind, low, high in HARVEST_NUMBERS:
+        raw = (environ.get(key) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = kind(raw)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise RuntimeError(f"{key}={raw!r} ist ungültig: erwartet wird eine "
+                               f"{'ganze ' if kind is int else ''}Zahl von {low} bis {high}")
+        settings[key] = value
+    agent = (environ.get("KB_HARVEST_USER_AGENT") or "").strip()
+    if agent:
+        if not agent.isprintable() or len(agent) > 200:
+            raise RuntimeError("KB_HARVEST_USER_AGENT muss eine Zeile aus höchstens 200 druckbaren Zeichen sein")
+        settings["KB_HARVEST_USER_AGENT"] = agent
+    timeout = settings.get("KB_HARVEST_TIMEOUT", BaseConfig.KB_HARVEST_TIMEOUT)
+    if settings.get("KB_HARVEST_DEADLINE", BaseConfig.KB_HARVEST_DEADLINE) < timeout:
+        raise RuntimeError(f"KB_HARVEST_DEADLINE (Sekunden je Abruf samt Weiterleitungen) darf nicht kürzer sein "
+                           f"als KB_HARVEST_TIMEOUT ({timeout:g} s)")
+    return settings
+
+
+def _dcat_settings(environ: Mapping[str, str]) -> dict:
+    """Publisher, contact and GovData contributor ID of the DCAT-AP.de description, if set in the environment."""
+    settings: dict = {}
+    if (environ.get("KB_DCAT_PUBLISHER") or "").strip():
+        settings["KB_DCAT_PUBLISHER"] = environ["KB_DCAT_PUBLISHER"].strip()
+    uri = (environ.get("KB_DCAT_PUBLISHER_URI") or "").strip()
+    if uri:
+        parts = urlsplit(uri)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise RuntimeError(f"KB_DCAT_PUBLISHER_URI={uri!r} ist keine http(s)-Adresse (z. B. "
+                               "https://www.kommune.example/ oder ein Eintrag eines Behördenverzeichnisses)")
+        settings["KB_DCAT_PUBLISHER_URI"] = uri
+    email = (environ.get("KB_DCAT_CONTACT_EMAIL") or "").strip()
+    if email:
+        local, _at, domain = email.partition("@")
+        if not local or "." not in domain or any(c.isspace() for c in email):
+            raise RuntimeError(f"KB_DCAT_CONTACT_EMAIL={email!r} ist keine E-Mail-Adresse")
+        settings["KB_DCAT_CONTACT_EMAIL"] = email
+    contributor = (environ.get("KB_DCAT_CONTRIBUTOR_ID") or "").strip()
+    if contributor:
+        settings["KB_DCAT_CONTRIBUTOR_ID"] = contributor_uri(contributor)
+    return settings
+
+
+def contributor_uri(value: str) -> str:
+    """The IRI of a GovData contributor ID: given whole, or as its last part ("praxisatlas")."""
+    value = value.strip()
+    if value.startswith(("http://", "https://")):
+        if not value.startswith(CONTRIBUTORS) or len(value) == len(CONTRIBUTORS):
+            raise RuntimeError(f"KB_DCAT_CONTRIBUTOR_ID={value!r} liegt nicht im Vokabular {CONTRIBUTORS} "
+                               "(die ID vergibt GovData)")
+        return value
+    if not all(c.isalnum() or c in "-_." for c in value):
+        raise RuntimeError(f"KB_DCAT_CONTRIBUTOR_ID={value!r} ist keine ID aus {CONTRIBUTORS}")
+    return CONTRIBUTORS + value
 
 
 def _accessibility_settings(environ: Mapping[str, str]) -> dict:

@@ -60,3 +60,40 @@ def test_default_database_is_sqlite_in_data_dir(tmp_path):
 def test_unknown_environment_is_refused():
     with pytest.raises(RuntimeError, match="KB_ENV"):
         build_config({"KB_ENV": "staging"})
+
+
+def test_harvest_and_dcat_settings_come_from_the_environment(tmp_path):
+    settings = build_config({
+        "KB_DATA_DIR": str(tmp_path), "KB_HARVEST_TIMEOUT": "2.5", "KB_HARVEST_DEADLINE": "20",
+        "KB_HARVEST_MAX_BYTES": "200000", "KB_HARVEST_MAX_REDIRECTS": "2",
+        "KB_HARVEST_USER_AGENT": "Ernte der Stadt Jena (it@jena.example)",
+        "KB_DCAT_PUBLISHER": "Stadt Jena", "KB_DCAT_PUBLISHER_URI": "https://www.jena.de/",
+        "KB_DCAT_CONTACT_EMAIL": "opendata@jena.example", "KB_DCAT_CONTRIBUTOR_ID": "praxisatlas",
+    })
+    assert (settings["KB_HARVEST_TIMEOUT"], settings["KB_HARVEST_DEADLINE"], settings["KB_HARVEST_MAX_BYTES"],
+            settings["KB_HARVEST_MAX_REDIRECTS"]) == (2.5, 20.0, 200_000, 2)
+    assert settings["KB_HARVEST_USER_AGENT"] == "Ernte der Stadt Jena (it@jena.example)"
+    assert (settings["KB_DCAT_PUBLISHER"], settings["KB_DCAT_PUBLISHER_URI"], settings["KB_DCAT_CONTACT_EMAIL"]) == (
+        "Stadt Jena", "https://www.jena.de/", "opendata@jena.example")
+    assert settings["KB_DCAT_CONTRIBUTOR_ID"] == "http://dcat-ap.de/def/contributors/praxisatlas"
+    defaults = build_config({"KB_DATA_DIR": str(tmp_path)})
+    assert (defaults["KB_HARVEST_MAX_BYTES"], defaults["KB_HARVEST_USER_AGENT"], defaults["KB_DCAT_PUBLISHER"]) == (
+        1_000_000, None, None)
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("KB_HARVEST_MAX_BYTES", "viel", "KB_HARVEST_MAX_BYTES='viel' ist ungültig"),
+    ("KB_HARVEST_MAX_BYTES", "0", "ganze Zahl von 1024 bis"),
+    ("KB_HARVEST_TIMEOUT", "-1", "KB_HARVEST_TIMEOUT='-1' ist ungültig"),
+    ("KB_HARVEST_TIMEOUT", "60", "KB_HARVEST_DEADLINE"),  # longer than the 30 s for the whole request
+    ("KB_HARVEST_MAX_REDIRECTS", "2.5", "ganze Zahl"),
+    ("KB_HARVEST_USER_AGENT", "Ernte\r\nX-Evil: 1", "druckbaren Zeichen"),
+    ("KB_DCAT_PUBLISHER_URI", "jena.de", "keine http(s)-Adresse"),
+    ("KB_DCAT_CONTACT_EMAIL", "opendata", "keine E-Mail-Adresse"),
+    ("KB_DCAT_CONTRIBUTOR_ID", "https://example.org/ich", "nicht im Vokabular http://dcat-ap.de/def/contributors/"),
+    ("KB_DCAT_CONTRIBUTOR_ID", "a b", "keine ID"),
+])
+def test_bad_harvest_and_dcat_settings_stop_the_start_with_a_message(tmp_path, name, value, words):
+    with pytest.raises(RuntimeError) as refused:
+        build_config({"KB_DATA_DIR": str(tmp_path), name: value})
+    assert words in str(refused.value)

@@ -25,7 +25,7 @@ COLUMNS = (("Quelle", 52), ("Ergebnis", 24), ("Fall", 40))
 
 
 def fetch_policy(allow_private: bool) -> FetchPolicy:
-    """The limits of the harvester's requests, from the app's configuration."""
+    """The limits of the harvester's requests, from the app's configuration (``KB_HARVEST_*``, config.py)."""
     config = current_app.config
     return FetchPolicy(
         allow_private=allow_private,
@@ -33,7 +33,7 @@ def fetch_policy(allow_private: bool) -> FetchPolicy:
         timeout=float(config["KB_HARVEST_TIMEOUT"]),
         deadline=float(config["KB_HARVEST_DEADLINE"]),
         max_redirects=int(config["KB_HARVEST_MAX_REDIRECTS"]),
-        user_agent=f"Praxisatlas-Harvester/1.0 (+{config['KB_BASE_URL']})",
+        user_agent=config.get("KB_HARVEST_USER_AGENT") or f"Praxisatlas-Harvester/1.0 (+{config['KB_BASE_URL']})",
     )
 
 

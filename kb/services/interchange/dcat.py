@@ -5,8 +5,11 @@
 publiccode.yml, and the registry facts the municipality API passes on (Destatis data under
 dl-de/by-2-0). Every property DCAT-AP.de makes mandatory is there (Catalog: title, description,
 publisher, dataset; Dataset: title, description; Distribution: accessURL, license; Agent: name),
-and most recommended ones (contact point, keywords, theme, spatial coverage, dates, formats,
-attribution text). Every URI is built from ``KB_BASE_URL`` by the caller (:class:`Links`).
+and most recommended ones (contact point, keywords, theme, spatial coverage with the political
+geocoding of the 16 Länder, identifier, dates, formats and media types, attribution text); the
+``dcatde:contributorID`` GovData asks for once it harvests is added when it is configured
+(``KB_DCAT_CONTRIBUTOR_ID``). Publisher and contact come from ``KB_DCAT_*`` (config.py). Every
+address of this site is built from ``KB_BASE_URL`` by the caller (:class:`Links`).
 Served as ``/daten/dcat.ttl`` (Turtle) and ``/daten/dcat.jsonld`` (JSON-LD).
 """
 
@@ -30,6 +33,8 @@ THEME_GOVERNMENT = URIRef(EU + "data-theme/GOVE")
 THEMES = URIRef(EU + "data-theme")
 CONTINUOUS = URIRef(EU + "frequency/UPDATE_CONT")
 FEDERAL = URIRef("http://dcat-ap.de/def/politicalGeocoding/Level/federal")
+STATE_KEYS = Namespace("http://dcat-ap.de/def/politicalGeocoding/stateKey/")
+LAND_CODES = tuple(f"{n:02d}" for n in range(1, 17))  # the 16 Länder: the catalogue covers all of Germany
 IANA = "https://www.iana.org/assignments/media-types/"
 DESTATIS = "© Statistisches Bundesamt (Destatis), Gemeindeverzeichnis GV-ISys, Stand 31.12.2020, dl-de/by-2-0"
 
@@ -60,7 +65,8 @@ class Facts:
     updated: datetime | None
     keywords: list[str]
     contact_email: str | None = None
-    contributor_id: str | None = None
+    contributor_id: str | None = None  # an IRI in http://dcat-ap.de/def/contributors/ (assigned by GovData)
+    publisher_uri: str | None = None  # the publisher's own IRI; else one under KB_BASE_URL
 
 
 def catalogue_graph(links: Links, facts: Facts) -> Graph:
@@ -70,10 +76,11 @@ def catalogue_graph(links: Links, facts: Facts) -> Graph:
                               ("dcatde", DCATDE)):
         graph.bind(prefix, namespace)
     catalog = URIRef(f"{links.page}#katalog")
-    publisher = URIRef(f"{links.base}/#herausgeber")
+    publisher = URIRef(facts.publisher_uri or f"{links.base}/#herausgeber")
+    graph.add((publisher, RDF.type, FOAF.Agent))  # typed as the profile asks (no reasoner needed)
     graph.add((publisher, RDF.type, FOAF.Organization))
     graph.add((publisher, FOAF.name, Literal(facts.publisher)))
-    graph.add((publisher, FOAF.homepage, URIRef(links.base + "/")))
+    graph.add((publisher, FOAF.homepage, URIRef(facts.publisher_uri or links.base + "/")))
     _describe(graph, catalog, DCAT.Catalog, f"{facts.site_name} – Offene Daten",
               "Digitale Lösungen, die Kommunen betreiben, und wer sie nachnutzt: als Download, Feed und API.")
     graph.add((catalog, DCTERMS.publisher, publisher))
@@ -92,6 +99,9 @@ def catalogue_graph(links: Links, facts: Facts) -> Graph:
         graph.add((dataset, DCAT.theme, THEME_GOVERNMENT))
         graph.add((dataset, DCTERMS.spatial, GERMANY))
         graph.add((dataset, DCATDE.politicalGeocodingLevelURI, FEDERAL))
+        for code in LAND_CODES:
+            graph.add((dataset, DCATDE.politicalGeocodingURI, STATE_KEYS[code]))
+        graph.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
         graph.add((dataset, DCTERMS.language, GERMAN))
         graph.add((dataset, DCTERMS.accrualPeriodicity, CONTINUOUS))
         graph.add((dataset, DCAT.landingPage, URIRef(links.page)))
@@ -115,6 +125,7 @@ def _stamp(graph: Graph, node: URIRef, updated: datetime | None) -> None:
 def _contact(graph: Graph, links: Links, facts: Facts) -> BNode:
     """A contact point with a web address (and an e-mail address where one is configured)."""
     contact = BNode("kontakt")
+    graph.add((contact, RDF.type, VCARD.Kind))
     graph.add((contact, RDF.type, VCARD.Organization))
     graph.add((contact, VCARD.fn, Literal(facts.publisher)))
     graph.add((contact, VCARD.hasURL, URIRef(links.page)))

@@ -35,7 +35,8 @@ def _graph():
         site_name=config["KB_SITE_NAME"], publisher=config.get("KB_DCAT_PUBLISHER") or config["KB_SITE_NAME"],
         case_count=count, software_count=software, updated=latest,
         keywords=[t.name for t in opendata.topics(db.session)],
-        contact_email=config.get("KB_DCAT_CONTACT_EMAIL"), contributor_id=config.get("KB_DCAT_CONTRIBUTOR_ID"))
+        contact_email=config.get("KB_DCAT_CONTACT_EMAIL"), contributor_id=config.get("KB_DCAT_CONTRIBUTOR_ID"),
+        publisher_uri=config.get("KB_DCAT_PUBLISHER_URI"))
     return dcat.catalogue_graph(links, facts), latest
 
 
