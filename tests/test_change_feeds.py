@@ -107,3 +107,78 @@ def test_drafts_never_appear_and_bad_times_are_refused(app, client, cases, make_
         assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_parameter"
     all_changes = client.get("/api/v1/changes").get_json()
     assert all_changes["since"] is None and all_changes["total"] >= 3
+
+
+def test_paging_through_the_feeds_is_stable_and_sorted_even_when_changes_share_a_time(app, client, runner, tmp_path):
+    from sqlalchemy import update
+
+    from kb.extensions import db
+    from kb.models import CaseChange
+
+    start = stamp()
+    slugs = [f"seite-{n}" for n in range(7)]
+    import_cases(runner, tmp_path, *(record(slug, municipality="14713000") for slug in slugs))
+    with app.app_context():  # four of them changed in the same instant: the order must still be fixed
+        tied = datetime.now(UTC)
+        db.session.execute(update(CaseChange).where(CaseChange.slug.in_(slugs[1:5])).values(changed_at=tied))
+        db.session.commit()
+    whole = updated(client, start)
+    assert whole["total"] == 7 and sorted(r["slug"] for r in whole["results"]) == slugs
+    times = [r["updated"] for r in whole["results"]]
+    assert times == sorted(times)  # oldest change first
+    for per_page in (1, 2, 3):
+        walked, page = [], 1
+        while True:
+            body = client.get(f"/api/v1/cases?updated_since={start}&per_page={per_page}&page={page}").get_json()
+            assert body["total"] == 7 and body["per_page"] == per_page
+            if not body["results"]:
+                break
+            walked += [r["slug"] for r in body["results"]]
+            page += 1
+        assert walked == [r["slug"] for r in whole["results"]], per_page  # each once, in the same order
+        feed, page = [], 1
+        while page <= 8:
+            body = client.get(f"/api/v1/changes?since={start}&per_page={per_page}&page={page}").get_json()
+            feed += [(c["slug"], c["changed"]) for c in body["results"]]
+            page += 1
+        assert [slug for slug, _t in feed] == [slug for slug, _c in changes(client, start)]
+        assert sorted(slug for slug, _t in feed) == slugs and [t for _s, t in feed] == sorted(t for _s, t in feed)
+    assert updated(client, start) == whole  # asked again: the same answer
+
+
+@pytest.mark.parametrize("url, name, given", [
+    ("/api/v1/changes?since=gestern", "since", "gestern"),
+    ("/api/v1/cases?updated_since=2025-13-01", "updated_since", "2025-13-01"),
+    ("/api/v1/changes?since=1.4.2025", "since", "1.4.2025"),
+])
+def test_a_bad_time_is_a_json_400_with_a_german_message(client, cases, url, name, given):
+    response = client.get(url)
+    assert response.status_code == 400 and response.content_type.startswith("application/json")
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_parameter"
+    assert error["message"] == (f"„{name}“ muss ein Zeitpunkt nach ISO 8601 sein (z. B. 2025-04-01T10:00:00Z), "
+                                f"nicht „{given}“.")
+    english = client.get(url, headers={"Accept-Language": "en"}).get_json()["error"]["message"]
+    assert english != error["message"] and "ISO 8601" in english and given in english
+
+
+def test_tombstones_match_the_documented_schema(app, client, cases, make_user):
+    import jsonschema_rs
+
+    _aid, admin_email, _pw = make_user("admin")
+    admin = signed_in(app, admin_email)
+    before = stamp()
+    assert admin.post("/moderation/feed-c/zuruecknehmen", data={"unpublish-reason": "Veraltet."}).status_code == 303
+    assert admin.post("/moderation/feed-a/loeschen", data={"delete-reason": "Doppelt.", "delete-confirm": "y"}
+                      ).status_code == 303
+    spec = client.get("/api/v1/openapi.json").get_json()
+    body = client.get(f"/api/v1/changes?since={before}").get_json()
+    assert sorted((c["slug"], c["change"], c["url"]) for c in body["results"]) == [
+        ("feed-a", "deleted", None), ("feed-c", "unpublished", None)]
+    validator = jsonschema_rs.validator_for({"$ref": "#/components/schemas/ChangeList",
+                                             "components": spec["components"]})
+    assert [e.message for e in validator.iter_errors(body)] == []
+    documented = spec["paths"]["/api/v1/changes"]["get"]
+    assert {"since", "per_page"} <= {p.get("name") for p in documented["parameters"]}
+    assert "400" in documented["responses"]
+    assert "updated_since" in {p.get("name") for p in spec["paths"]["/api/v1/cases"]["get"]["parameters"]}
