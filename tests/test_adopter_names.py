@@ -44,3 +44,42 @@ def test_real_world_adopter_names(app, runner, tmp_path, client):
     with app.app_context():
         profile = regions.kreis_profile(db.session, "12069")
         assert "Amt Beetzsee" in {p.name for p in geo.region_points(profile) if p.has_position}
+
+
+def test_gemeindeverbaende_with_compound_names_are_organisations_in_their_kreis(app, runner, tmp_path, client):
+    path = write_jsonl(tmp_path / "verbaende.jsonl", [
+        record("verbaende-rp", municipality="07232018",  # Bitburg, Rheinland-Pfalz
+               adopters=["Verbandsgemeinde Bitburger Land", "Amt Britz-Chorin-Oderberg", "Amt Peenetal/Loitz",
+                         "Samtgemeinde Elbmarsch (Landkreis Harburg)", "Verbandsgemeinde Trier-Land",
+                         {"municipality": "Verbandsgemeinde Südeifel", "state": "Rheinland-Pfalz"}]),
+        record("verbaende-ni", municipality="03353007",  # Drage, Landkreis Harburg
+               adopters=["Samtgemeinde Elbmarsch", "Amt Neuhaus"]),
+    ])
+    result = runner.invoke(args=["import-cases", str(path)])
+    assert result.exit_code == 0, result.output
+    adopters = adopters_of(app, "verbaende-rp")
+    linked = {name: (org.kind, org.region_key, org.land_code) for name, org in adopters.items()}
+    assert linked == {
+        "Verbandsgemeinde Bitburger Land": (OrganisationKind.VERBAND, "07232", "07"),  # Eifelkreis Bitburg-Prüm
+        "Amt Britz-Chorin-Oderberg": (OrganisationKind.VERBAND, "12060", "12"),  # Barnim
+        "Amt Peenetal/Loitz": (OrganisationKind.VERBAND, "13075", "13"),  # Vorpommern-Greifswald
+        "Samtgemeinde Elbmarsch": (OrganisationKind.VERBAND, "03353", "03"),  # the bracket only located it
+        "Verbandsgemeinde Trier-Land": (OrganisationKind.VERBAND, None, None),  # never the kreisfreie Stadt Trier
+        "Verbandsgemeinde Südeifel": (OrganisationKind.VERBAND, None, "07"),  # no member by that name: its Land
+    }
+    assert all(org.key is None for org in adopters.values())  # organisations, not registry entries
+    assert "Landkreis Barnim (Brandenburg) zugeordnet" in result.output
+    assert "„Verbandsgemeinde Südeifel (Landkreis …)“" in result.output  # how to give the Kreis
+
+    later = adopters_of(app, "verbaende-ni")
+    assert later["Samtgemeinde Elbmarsch"].id == adopters["Samtgemeinde Elbmarsch"].id  # one body, its Kreis kept
+    assert later["Samtgemeinde Elbmarsch"].region_key == "03353"
+    assert later["Amt Neuhaus"].key == "03355049"  # a Gemeinde despite the word "Amt"
+
+    for kreis, name in (("12060", "Amt Britz-Chorin-Oderberg"), ("07232", "Verbandsgemeinde Bitburger Land"),
+                        ("03353", "Samtgemeinde Elbmarsch")):
+        assert name in client.get(f"/kreise/{kreis}").get_data(as_text=True)
+        with app.app_context():
+            profile = regions.kreis_profile(db.session, kreis)
+            assert name in {p.name for p in geo.region_points(profile) if p.has_position}
+    assert "Verbandsgemeinde Trier-Land" not in client.get("/kreise/07211").get_data(as_text=True)

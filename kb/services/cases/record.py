@@ -399,5 +399,5 @@ class RecordParser:
         if match.entry is not None:
             return OwnerRef(entry=match.entry, land_code=match.entry.land_code), match.warning
         kind = OrganisationKind.VERBAND if match.is_association else OrganisationKind(organisation_kind(name))
-        return OwnerRef(name=name.strip()[:200], kind=kind, land_code=match.land_code,
+        return OwnerRef(name=(match.name or name).strip()[:200], kind=kind, land_code=match.land_code,
                         kreis_key=match.kreis_key), match.warning
