@@ -143,6 +143,39 @@ def test_a_source_failing_while_writing_changes_nothing_and_the_others_land(app,
         assert db.session.scalar(select(func.count()).select_from(CaseChange)) == journal + 2
         zwei = db.session.scalar(select(HarvestSource).where(HarvestSource.url == site.url("/zwei.yml")))
         assert zwei.case_id is None and zwei.outcome is HarvestOutcome.FAILED and zwei.content_digest is None
+        assert zwei.harvested_at is None and zwei.failures == 0  # our own failure: no harvest, no missing source
+
+
+def test_the_case_and_the_source_state_are_one_unit(app, site, monkeypatch):
+    site.page("/jena.yml", FILE, etag='"v1"')
+    url = site.url("/jena.yml")
+    real_apply = run._apply_state
+    calls = []
+
+    def failing_once(row, written, answer, digest, failed, count=True):
+        calls.append(written.outcome)
+        if not failed and len(calls) == 1:
+            raise RuntimeError("Zustand nicht speicherbar")
+        return real_apply(row, written, answer, digest, failed, count)
+
+    monkeypatch.setattr(run, "_apply_state", failing_once)
+    before = case_count(app)
+    with app.app_context():
+        journal = db.session.scalar(select(func.count()).select_from(CaseChange))
+    fetcher = Fetcher(FetchPolicy(allow_private=True, timeout=0.5, deadline=3))
+    failed = harvest_with(app, fetcher, url).results[0]
+    assert calls[0] is HarvestOutcome.CREATED and failed.outcome is HarvestOutcome.FAILED
+    assert "Zustand nicht speicherbar" in failed.error
+    assert case_count(app) == before  # the case written before the state went with it
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CaseChange)) == journal
+        row = db.session.scalar(select(HarvestSource).where(HarvestSource.url == url))
+        assert (row.case_id, row.etag, row.content_digest, row.harvested_at) == (None, None, None, None)
+    again = harvest_with(app, fetcher, url).results[0]  # the next run takes it over whole
+    assert again.outcome is HarvestOutcome.CREATED and case_count(app) == before + 1
+    with app.app_context():
+        row = db.session.scalar(select(HarvestSource).where(HarvestSource.url == url))
+        assert row.etag == '"v1"' and row.case_id is not None and row.content_digest
 
 
 def test_a_dry_run_of_an_update_writes_nothing(app, runner, site):

@@ -7,11 +7,12 @@ Per source, in this order:
    found at its default branch's root, kb.services.interchange.harvest.forges), conditionally when the source
    was read before. 304, or the same bytes as last time, changes no case.
 3. The file is read like ``import-cases --lenient`` and validated like every import record.
-4. One transaction writes the case and the source's state, and commits once (a dry run rolls it
-   back). A new case is published; an existing one is updated directly — unless a curator edited
-   it since the last harvest (or it was written by hand before it was first harvested): then the
-   source's version waits in moderation as a proposed revision. An unpublished case stays
-   unpublished. Anything failing rolls the whole unit back.
+4. One transaction writes the case and the source's state (validators, fingerprint, result,
+   warnings), and commits once (a dry run rolls it back). A new case is published; an existing one
+   is updated directly — unless a curator edited it since the last harvest (or it was written by
+   hand before it was first harvested): then the source's version waits in moderation as a proposed
+   revision. An unpublished case stays unpublished. Anything failing rolls the whole unit back; only
+   the error is then recorded for the admin page.
 5. A source that cannot be fetched counts a failure; after ``UNREACHABLE_AFTER`` in a row its case
    is shown as "Quelle nicht mehr erreichbar". Nothing is ever deleted.
 """
@@ -131,7 +132,7 @@ def harvest_source(session: Session, source: Source, *, fetcher: Fetcher, dry_ru
                                                 error="\n".join(str(p) for p in exc.problems[:20])),
                       answer, None, dry_run)
     try:
-        written = _write(session, source.url, record, dry_run)
+        written = _write(session, source.url, record, dry_run, answer, digest, warnings)
     except ConcurrentUpdate as exc:
         return _failed(session, source, str(exc), state, dry_run, count=False)
     except Exception as exc:  # a bug or a broken database: this source's unit is rolled back, the others go on
@@ -139,8 +140,7 @@ def harvest_source(session: Session, source: Source, *, fetcher: Fetcher, dry_ru
         log.exception("Ernte von %s fehlgeschlagen", source.url)
         return _failed(session, source, _("Fehler beim Schreiben, nichts wurde übernommen: %(error)s",
                                           error=str(exc) or type(exc).__name__), state, dry_run, count=False)
-    written.warnings[:0] = warnings
-    return _store(session, source, written, answer, digest, dry_run)
+    return _result(session, source, written, 0, dry_run)
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -217,8 +217,10 @@ def content_digest(case: UseCase) -> str:
 
 
 @retrying
-def _write(session: Session, url: str, record: CaseRecord, dry_run: bool) -> _Written:
-    """Write the record into its case (directly or as a proposal) and roll back again for a dry run."""
+def _write(session: Session, url: str, record: CaseRecord, dry_run: bool, answer: FetchResult, digest: str | None,
+           read_warnings: list[str]) -> _Written:
+    """Write the record into its case (directly or as a proposal) and the source's state, in one transaction
+    (rolled back again for a dry run)."""
     begin_write(session)
     row = _row(session, url)
     case = session.get(UseCase, row.case_id) if row.case_id else None
@@ -247,6 +249,8 @@ def _write(session: Session, url: str, record: CaseRecord, dry_run: bool) -> _Wr
     if written.outcome is not HarvestOutcome.PROPOSED and case.is_published:
         row.written_digest = content_digest(case)
     row.case_id = case.id
+    written.warnings[:0] = read_warnings
+    _apply_state(row, written, answer, _kept_digest(written, digest), failed=False)
     _finish(session, dry_run)
     return written
 
@@ -310,17 +314,28 @@ def _finish(session: Session, dry_run: bool) -> None:
 
 @retrying
 def _save_state(session: Session, url: str, written: _Written, answer: FetchResult | None,
-                digest: str | None, failed: bool, dry_run: bool) -> int:
-    """Store how the source's harvest went; return its failures in a row."""
+                digest: str | None, failed: bool, dry_run: bool, count: bool = True) -> int:
+    """Store how the source's harvest went when no case was written; return its failures in a row."""
     begin_write(session)
-    row = _row(session, url)
+    failures = _apply_state(_row(session, url), written, answer, digest, failed, count)
+    _finish(session, dry_run)
+    return failures
+
+
+def _apply_state(row: HarvestSource, written: _Written, answer: FetchResult | None, digest: str | None,
+                 failed: bool, count: bool = True) -> int:
+    """Set the source's last result, validators and fingerprint on its row; return its failures in a row.
+
+    A failure to fetch counts towards "Quelle nicht mehr erreichbar" (``count``); a failure of our own
+    (writing) does not, and neither resets the count nor dates a harvest that took nothing over.
+    """
     now = utcnow()
     row.attempted_at = now
     row.outcome = written.outcome
     row.error = written.error
     row.warnings = written.warnings[:MAX_WARNINGS]
     if failed:
-        row.failures = (row.failures or 0) + 1
+        row.failures = (row.failures or 0) + int(count)
     else:
         row.failures = 0
         row.harvested_at = now
@@ -331,17 +346,27 @@ def _save_state(session: Session, url: str, written: _Written, answer: FetchResu
         elif answer.etag or answer.last_modified:
             row.etag, row.last_modified = answer.etag or row.etag, answer.last_modified or row.last_modified
         row.content_digest = digest  # None: read the file again next time
-    failures = row.failures
-    _finish(session, dry_run)
-    return failures
+    return row.failures
+
+
+def _kept_digest(written: _Written, digest: str | None) -> str | None:
+    """The file's fingerprint to remember, or None when it was not taken over (invalid, or a hand-made change
+    waits in moderation): then the file is read again next time."""
+    if written.outcome is HarvestOutcome.INVALID or (
+            written.outcome is HarvestOutcome.PROPOSED and written.proposed_for is None):
+        return None
+    return digest
 
 
 def _store(session: Session, source: Source, written: _Written, answer: FetchResult, digest: str | None,
            dry_run: bool) -> SourceResult:
-    if written.outcome is HarvestOutcome.INVALID or (
-            written.outcome is HarvestOutcome.PROPOSED and written.proposed_for is None):
-        digest = None  # not taken over (invalid, or a hand-made change waits): read the file again next time
-    failures = _save_state(session, source.url, written, answer, digest, False, dry_run)
+    """Store the state of a source whose file changed no case (not modified, unchanged, invalid)."""
+    failures = _save_state(session, source.url, written, answer, _kept_digest(written, digest), False, dry_run)
+    return _result(session, source, written, failures, dry_run)
+
+
+def _result(session: Session, source: Source, written: _Written, failures: int, dry_run: bool) -> SourceResult:
+    """The source's result; moderators hear of a proposal only once it is committed."""
     if written.proposed_for is not None and not dry_run:
         case = session.scalar(select(UseCase).where(UseCase.slug == written.slug))
         if case is not None:
@@ -353,7 +378,7 @@ def _store(session: Session, source: Source, written: _Written, answer: FetchRes
 def _failed(session: Session, source: Source, message: str, state: _State, dry_run: bool,
             count: bool = True) -> SourceResult:
     written = _Written(HarvestOutcome.FAILED, state.case_slug, error=message)
-    failures = _save_state(session, source.url, written, None, None, count, dry_run)
+    failures = _save_state(session, source.url, written, None, None, True, dry_run, count)
     if dry_run:
         failures = state.failures + int(count)
     return SourceResult(source.url, source.origin, HarvestOutcome.FAILED, state.case_slug, message, [], failures)
