@@ -43,8 +43,10 @@ def test_mandatory_classes_and_properties_of_dcat_ap_de_are_present(graphs, seri
     catalogs = list(graph.subjects(RDF.type, DCAT_NS.Catalog))
     assert len(catalogs) == 1
     catalog = catalogs[0]
-    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.publisher, DCAT_NS.dataset):
+    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.publisher, DCAT_NS.dataset, DCTERMS.issued,
+                 DCTERMS.modified):
         one(graph, catalog, prop)
+    assert one(graph, catalog, DCTERMS.issued).toPython() <= one(graph, catalog, DCTERMS.modified).toPython()
     publisher = one(graph, catalog, DCTERMS.publisher)
     # the profile's shapes ask for a foaf:Agent; typed so, no reasoner needed
     assert {FOAF.Agent, FOAF.Organization} <= set(graph.objects(publisher, RDF.type))

@@ -64,6 +64,7 @@ class Facts:
     software_count: int
     updated: datetime | None
     keywords: list[str]
+    issued: datetime | None = None  # when the first published case appeared
     contact_email: str | None = None
     contributor_id: str | None = None  # an IRI in http://dcat-ap.de/def/contributors/ (assigned by GovData)
     publisher_uri: str | None = None  # the publisher's own IRI; else one under KB_BASE_URL
@@ -89,7 +90,7 @@ def catalogue_graph(links: Links, facts: Facts) -> Graph:
     graph.add((catalog, DCTERMS.license, CC_BY_4))
     graph.add((catalog, DCAT.themeTaxonomy, THEMES))
     graph.add((catalog, DCTERMS.spatial, GERMANY))
-    _stamp(graph, catalog, facts.updated)
+    _stamp(graph, catalog, facts.updated, facts.issued)
     datasets = [_cases(graph, links, facts), _software(graph, links, facts), _registry(graph, links)]
     contact = _contact(graph, links, facts)
     for dataset in datasets:
@@ -116,10 +117,10 @@ def _describe(graph: Graph, node: URIRef, kind: URIRef, title: str, description:
     graph.add((node, DCTERMS.description, Literal(description, lang="de")))
 
 
-def _stamp(graph: Graph, node: URIRef, updated: datetime | None) -> None:
-    if updated is not None:
-        graph.add((node, DCTERMS.modified, Literal(updated.replace(microsecond=0).isoformat(),
-                                                   datatype=XSD.dateTime)))
+def _stamp(graph: Graph, node: URIRef, updated: datetime | None, issued: datetime | None = None) -> None:
+    for prop, when in ((DCTERMS.modified, updated), (DCTERMS.issued, issued)):
+        if when is not None:
+            graph.add((node, prop, Literal(when.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)))
 
 
 def _contact(graph: Graph, links: Links, facts: Facts) -> BNode:
@@ -162,7 +163,7 @@ def _cases(graph: Graph, links: Links, facts: Facts) -> URIRef:
               "die sie nachnutzen.")
     for keyword in facts.keywords:
         graph.add((dataset, DCAT.keyword, Literal(keyword, lang="de")))
-    _stamp(graph, dataset, facts.updated)
+    _stamp(graph, dataset, facts.updated, facts.issued)
     attribution = f"{facts.site_name} ({links.base}), CC BY 4.0; Gemeindedaten: {DESTATIS}"
     for suffix, title, url, download, file_type, media in (
             ("jsonl", "Alle Fälle als JSON Lines (Importformat)", links.jsonl, True, "JSON", None),
@@ -183,7 +184,7 @@ def _software(graph: Graph, links: Links, facts: Facts) -> URIRef:
               "nennt die Kommunen, die sie im Pilot- oder Regelbetrieb nutzen.")
     for keyword in ("publiccode.yml", "Open Source", "Nachnutzung"):
         graph.add((dataset, DCAT.keyword, Literal(keyword, lang="de")))
-    _stamp(graph, dataset, facts.updated)
+    _stamp(graph, dataset, facts.updated, facts.issued)
     _distribution(graph, dataset, URIRef(f"{links.page}#software-yaml"), "Alle Software-Fälle als YAML-Strom",
                   links.publiccode, download=True, file_type="YAML", media_type="application/yaml",
                   licence=CC_BY_4, attribution=f"{facts.site_name} ({links.base}), CC BY 4.0")

@@ -22,6 +22,8 @@ def _absolute(endpoint: str, anchor: str | None = None) -> str:
 def _graph():
     count, _latest = opendata.catalogue_stamp(db.session)
     latest = changes.last_change(db.session)
+    issued = db.session.scalar(select(func.min(UseCase.published_at)).where(
+        UseCase.moderation == ModerationState.PUBLISHED))
     software = db.session.scalar(select(func.count(UseCase.id)).where(
         UseCase.moderation == ModerationState.PUBLISHED, UseCase.repository.is_not(None))) or 0
     config = current_app.config
@@ -33,7 +35,7 @@ def _graph():
         municipality_api=_absolute("opendata.api_docs", "getMunicipality"))
     facts = dcat.Facts(
         site_name=config["KB_SITE_NAME"], publisher=config.get("KB_DCAT_PUBLISHER") or config["KB_SITE_NAME"],
-        case_count=count, software_count=software, updated=latest,
+        case_count=count, software_count=software, updated=latest, issued=issued,
         keywords=[t.name for t in opendata.topics(db.session)],
         contact_email=config.get("KB_DCAT_CONTACT_EMAIL"), contributor_id=config.get("KB_DCAT_CONTRIBUTOR_ID"),
         publisher_uri=config.get("KB_DCAT_PUBLISHER_URI"))
