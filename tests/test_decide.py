@@ -47,6 +47,27 @@ def test_compare_with_one_case_asks_for_more(client):
     assert response.status_code == 200 and "mindestens 2 Lösungen" in text(response)
 
 
+@pytest.mark.parametrize("query", ["cases=", "cases=,,%20,", "cases=%20"])
+def test_compare_without_a_case_explains_how_to_start(client, query):
+    response = client.get(f"/vergleich?{query}")
+    assert response.status_code == 200 and "Noch keine Lösungen gewählt." in text(response)
+    assert 'class="kern-table compare__table"' not in text(response)
+
+
+def test_compare_shows_a_case_named_twice_once_and_says_so(client):
+    twice = client.get(f"/vergleich?cases={MAERKER},{KLARSCHIFF},{MAERKER}")
+    assert twice.status_code == 200
+    html = text(twice)
+    assert "Vergleich von 2 Lösungen" in html and html.count('scope="col"') == 2
+    assert "Eine Lösung war mehrfach genannt; sie wird nur einmal gezeigt." in html
+    alone = text(client.get(f"/vergleich?cases={MAERKER}&cases={MAERKER}"))
+    assert "mindestens 2 Lösungen; gewählt ist nur „Maerker Brandenburg" in alone and "mehrfach genannt" in alone
+    # five names, four cases: repeats do not count against the limit of four
+    four = client.get(f"/vergleich?cases={MAERKER},{KLARSCHIFF},{MASTERPORTAL},aachen-telenotarzt,{KLARSCHIFF}")
+    assert four.status_code == 200 and "Vergleich von 4 Lösungen" in text(four)
+    assert "mehrfach genannt" not in text(client.get(f"/vergleich?cases={MAERKER},{KLARSCHIFF}"))
+
+
 def test_compare_starts_from_the_merkliste(client):
     for slug in (MAERKER, KLARSCHIFF):
         client.post("/merkliste", data={"case": slug})
@@ -63,8 +84,18 @@ def pdf_text(response) -> tuple[PdfReader, str]:
 
 def test_steckbrief_is_a_valid_pdf_with_title_owner_facts_and_umlauts(app, client):
     give_maerker_facts(app)
+    with app.app_context():  # a person's address as the contact: never printed, questions go through the site
+        from kb.extensions import db
+        from kb.services.catalog import listing
+
+        listing.get_published(db.session, MAERKER).contact = {"name": "Frau Dr. Müller-Lüdenscheidt",
+                                                               "email": "m.mueller@brandenburg.example"}
+        db.session.commit()
     reader, content = pdf_text(client.get(f"/cases/{MAERKER}/steckbrief.pdf"))
     assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox  # A4 in points
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    assert "Frau Dr. Müller-Lüdenscheidt" in content and "@" not in content
     base = app.config["KB_BASE_URL"].rstrip("/")
     for expected in ("Maerker Brandenburg", "Landesweiter Mängelmelder", "Land Brandenburg", "Auf einen Blick",
                      "Wie kommt man dran?", "Einer für Alle", "ZIT-BB", "jährlich 0 €", "Wer nutzt die Lösung?",

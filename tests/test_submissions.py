@@ -242,6 +242,8 @@ BAD_INPUTS = [
     ({"costs_yearly_eur": "-500"}, {"costs_yearly_eur": -500}, "costs_yearly_eur", "Darf nicht negativ sein"),
     ({"costs_once_eur": "999.999.999.999"}, {"costs_once_eur": 999_999_999_999}, "costs_once_eur",
      "Unplausibel hoch"),
+    ({"costs_yearly_eur": "99999999999999999999"}, {"costs_yearly_eur": 10**20}, "costs_yearly_eur",
+     "Unplausibel hoch"),
     ({"reuse_efa": "y", "reuse_efa_link": "javascript:alert(1)"},
      {"reuse_path": [{"kind": "efa", "link": "javascript:alert(1)"}]}, "reuse_efa_link",
      "Keine gültige http(s)-Adresse"),

@@ -115,12 +115,16 @@ def test_start_page_statistics_and_api_agree_on_the_totals(client, cases):
     pages = [listed] + [client.get(f"/api/v1/cases?per_page=100&page={n}").get_json()
                         for n in range(2, listed["total"] // 100 + 2)]
     uses = sum(c["adopter_count"] for p in pages for c in p["results"])
-    interested = sum(c["interested_count"] for p in pages for c in p["results"])
+    # interest: each organisation once, however many cases it is interested in (Halle: two here)
+    interested = len({(a["key"], a["name"]) for p in pages for c in p["results"] if c["interested_count"]
+                      for a in api_case(client, c["slug"])["adopters"] if a["status"] == "interessiert"})
     start = flat(client.get("/").get_data(as_text=True))
     stats = flat(client.get("/statistik").get_data(as_text=True))
     assert f"Nachnutzungen {uses} " in start.replace(".", "")  # key figure: label, then value
     assert f"{listed['total']} Lösungen veröffentlicht" in stats
-    assert f"{uses} Nachnutzungen" in stats.replace(".", "") and f"{interested} weitere haben Interesse" in stats
+    assert f"Kommunen mit Interesse {interested} " in start.replace(".", "")
+    assert f"{uses} Nachnutzungen" in stats.replace(".", "")
+    assert f"{interested} Kommunen und Organisationen haben Interesse an mindestens einer Lösung" in stats
 
 
 def test_search_sorted_by_use_ignores_interest(client, cases):

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, case, literal, or_, select
 
 from kb.models import Municipality, Organisation, OrganisationKind
+from kb.models.usage import OWNER_RUNS_STATUSES, USE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,46 @@ def population_of(org: Organisation) -> int | None:
     return place.population if place is not None else None
 
 
+@dataclass(frozen=True)
+class RunningPlace:
+    """An organisation a case runs at: a user (its adoption) or the owner running its own solution."""
+
+    organisation: Organisation
+    adoption: Any = None  # the Adoption of a user; None for the owner
+
+    @property
+    def is_owner(self) -> bool:
+        return self.adoption is None
+
+
+def running_places(case) -> list[RunningPlace]:
+    """Where a case runs, by the one counting rule (kb.models.usage): the owner first while the case
+    itself is in pilot or in Betrieb, then every user (pilot, in Betrieb). Interest never counts.
+    The size facet of search and browsing, the peers on the case page, "Auf einen Blick" and the
+    Steckbrief all read the sizes from here, so they tell the same story."""
+    places = [RunningPlace(case.owner)] if case.status in OWNER_RUNS_STATUSES else []
+    owner_id = case.owner_id if places else None
+    places += [RunningPlace(a.organisation, a) for a in case.adoptions
+               if a.status in USE_STATUSES and a.organisation_id != owner_id]
+    return places
+
+
+def peer_places(case) -> list[RunningPlace]:
+    """``running_places`` as the peers on a case page and the Steckbrief list them: an owner outside
+    the size classes (a Land, an association) is already named as the operator and not listed again."""
+    return [p for p in running_places(case) if not p.is_owner or for_organisation(p.organisation) is not None]
+
+
+def running_classes(case) -> list[SizeClass]:
+    """The size classes a case runs in (``running_places``), in class order."""
+    found = {for_organisation(place.organisation) for place in running_places(case)}
+    return [c for c in SIZE_CLASSES if c in found]
+
+
 def group(adoptions: Iterable, first: SizeClass | None = None) -> list[tuple[SizeClass | None, list]]:
-    """Adoptions grouped by their organisation's class in class order, ``first`` leading;
-    organisations without a class come last, under None. Empty groups are left out."""
+    """Adoptions (or RunningPlaces: anything with ``organisation``) grouped by their organisation's
+    class in class order, ``first`` leading; organisations without a class come last, under None.
+    Empty groups are left out."""
     order = [c for c in SIZE_CLASSES if c != first]
     if first is not None:
         order.insert(0, first)

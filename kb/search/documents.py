@@ -74,10 +74,7 @@ def _body(case, reports: Iterable) -> str:
 
 def _user_sizes(case: UseCase) -> list[str]:
     """Size class keys of the organisations the case runs at (kb.models.usage), in class order."""
-    orgs = {case.owner_id: case.owner} | {a.organisation_id: a.organisation for a in case.adoptions}
-    classes = {size_classes.for_organisation(orgs[i]) for i in running_organisation_ids(
-        case.status, case.owner_id, case.adoptions)}
-    return size_classes.ordered_keys(c.key for c in classes if c is not None)
+    return [c.key for c in size_classes.running_classes(case)]
 
 
 def to_document(case: UseCase) -> SearchDocument:

@@ -26,6 +26,7 @@ class Comparison:
     glances: list[glance.Glance] = field(default_factory=list)
     asked: int = 0
     unknown: list[str] = field(default_factory=list)
+    repeated: bool = False
 
     @property
     def too_many(self) -> bool:
@@ -40,17 +41,23 @@ class Comparison:
         return not self.too_many and not self.unknown and not self.too_few
 
 
-def requested_slugs(values: Iterable[str]) -> list[str]:
-    """Slugs from ``cases=a,b`` and repeated ``cases=`` parameters, trimmed and without repeats."""
+def named_slugs(values: Iterable[str]) -> list[str]:
+    """Every slug from ``cases=a,b`` and repeated ``cases=`` parameters, trimmed, repeats kept."""
     slugs: list[str] = []
     for value in values:
         slugs.extend(part.strip() for part in value.split(","))
-    return list(dict.fromkeys(s for s in slugs if s))
+    return [s for s in slugs if s]
 
 
-def compare(session: Session, slugs: list[str]) -> Comparison:
-    """Look up the named published cases; more than MAX_CASES names are refused unread."""
-    result = Comparison(asked=len(slugs))
+def requested_slugs(values: Iterable[str]) -> list[str]:
+    """The slugs of ``named_slugs`` without repeats, in the order first named."""
+    return list(dict.fromkeys(named_slugs(values)))
+
+
+def compare(session: Session, slugs: list[str], repeated: bool = False) -> Comparison:
+    """Look up the named published cases; more than MAX_CASES names are refused unread.
+    ``repeated``: the request named a case more than once (it is shown once, and the page says so)."""
+    result = Comparison(asked=len(slugs), repeated=repeated)
     if result.too_many:
         return result
     found = {c.slug: c for c in session.scalars(

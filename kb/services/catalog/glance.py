@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from kb.models import Organisation, ReusePath, ReusePathKind, UseCase
+from kb.models import Adoption, Organisation, ReusePath, ReusePathKind, UseCase, size_classes
 from kb.models.usage import Usage
 
 #: (key, label) of every fact, in the order every view shows them
@@ -39,6 +39,8 @@ class Glance:
     owner_population: int | None
     usage: Usage
     reuse_paths: list[ReusePath] = field(default_factory=list)
+    #: the size classes it runs in – users and the owner running it (the size facet's and the peers' rule)
+    running_classes: list[size_classes.SizeClass] = field(default_factory=list)
 
     @property
     def has_costs(self) -> bool:
@@ -78,7 +80,7 @@ def population_of(org: Organisation) -> int | None:
 def glance(case: UseCase) -> Glance:
     """Collect the facts of a case (owner with its place, adoptions and reuse paths loaded)."""
     return Glance(case=case, owner=case.owner, owner_population=population_of(case.owner), usage=case.usage,
-                  reuse_paths=list(case.reuse_paths))
+                  reuse_paths=list(case.reuse_paths), running_classes=size_classes.running_classes(case))
 
 
 def loader_options():
@@ -86,6 +88,6 @@ def loader_options():
     place = (joinedload(Organisation.municipality), joinedload(Organisation.kreis), joinedload(Organisation.land))
     return (
         joinedload(UseCase.owner, innerjoin=True).options(*place),
-        selectinload(UseCase.adoptions),
+        selectinload(UseCase.adoptions).joinedload(Adoption.organisation, innerjoin=True).options(*place),
         selectinload(UseCase.reuse_paths),
     )

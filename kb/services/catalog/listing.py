@@ -371,20 +371,26 @@ def _activity(session: Session, org: Organisation | None) -> tuple[list[UseCase]
 
 def counts(session: Session) -> dict[str, int]:
     """Headline figures for the start page and /statistik (one source, so they never disagree):
-    published cases, their uses and the interest in them (kb.models.usage), and the organisations
-    that own or use a published case."""
+    published cases, their uses (kb.models.usage), the organisations interested in at least one of
+    them (each counted once, however many cases it is interested in), and the organisations that
+    own or use a published case."""
     return cache.get(session, ("counts",), lambda: _counts(session))
 
 
 def _counts(session: Session) -> dict[str, int]:
     published = UseCase.moderation == ModerationState.PUBLISHED
-    by_status = dict(session.execute(
-        select(Adoption.status, func.count(Adoption.id)).join(UseCase).where(published).group_by(Adoption.status)
-    ).all())
+    rows = session.execute(
+        select(Adoption.status, func.count(Adoption.id), func.count(func.distinct(Adoption.organisation_id)))
+        .join(UseCase).where(published).group_by(Adoption.status)
+    ).all()
+    by_status = {status: n for status, n, _orgs in rows}
+    # interest counts organisations, each once however many cases it is interested in ("Kommunen mit
+    # Interesse"; demand is the one status ``interessiert``, so its distinct count is the figure)
+    (demand,) = usage.DEMAND_STATUSES
     return {
         "cases": session.scalar(select(func.count(UseCase.id)).where(published)) or 0,
         "adoptions": sum(by_status.get(status, 0) for status in usage.USE_STATUSES),
-        "interested": sum(by_status.get(status, 0) for status in usage.DEMAND_STATUSES),
+        "interested": next((orgs for status, _n, orgs in rows if status is demand), 0),
         "municipalities": session.scalar(
             select(func.count(func.distinct(Organisation.id))).where(
                 or_(

@@ -32,14 +32,15 @@ def shorten(markdown: str | None, limit: int = REUSE_TEXT_MAX) -> str:
 
 def context(case: UseCase) -> dict[str, Any]:
     """The template context of ``catalog/steckbrief.html`` (without URLs and dates)."""
-    users, interested, former = split(case.adoptions)
-    shown = users[:USERS_MAX]
+    _users, interested, former = split(case.adoptions)
+    places = size_classes.peer_places(case)  # the users and the owner running it, as on the case page
+    shown = places[:USERS_MAX]
     return {
         "case": case,
         "g": glance.glance(case),
         "facts": [(key, str(label)) for key, label in glance.FACTS],
         "groups": size_classes.group(shown),
-        "more_users": len(users) - len(shown),
+        "more_users": len(places) - len(shown),
         "interested": interested,
         "former": former,
         "reuse_text": shorten(case.reuse),

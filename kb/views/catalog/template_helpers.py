@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import format_currency, get_locale
 
-from kb.models import Adoption, UseCase, labels, size_classes
+from kb.models import UseCase, labels, size_classes
 from kb.services.catalog import glance, regions
 from kb.views.catalog.blueprint import bp
 from kb.web import i18n
@@ -45,23 +45,24 @@ def population_filter(org) -> int | None:
 
 @dataclass
 class Peers:
-    """A case's users grouped by size class, the viewer's own class first."""
+    """Where a case runs (its users and the owner running it) grouped by size class, the viewer's
+    own class first (``size_classes.running_places``: the same places the size facet counts)."""
 
-    groups: list[tuple[size_classes.SizeClass | None, list[Adoption]]]
+    groups: list[tuple[size_classes.SizeClass | None, list[size_classes.RunningPlace]]]
     viewer_class: size_classes.SizeClass | None
 
     @property
     def same_size(self) -> int:
-        """How many users share the viewer's size class."""
+        """How many places of the viewer's size class it runs at."""
         return next((len(items) for klass, items in self.groups
                      if klass is not None and klass == self.viewer_class), 0)
 
 
 @bp.app_template_global()
 def peers_of(case: UseCase) -> Peers:
-    """The users of ``case`` by size class, the signed-in member's own class first."""
+    """Where ``case`` runs by size class, the signed-in member's own class first."""
     viewer_class = size_classes.of_account(current_actor())
-    return Peers(size_classes.group(case.user_adoptions, first=viewer_class), viewer_class)
+    return Peers(size_classes.group(size_classes.peer_places(case), first=viewer_class), viewer_class)
 
 
 @bp.app_template_filter("euro")

@@ -61,13 +61,14 @@ def remove():
 @bp.get("/vergleich")
 def compare():
     """2–4 published cases side by side; without ``cases`` it starts from the Merkliste."""
-    slugs = comparison.requested_slugs(request.args.getlist("cases"))
+    named = comparison.named_slugs(request.args.getlist("cases"))
+    slugs = comparison.requested_slugs(named)
     if not slugs and "cases" not in request.args:
         saved = shortlist.published_cases(db.session, store.ids())
         if comparison.MIN_CASES <= len(saved) <= comparison.MAX_CASES:
             query = urlencode({"cases": ",".join(c.slug for c in saved)}, safe=",")
             return redirect(f"{url_for('shortlist.compare')}?{query}", 303)
-    result = comparison.compare(db.session, slugs)
+    result = comparison.compare(db.session, slugs, repeated=len(named) > len(slugs))
     status = 400 if (result.too_many or result.unknown) else 200
     return render_template("shortlist/compare.html", result=result, slugs=slugs, facts=glance.FACTS,
                            max_cases=comparison.MAX_CASES, min_cases=comparison.MIN_CASES), status

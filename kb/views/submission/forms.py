@@ -19,7 +19,7 @@ CONTACT_KEYS = ("name", "role", "email", "phone", "url")
 TEXT_KEYS = ("title", "summary", "description", "costs", "lessons", "reuse", "license", "repository", "started",
              "funding")
 NUMBER_KEYS = ("costs_once_eur", "costs_yearly_eur", "effort_person_days")
-_THOUSANDS = re.compile(r"^-?\d{1,3}([.\s]\d{3})+$")  # "12.000", "1 500 000"
+_THOUSANDS = re.compile(r"^-?[0-9]{1,3}([.\s][0-9]{3})+$")  # "12.000", "1 500 000"
 _LINK_LINE = re.compile(r"^(?P<title>.*?)\s*[|–]\s*(?P<url>\S+)\s*$")
 
 
@@ -125,11 +125,12 @@ def _facts_data(form: CaseForm) -> dict[str, Any]:
 
 
 def _number(value: str | None) -> int | str | None:
-    """"12000", "12.000" or "12 000" → 12000; anything else stays text for the parser to refuse."""
+    """"12000", "12.000" or "12 000" → 12000 (a number of any plausible length, so the parser can call
+    it too high); anything else stays text for the parser to refuse."""
     text = _clean(value)
     if _THOUSANDS.match(text):
         text = re.sub(r"[.\s]", "", text)
-    return int(text) if re.fullmatch(r"-?\d{1,12}", text) else (text or None)
+    return int(text) if re.fullmatch(r"-?[0-9]{1,40}", text) else (text or None)
 
 
 def _link(line: str) -> dict[str, str]:
