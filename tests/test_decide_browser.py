@@ -28,6 +28,7 @@ def test_merken_compare_and_steckbrief_end_to_end(live_server, browser):  # noqa
         assert page.locator(f"#merken-{slug} button").inner_text().startswith("Gemerkt")
     page.get_by_role("link", name="Merkliste").first.click()
     assert page.locator(".shortlist__item").count() == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the Merkliste fits the phone
     page.get_by_role("button", name="Ausgewählte vergleichen").click()
     page.wait_for_url("**/vergleich?cases=*")
     table = page.locator(".compare__table")
@@ -40,6 +41,7 @@ def test_merken_compare_and_steckbrief_end_to_end(live_server, browser):  # noqa
     first, second = costs.locator("td").nth(0).bounding_box(), costs.locator("td").nth(1).bounding_box()
     assert second["y"] >= first["y"] + first["height"] - 1 and abs(first["x"] - second["x"]) < 2
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert violations(page) == []  # the stacked table too
     page.set_viewport_size({"width": 1366, "height": 900})  # side by side on a desktop
     first, second = costs.locator("td").nth(0).bounding_box(), costs.locator("td").nth(1).bounding_box()
     assert abs(first["y"] - second["y"]) < 2 and second["x"] > first["x"] + first["width"] - 1
