@@ -8,7 +8,7 @@ Without --url a temporary instance is migrated, seeded and served on a free port
 contributor, a moderator and two submissions waiting in the moderation queue, and is deleted
 afterwards. Against a running server, the submission form and the moderation queue need the
 accounts given with --contributor/--moderator (otherwise they are left out). Every page is shot
-1280 px wide in German; the start page also 390 px wide (mobile).
+1280 px wide in German; the start page and the case page also 390 px wide (mobile).
 """
 
 from __future__ import annotations
@@ -26,16 +26,24 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = secrets.token_urlsafe(16)  # demo accounts of the throwaway instance only
 CASE = "/cases/hamburg-masterportal-geoportal"
+COMPARE = ("/vergleich?cases=hamburg-masterportal-geoportal,brandenburg-maerker-maengelmelder,"
+           "rostock-klarschiff-maengelmelder")
 #: (file, path, account, selector to wait for, viewport height, element to shoot instead of the viewport)
 SHOTS = [
     ("start.png", "/", None, None, 1100, None),
     ("search.png", "/search?q=Portal&topic=Geodaten", None, None, 1250, None),
     ("case.png", CASE, None, None, 1000, None),
     ("case-adopters.png", CASE, None, "#case-map-canvas path.atlas-marker", 900, "section.adopters"),
+    ("compare.png", COMPARE, None, None, 1150, None),
     ("municipality.png", "/municipalities/14713000", None, ".atlas-map__canvas path.atlas-marker", 1400, None),
     ("statistics.png", "/statistik", None, 'svg[role="img"]', 1300, None),
     ("submission.png", "/cases/new", "contributor", None, 1300, None),
     ("moderation.png", "/moderation", "moderator", None, 900, None),
+]
+#: (file, path, viewport height) 390 px wide: the start page, and the case page down to the end of "Auf einen Blick"
+MOBILE_SHOTS = [
+    ("start-mobile.png", "/", 844),
+    ("case-mobile.png", CASE, 1800),
 ]
 
 
@@ -92,7 +100,9 @@ def throwaway_instance():
                 submissions.submit_data(db.session, {
                     "title": title, "summary": "Eingereicht von der Stadt Jena, wartet auf Prüfung.",
                     "description": "## Lösung\n\nBeschreibung folgt.", "municipality": "16053000",
-                    "topics": [topic], "status": "pilot"}, author=author)
+                    "topics": [topic], "status": "pilot", "reuse": "Ein Konto beim IT-Dienstleister.",
+                    "contact": {"name": "Stadt Jena, Fachdienst Digitalisierung",
+                                "url": "https://www.jena.de"}}, author=author)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -158,10 +168,12 @@ def shoot(base: str, accounts: dict, out: Path) -> list[Path]:
 
         mobile = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844}, is_mobile=True)
         page = mobile.new_page()
-        page.goto(base + "/")
-        page.wait_for_load_state("networkidle")
-        written.append(out / "start-mobile.png")
-        page.screenshot(path=str(written[-1]))
+        for name, path, height in MOBILE_SHOTS:
+            page.set_viewport_size({"width": 390, "height": height})
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+            written.append(out / name)
+            page.screenshot(path=str(written[-1]))
         browser.close()
     return written
 

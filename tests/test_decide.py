@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -125,3 +126,16 @@ def test_steckbrief_of_cases_with_long_facts_or_many_users_is_one_page(client):
     for slug in (MASTERPORTAL, "behoerdennummer-115-ki-chatbot"):
         reader, content = pdf_text(client.get(f"/cases/{slug}/steckbrief.pdf"))
         assert len(reader.pages) == 1 and "Auf einen Blick" in content, slug
+
+
+def test_readme_shows_the_case_page_compare_and_merkliste():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for feature in ("„Auf einen Blick“", "**Merkliste**", "**Vergleich**", "**Steckbrief**", "Kommunen Ihrer Größe"):
+        assert feature in readme, feature
+    for shot in ("case.png", "case-mobile.png", "compare.png"):
+        alt = re.search(rf"!\[([^\]]*)\]\(docs/screenshots/{re.escape(shot)}\)", readme)
+        assert alt and len(alt.group(1)) > 40, shot  # a description, not a file name
+        assert (root / "docs" / "screenshots" / shot).stat().st_size > 10_000, shot
