@@ -132,3 +132,78 @@ def test_search_sorted_by_use_ignores_interest(client, cases):
     order = [h["slug"] for h in hits]
     assert order.index(MIXED) < order.index(ONLY_INTEREST)
     assert {h["slug"]: h["adopter_count"] for h in hits}[ONLY_INTEREST] == 0
+
+
+QUIET = "stille-nachfrage-portal"
+
+
+def _small_places(app) -> list[str]:
+    """Four Gemeinden of 1,000 to 4,000 inhabitants in one Kreis: a target and three peers."""
+    from sqlalchemy import select
+
+    from kb.extensions import db
+    from kb.models import Municipality
+
+    with app.app_context():
+        return list(db.session.scalars(select(Municipality.ags).where(
+            Municipality.kreis_key == "08425", Municipality.population.between(1000, 4000))
+            .order_by(Municipality.ags).limit(4)))
+
+
+def _import_quiet(runner, tmp_path, adopters, name):
+    """The case of a Kreisstadt still in planning (its owner runs nothing) with ``adopters``."""
+    data = record(QUIET, title="Portal stiller Nachfrage", municipality="08425141", status="planung",
+                  topics=["Bürgerservice"], repository="https://example.org/still.git", license="EUPL-1.2",
+                  published="2031-07-01T10:00:00+00:00", adopters=adopters)
+    result = runner.invoke(args=["import-cases", str(write_jsonl(tmp_path / name, [data]))])
+    assert result.exit_code == 0, result.output
+
+
+def _figures(client, target: str, peer: str) -> dict:
+    """Every figure of use a reader can see, and the demand shown beside it."""
+    start = flat(client.get("/").get_data(as_text=True)).replace(".", "")
+    stats = flat(client.get("/statistik").get_data(as_text=True)).replace(".", "")
+    detail = api_case(client, QUIET)
+    document = yaml.safe_load(client.get(f"/cases/{QUIET}/publiccode.yml").get_data(as_text=True))
+    feed = ET.fromstring(client.get("/feeds/cases.atom").data)
+    entry = next(e for e in feed.findall("a:entry", ATOM) if e.find("a:link", ATOM).get("href").endswith(QUIET))
+    page = flat(client.get(f"/cases/{QUIET}").get_data(as_text=True))
+    target_api = client.get(f"/api/v1/municipalities/{target}").get_json()
+    peer_api = client.get(f"/api/v1/municipalities/{peer}").get_json()
+    return {
+        "start uses": re.search(r"Nachnutzungen (\d+) ", start).group(1),
+        "statistics uses": re.search(r"(\d+) Nachnutzungen", stats).group(1),
+        "statistics interest": int(re.search(r"(\d+) weitere haben Interesse", stats).group(1)),
+        "API": (detail["adopter_count"], detail["interested_count"]),
+        "case page": "noch keine weitere Kommune nutzt sie" in page,
+        "usedBy": document.get("usedBy"),
+        "feed": entry.find("a:summary", ATOM).text.split("·")[0].strip(),
+        "recommended (API)": QUIET in {r["slug"] for r in target_api.get("recommendations", [])},
+        "recommended (page)": "Portal stiller Nachfrage" in client.get(f"/municipalities/{target}").get_data(
+            as_text=True),
+        "used by the peer": QUIET in {c["slug"] for c in peer_api["adopted"]},
+        "size facet": client.get("/api/v1/search?per_page=1").get_json()["facets"]["size"],
+    }
+
+
+def test_interest_alone_changes_no_figure_of_use(app, client, runner, tmp_path):
+    target, *peers = _small_places(app)
+    _import_quiet(runner, tmp_path, [], "ohne.jsonl")
+    before = _figures(client, target, peers[0])
+    _import_quiet(runner, tmp_path, [{"municipality": p, "status": "interessiert"} for p in peers], "interesse.jsonl")
+    after = _figures(client, target, peers[0])
+
+    assert after["API"] == (0, 3) and after["statistics interest"] == before["statistics interest"] + 3
+    unchanged = {k: v for k, v in after.items() if k not in ("API", "statistics interest")}
+    assert unchanged == {k: v for k, v in before.items() if k not in ("API", "statistics interest")}
+    assert not after["recommended (API)"] and after["usedBy"] is None
+    assert "3 interessiert" in flat(client.get(f"/cases/{QUIET}").get_data(as_text=True))
+
+    # the same surfaces do move once one of them uses it: the comparison above can fail
+    _import_quiet(runner, tmp_path, [{"municipality": peers[0], "status": "pilot"}]
+                  + [{"municipality": p, "status": "interessiert"} for p in peers[1:]], "pilot.jsonl")
+    used = _figures(client, target, peers[0])
+    assert used["API"] == (1, 2) and not used["case page"] and int(used["start uses"]) == int(before["start uses"]) + 1
+    assert int(used["statistics uses"]) == int(before["statistics uses"]) + 1
+    assert used["recommended (API)"] and used["recommended (page)"] and used["used by the peer"]
+    assert used["usedBy"] and used["size facet"]["unter-10000"] == before["size facet"].get("unter-10000", 0) + 1
