@@ -131,6 +131,7 @@ def test_moderator_accepts_a_declaration_and_the_author_is_told(app, make_user, 
     assert f"/moderation/nachnutzungen/{proposal_id}" in queue and "Nachnutzungsangabe" in queue
     review = moderator.get(f"/moderation/nachnutzungen/{proposal_id}").get_data(as_text=True)
     assert "Seit 2022 im Einsatz" in review and "Seit Mai abgeschaltet" in review
+    assert "Angabe der Kommune" in review and "unbestätigt" not in review  # the published one's source
     assert moderator.post(f"/moderation/nachnutzungen/{proposal_id}", data={"decision": "accept"}).status_code == 303
     after = adoption_of(app, LEIPZIG)
     assert (after["status"], after["note"], after["verified"], after["declared_by"]) == (

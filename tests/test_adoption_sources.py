@@ -109,3 +109,18 @@ def test_the_moderation_confirms_an_adoption(app, make_user):
     row = adopters_row(moderator.get(f"/cases/{CASE}").get_data(as_text=True), "Ulm")
     assert "bestätigt durch Moderation" in row
     assert adoption_of(app).moderation_confirmed_at is not None
+
+
+def test_no_page_casts_blanket_doubt_on_adoptions(client):
+    """The about page explains the sources and the counting rule; no page calls a row "unbestätigt"."""
+    about = re.sub(r"\s+", " ", client.get("/ueber").get_data(as_text=True))
+    for said in ("Angabe der Kommune", "vom Betreiber bestätigt", "bestätigt durch Moderation",
+                 "nicht als Nachnutzung angeben", "Interesse wird getrennt ausgewiesen"):
+        assert said in about, said
+    pages = ["/ueber", "/datenquellen", "/", "/statistik", "/cases?per_page=100",
+             "/cases/brandenburg-maerker-maengelmelder", "/cases/rostock-klarschiff-maengelmelder",
+             f"/municipalities/{ULM}"]
+    for path in pages:
+        assert "unbestätigt" not in client.get(path).get_data(as_text=True), path
+    row = adopters_row(client.get("/cases/brandenburg-maerker-maengelmelder").get_data(as_text=True), "Rathenow")
+    assert "öffentliche Quelle" in row  # a seeded user: its badge names where it comes from

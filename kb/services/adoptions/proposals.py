@@ -232,5 +232,7 @@ def current_values(session: Session, proposal: AdoptionProposal) -> dict[str, An
         return None
     if proposal.kind is ProposalKind.DECLARATION:
         return {"status": adoption.status.value, "note": adoption.note, "since": adoption.since,
-                "verified": adoption.verified}
+                "verified": adoption.verified, "source": adoption.source.value,
+                "owner_confirmed_at": adoption.owner_confirmed_at,
+                "moderation_confirmed_at": adoption.moderation_confirmed_at}
     return experience_reports.as_dict(adoption.report) if adoption.report is not None else None
