@@ -173,7 +173,8 @@ def _figures(client, target: str, peer: str) -> dict:
     return {
         "start uses": re.search(r"Nachnutzungen (\d+) ", start).group(1),
         "statistics uses": re.search(r"(\d+) Nachnutzungen", stats).group(1),
-        "statistics interest": int(re.search(r"(\d+) weitere haben Interesse", stats).group(1)),
+        "statistics interest": int(re.search(r"(\d+) Kommunen und Organisationen haben Interesse", stats).group(1)),
+        "start interest": int(re.search(r"Kommunen mit Interesse (\d+) ", start).group(1)),
         "API": (detail["adopter_count"], detail["interested_count"]),
         "case page": "noch keine weitere Kommune nutzt sie" in page,
         "usedBy": document.get("usedBy"),
@@ -193,9 +194,11 @@ def test_interest_alone_changes_no_figure_of_use(app, client, runner, tmp_path):
     _import_quiet(runner, tmp_path, [{"municipality": p, "status": "interessiert"} for p in peers], "interesse.jsonl")
     after = _figures(client, target, peers[0])
 
+    demand = ("API", "statistics interest", "start interest")  # three Gemeinden interested in nothing else
     assert after["API"] == (0, 3) and after["statistics interest"] == before["statistics interest"] + 3
-    unchanged = {k: v for k, v in after.items() if k not in ("API", "statistics interest")}
-    assert unchanged == {k: v for k, v in before.items() if k not in ("API", "statistics interest")}
+    assert after["start interest"] == before["start interest"] + 3
+    unchanged = {k: v for k, v in after.items() if k not in demand}
+    assert unchanged == {k: v for k, v in before.items() if k not in demand}
     assert not after["recommended (API)"] and after["usedBy"] is None
     assert "3 interessiert" in flat(client.get(f"/cases/{QUIET}").get_data(as_text=True))
 
