@@ -32,7 +32,7 @@ COMPARE = ("/vergleich?cases=hamburg-masterportal-geoportal,brandenburg-maerker-
 SHOTS = [
     ("start.png", "/", None, None, 1100, None),
     ("search.png", "/search?q=Portal&topic=Geodaten", None, None, 1250, None),
-    ("case.png", CASE, None, None, 1000, None),
+    ("case.png", CASE, None, None, 1400, None),
     ("case-adopters.png", CASE, None, "#case-map-canvas path.atlas-marker", 900, "section.adopters"),
     ("compare.png", COMPARE, None, None, 1150, None),
     ("municipality.png", "/municipalities/14713000", None, ".atlas-map__canvas path.atlas-marker", 1400, None),
@@ -43,7 +43,7 @@ SHOTS = [
 #: (file, path, viewport height) 390 px wide: the start page, and the case page down to the end of "Auf einen Blick"
 MOBILE_SHOTS = [
     ("start-mobile.png", "/", 844),
-    ("case-mobile.png", CASE, 1800),
+    ("case-mobile.png", CASE, 2300),
 ]
 
 
