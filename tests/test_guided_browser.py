@@ -19,6 +19,8 @@ pytestmark = pytest.mark.browser
 AUTHOR = "guided-autorin@bamberg.example"
 TITLE = "Geoportal mit dem Masterportal"
 SLUG = "geoportal-mit-dem-masterportal"
+REQUEST = "Bitte nennen Sie, was die Einführung gekostet hat."
+REVISED_COSTS = "Keine Lizenzkosten, 20 Personentage für die Einführung"
 
 
 def test_guided_submission_to_publication(live_server, browser):  # noqa: F811
@@ -90,12 +92,38 @@ def test_guided_submission_to_publication(live_server, browser):  # noqa: F811
     sign_in(moderator, base, "guided-mod@praxisatlas.example")
     moderator.goto(base + "/moderation")
     moderator.get_by_role("link", name=TITLE).click()
+    problems += violations(moderator)
+    moderator.check("#decision-request_changes")  # the third decision: "Änderungen erbitten"
+    moderator.fill("#reason", REQUEST)
+    moderator.get_by_role("button", name="Entscheidung speichern").click()
+    moderator.wait_for_url("**/moderation")
+    assert moderator.get_by_role("link", name=TITLE).count() == 0  # out of the queue until it comes back
+
+    page.goto(base + "/meine-beitraege")  # the author reads the request and revises step by step
+    assert "Die Moderation bittet um Änderungen" in page.inner_text("main") and REQUEST in page.inner_text("main")
+    problems += violations(page)
+    page.get_by_role("link", name=re.compile(r"^Schritt für Schritt weiter\W+" + TITLE)).click()
+    page.wait_for_url(re.compile(r"/schritte/pruefen$"))
+    page.get_by_role("link", name=re.compile(r"^Ändern\W+Kosten$")).click()
+    page.fill("#costs", REVISED_COSTS)
+    page.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
+    page.wait_for_url(re.compile(r"/schritte/pruefen$"))
+    page.get_by_role("button", name="Zur Prüfung einreichen").click()
+    page.wait_for_url("**/meine-beitraege")
+
+    moderator.goto(base + "/moderation")
+    moderator.get_by_role("link", name=TITLE).click()  # back in the queue, with the diff
+    aid = moderator.locator("section.review-aid", has=moderator.locator("#resubmitted-heading"))
+    assert REQUEST in aid.inner_text()
+    assert REVISED_COSTS in aid.locator("ins").all_inner_texts()[0]
+    assert TITLE not in aid.locator(".diff-list").inner_text()  # only what changed
+    problems += violations(moderator)
     moderator.check("#decision-publish")
     moderator.get_by_role("button", name="Entscheidung speichern").click()
     moderator.wait_for_url("**/moderation")
     visitor = new_page(browser, guard)
     assert visitor.goto(f"{base}/cases/{SLUG}").status == 200
-    assert "Stadtplanungsamt" in visitor.inner_text("main")
+    assert "Stadtplanungsamt" in visitor.inner_text("main") and REVISED_COSTS in visitor.inner_text("main")
 
     plain = new_page(browser, guard, javascript=False, width=390, height=844)  # no JavaScript: same steps
     sign_in(plain, base, AUTHOR)
@@ -116,3 +144,93 @@ def test_guided_submission_to_publication(live_server, browser):  # noqa: F811
         problems += violations(english)
     assert not problems, "\n".join(problems)
     assert not guard.foreign and not page.errors and not moderator.errors and not plain.errors
+
+
+NOJS_TITLE = "Mängelmelder für Ulm"
+NOJS_SLUG = "maengelmelder-fuer-ulm"
+
+
+def no_overflow(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
+
+
+def test_the_whole_walk_works_without_javascript(live_server, browser):  # noqa: F811
+    """Author and moderator with JavaScript off on a 390 px phone: the steps, the refused submission
+    naming step 4, the duplicate hint after saving, "Änderungen erbitten", the revision, the diff and
+    the publication – plain forms and links all the way."""
+    base, app = live_server.url, live_server.app
+    with app.app_context():
+        accounts.create_user(db.session, email="ohne-skript@ulm.example", password=PASSWORD, role=Role.CONTRIBUTOR,
+                             municipality="08421000", confirmed=True)
+        accounts.create_user(db.session, email="ohne-skript-mod@praxisatlas.example", password=PASSWORD,
+                             role=Role.MODERATOR, confirmed=True)
+    guard = SameHostGuard(base)
+    author = new_page(browser, guard, javascript=False, width=390, height=844)
+    sign_in(author, base, "ohne-skript@ulm.example")
+    author.goto(base + "/teilen")
+    author.get_by_role("link", name="Los geht’s").click()
+    author.wait_for_url("**/cases/neu/worum")
+    assert "## Ausgangslage" in author.input_value("#description") and no_overflow(author)
+    author.fill("#title", NOJS_TITLE)
+    author.fill("#summary", "Schäden im Straßenraum online melden.")
+    author.get_by_label("Bürgerservice", exact=True).check()
+    author.get_by_role("button", name="Speichern und weiter").click()
+    author.wait_for_url(re.compile(r"/schritte/betrieb$"))
+    hint = author.locator(".kern-alert", has=author.get_by_role("heading", name="Gibt es schon?"))
+    assert "Mängelmelder" in hint.inner_text() and no_overflow(author)  # the duplicate check, server-side
+    author.get_by_role("button", name="Speichern und weiter").click()
+    author.wait_for_url(re.compile(r"/schritte/nachnutzung$"))
+    author.fill("#reuse", "Ein Konto beim Anbieter und die Straßendaten der Stadt.")
+    author.get_by_role("button", name="Speichern und weiter").click()
+    author.wait_for_url(re.compile(r"/schritte/kontakt$"))
+    author.get_by_role("button", name="Speichern und weiter").click()  # no contact
+    author.get_by_role("button", name="Zur Prüfung einreichen").click()
+    summary = author.locator("#error-summary")
+    assert "Schritt 4 „Kontakt“: Kontakt für Nachfragen fehlt." in summary.inner_text() and no_overflow(author)
+    summary.get_by_role("link", name=re.compile("Schritt 4")).click()
+    author.fill("#contact_name", "Tiefbauamt Ulm")  # a name alone cannot be asked anything
+    author.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
+    author.wait_for_url(re.compile(r"/schritte/pruefen$"))
+    author.get_by_role("button", name="Zur Prüfung einreichen").click()
+    assert "Zum Namen gehört eine E-Mail-Adresse, eine Telefonnummer oder eine Webseite." in summary.inner_text()
+    summary.get_by_role("link", name=re.compile("Schritt 4")).click()
+    author.fill("#contact_url", "https://www.ulm.example/maengel")
+    author.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
+    author.wait_for_url(re.compile(r"/schritte/pruefen$"))
+    author.get_by_role("button", name="Zur Prüfung einreichen").click()
+    author.wait_for_url("**/meine-beitraege")
+
+    moderator = new_page(browser, guard, javascript=False, width=390, height=844)
+    sign_in(moderator, base, "ohne-skript-mod@praxisatlas.example")
+    moderator.goto(base + "/moderation")
+    moderator.get_by_role("link", name=NOJS_TITLE).click()
+    moderator.check("#decision-request_changes")
+    moderator.get_by_role("button", name="Entscheidung speichern").click()  # no reason: refused at the field
+    assert moderator.locator("#reason-error").is_visible()
+    moderator.fill("#reason", REQUEST)
+    moderator.get_by_role("button", name="Entscheidung speichern").click()
+    moderator.wait_for_url("**/moderation")
+    assert no_overflow(moderator)
+
+    author.goto(base + "/meine-beitraege")
+    assert REQUEST in author.inner_text("main") and "zurückgewiesen" not in author.inner_text("main").lower()
+    author.get_by_role("link", name=re.compile(r"^Schritt für Schritt weiter\W+" + NOJS_TITLE)).click()
+    author.get_by_role("link", name=re.compile(r"^Ändern\W+Kosten$")).click()
+    author.fill("#costs", REVISED_COSTS)
+    author.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
+    author.wait_for_url(re.compile(r"/schritte/pruefen$"))
+    author.get_by_role("button", name="Zur Prüfung einreichen").click()
+    author.wait_for_url("**/meine-beitraege")
+
+    moderator.goto(base + "/moderation")
+    moderator.get_by_role("link", name=NOJS_TITLE).click()
+    aid = moderator.locator("section.review-aid", has=moderator.locator("#resubmitted-heading"))
+    assert REQUEST in aid.inner_text() and REVISED_COSTS in " ".join(aid.locator("ins").all_inner_texts())
+    assert no_overflow(moderator)
+    moderator.check("#decision-publish")
+    moderator.get_by_role("button", name="Entscheidung speichern").click()
+    moderator.wait_for_url("**/moderation")
+    visitor = new_page(browser, guard, javascript=False)
+    assert visitor.goto(f"{base}/cases/{NOJS_SLUG}").status == 200
+    assert "Tiefbauamt Ulm" in visitor.inner_text("main") and REVISED_COSTS in visitor.inner_text("main")
+    assert not guard.foreign

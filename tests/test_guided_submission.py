@@ -150,6 +150,25 @@ def test_a_similar_published_case_is_offered_instead(app, client, author):
         assert 'href="/cases/hamburg-masterportal-geoportal#nachnutzung-erklaeren"' in page
 
 
+def test_a_contact_name_without_a_way_to_reach_it_is_named_as_such(app, author):
+    author.post("/cases/neu/worum", data=STEP1)
+    author.post(f"/cases/{SLUG}/schritte/kontakt", data={"contact_name": "Ordnungsamt"})
+    refused = author.post(f"/cases/{SLUG}/schritte/pruefen")
+    assert refused.status_code == 400
+    assert "Kontakt für Nachfragen fehlt: Zum Namen gehört eine E-Mail-Adresse" in text(refused)
+    assert load(app).moderation is ModerationState.DRAFT
+
+
+def test_the_own_place_in_a_title_does_not_hide_the_same_solution_elsewhere(client):
+    def offered(title: str) -> list[str]:
+        return [hit["url"] for hit in client.get("/cases/aehnlich", query_string={"q": title}).json["results"]]
+
+    assert "/cases/rostock-klarschiff-maengelmelder" in offered("Mängelmelder für Ulm")
+    assert "/cases/rostock-klarschiff-maengelmelder" in offered("Ulm: Mängelmelder")
+    assert all("ulm" in url for url in offered("Ulm"))  # a place alone still has to be answered
+    assert offered("Friedhofsverwaltung für Ulm") == []
+
+
 def test_unknown_steps_and_foreign_drafts_are_refused(app, author, make_user):
     author.post("/cases/neu/worum", data=STEP1)
     assert author.get(f"/cases/{SLUG}/schritte/unsinn").status_code == 404

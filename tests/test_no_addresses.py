@@ -24,7 +24,11 @@ from tests.helpers import record, signed_in, write_jsonl
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 SLUG = "adressen-fall"
 EDIT_FORMS = ("/edit",)  # the case form shows the stored contact to whoever edits the case (author, moderators)
-CRAWL_PREFIXES = ("/bedarfe", f"/cases/{SLUG}", "/konto/abos", "/feeds/updates", "/moderation/bedarfe", "/abbestellen")
+CRAWL_PREFIXES = ("/bedarfe", f"/cases/{SLUG}", "/konto/abos", "/feeds/updates", "/moderation/bedarfe", "/abbestellen",
+                  "/teilen", "/cases/aehnlich", "/cases/neu/", "/cases/schulanmeldung-online-fuer-weimar/schritte/")
+TITLE = "Schulanmeldung online mit Platzvergabe"
+DRAFT = "/cases/schulanmeldung-online-fuer-weimar/schritte"
+STEPS = ("worum", "betrieb", "nachnutzung", "kontakt", "pruefen")
 
 
 @pytest.fixture
@@ -33,10 +37,11 @@ def scenario(app, runner, tmp_path, make_user):
     for key, ags, role in (("referent", "14713000", "contributor"), ("declarer", "16053000", "reader"),
                            ("author", "16051000", "reader"), ("joiner", "08421000", "reader"),
                            ("follower", "15002000", "reader"), ("viewer", "09162000", "reader"),
+                           ("sharer", "16055000", "contributor"),
                            ("moderator", None, "moderator")):
         _id, people[key], _pw = make_user(role, email=f"{key}-privat@{key}.example", municipality=ags)
     path = write_jsonl(tmp_path / "adressen.jsonl", [record(
-        SLUG, municipality="14713000", topics=["Bildung"],
+        SLUG, title=TITLE, municipality="14713000", topics=["Bildung"],
         contact={"name": "Schulamt", "email": "schulamt-geheim@leipzig.example", "phone": "0341 123"})])
     assert runner.invoke(args=["import-cases", str(path)]).exit_code == 0
     referent = signed_in(app, people["referent"])
@@ -53,6 +58,8 @@ def scenario(app, runner, tmp_path, make_user):
     follower = signed_in(app, people["follower"])
     follower.post("/abos", data={"kind": "case", "ref": case_id, "next": "/"})
     follower.post("/abos", data={"kind": "need", "ref": need_id, "next": "/"})
+    sharer = signed_in(app, people["sharer"])  # a guided draft like the case: its steps offer it as a duplicate
+    assert sharer.post("/cases/neu/worum", data={"title": "Schulanmeldung online für Weimar"}).status_code == 303
     with app.app_context():
         adopters = db.session.scalar(select(UseCase).where(UseCase.slug == SLUG)).adoptions
         org_id = adopters[0].organisation_id
@@ -64,7 +71,8 @@ def scenario(app, runner, tmp_path, make_user):
              "/feeds/updates.atom", f"/feeds/updates.atom?case={SLUG}", f"/feeds/updates.atom?bedarf={need_id}",
              f"/api/v1/cases/{SLUG}", "/api/v1/municipalities/14713000", "/daten/praxisatlas-faelle.jsonl",
              "/moderation", f"/moderation/bedarfe/{need_id}", f"/moderation/{SLUG}", f"/cases/{SLUG}/ansprechperson",
-             f"/cases/{SLUG}/steckbrief.pdf"]
+             f"/cases/{SLUG}/steckbrief.pdf", "/teilen", f"/cases/aehnlich?q={TITLE}", "/cases/neu/worum",
+             *(f"{DRAFT}/{step}" for step in STEPS)]
     return people, start
 
 
@@ -94,15 +102,18 @@ def crawl(client, start: list[str], limit: int = 80) -> dict[str, str]:
 
 
 def test_no_page_shows_another_persons_address(app, scenario):
-    """As a member inside the need and the pool (sees the most of the member pages) and as a moderator
-    (sees the moderation pages); anonymous visitors see a subset of the member's pages. About 5 s:
-    some 30 pages per viewer."""
+    """As a member inside the need and the pool (sees the most of the member pages), as a moderator
+    (sees the moderation pages) and as a contributor sharing a solution step by step (/teilen, the
+    duplicate check, the steps and the check page offering this case); anonymous visitors see a subset
+    of the member's pages. About 5 s: some 30 pages per viewer."""
     people, start = scenario
-    for viewer in ("joiner", "moderator"):
+    for viewer in ("joiner", "moderator", "sharer"):
         pages = crawl(signed_in(app, people[viewer]), start)
         assert len(pages) >= len(start)
         leaks = sorted({f"{path}: {address}" for path, body in pages.items()
                         for address in ADDRESS.findall(body) if address != people[viewer]})
         assert not leaks, f"as {viewer}:\n" + "\n".join(leaks[:20])
         assert "Rita Referentin" in pages[f"/cases/{SLUG}"]  # the referent is shown – by name
+    assert f'href="/cases/{SLUG}"' in pages[f"{DRAFT}/pruefen"]  # "Gibt es schon?" names this case
+    assert f"/cases/{SLUG}" in pages[f"/cases/aehnlich?q={TITLE}"]
     assert "/bedarfe/neu" in pages and any("/feeds/updates.atom" in path for path in pages)

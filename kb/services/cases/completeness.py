@@ -28,6 +28,7 @@ class Item:
     done: bool
     step: str
     required: bool = False
+    hint: str = ""  # why a half-given item does not count yet ("" when nothing of it is given)
 
 
 @dataclass
@@ -93,6 +94,17 @@ def has_contact(data: dict[str, Any]) -> bool:
     return bool(contact.get("name")) and any(contact.get(key) for key in ("email", "phone", "url"))
 
 
+def contact_hint(data: dict[str, Any]) -> str:
+    """What a half-given contact still lacks: the name, or a way to reach it."""
+    contact = data.get("contact") or {}
+    named, reachable = bool(contact.get("name")), any(contact.get(key) for key in ("email", "phone", "url"))
+    if named and not reachable:
+        return str(_l("Zum Namen gehört eine E-Mail-Adresse, eine Telefonnummer oder eine Webseite."))
+    if reachable and not named:
+        return str(_l("Es fehlt der Name der Stelle (Amt, Team, Funktionspostfach)."))
+    return ""
+
+
 def check(data: dict[str, Any]) -> Completeness:
     """Rate record data (as the case form or a revision holds it)."""
     owner = bool(data.get("municipality") or (data.get("organisation") or {}).get("name"))
@@ -108,6 +120,7 @@ def check(data: dict[str, Any]) -> Completeness:
              required=True),
         Item("costs", str(_l("Kosten")), bool(_text(data, "costs")), "nachnutzung"),
         Item("license", str(_l("Lizenz")), bool(_text(data, "license")), "nachnutzung"),
-        Item("contact", str(_l("Kontakt für Nachfragen")), has_contact(data), "kontakt", required=True),
+        Item("contact", str(_l("Kontakt für Nachfragen")), has_contact(data), "kontakt", required=True,
+             hint=contact_hint(data)),
     ]
     return Completeness(items)

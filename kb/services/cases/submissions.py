@@ -111,7 +111,8 @@ def parse_new_submission(session: Session, data: dict[str, Any]) -> CaseRecord:
     Raise SubmissionError naming every problem at once.
     """
     missing = [FieldProblem(item.key, _("%(item)s fehlt – zum Einreichen nötig (ein Entwurf darf ohne).",
-                                        item=item.label), ProblemCode.REQUIRED)
+                                        item=item.label) + (f" {item.hint}" if item.hint else ""),
+                            ProblemCode.REQUIRED)
                for item in completeness.check(data).missing_required]
     try:
         record = parse(session, data, draft=False)

@@ -181,7 +181,8 @@ def _check(case: UseCase):
     rating = completeness.check(data)
     errors: list[tuple[Step, str]] = []
     if request.method == "POST":
-        errors = [(STEP_BY_KEY[item.step], _("%(item)s fehlt.", item=item.label)) for item in rating.missing_required]
+        errors = [(STEP_BY_KEY[item.step], _("%(item)s fehlt: %(hint)s", item=item.label, hint=item.hint)
+                   if item.hint else _("%(item)s fehlt.", item=item.label)) for item in rating.missing_required]
         if not errors:
             try:
                 submissions.submit(db.session, case, actor=current_actor())
