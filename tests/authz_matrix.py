@@ -4,10 +4,12 @@
 checks the outcome written here. A route of the app that is missing from ``MATRIX`` makes the
 test fail with its name and a line to paste – new routes cannot slip through untested.
 
-Columns: anonymous, reader, unconfirmed, contributor, moderator, admin (see ``ROLES``). Every
-signed-in matrix account belongs to Leipzig; all but "unconfirmed" are confirmed members of it.
-"unconfirmed" is a self-registered contributor whose membership of Leipzig is not confirmed
-(issue 19, item 2): what it declares or reports for Leipzig only waits for the moderation.
+Columns: anonymous, reader, unconfirmed, contributor, elsewhere, moderator, admin (see ``ROLES``).
+Every signed-in matrix account but "elsewhere" belongs to Leipzig; all but "unconfirmed" are
+confirmed members. "unconfirmed" is a self-registered contributor whose membership of Leipzig is
+not confirmed (issue 19, item 2): what it declares or reports for Leipzig only waits for the
+moderation. "elsewhere" is a confirmed contributor of another municipality (Chemnitz, issue 14):
+it may ask, join and follow like any member, never act for Leipzig or on what others wrote.
 
 Outcomes:
   OK     the view runs: 2xx/3xx (not a redirect to the login page), or 400/409 for the empty
@@ -21,6 +23,8 @@ Outcomes:
   E404   404 – the object is hidden from this role (unpublished cases)
   HELD   the view runs (2xx/3xx) but only stores a pending proposal: the published adoptions
          and experience reports stay exactly as they were
+  OWN    the view runs (2xx/3xx) or answers 404, acting at most on the role's own organisation:
+         Leipzig's adoptions and experience reports stay exactly as they were
 
 URL placeholders are filled per request by ``MatrixData`` in test_authz_matrix.py, most of
 them with fresh objects, so state-changing requests of one role cannot disturb the next:
@@ -39,6 +43,7 @@ them with fresh objects, so state-changing requests of one role cannot disturb t
   {own_case}       slug of a published seed case run by Leipzig (the matrix users' municipality)
   {adopter_org}    organisation id of an adopter of {published}
   {need}           a fresh published need of Dresden (not the matrix users' municipality)
+  {leipzig_referent}  Leipzig's organisation id, the matrix contributor made its referent on {own_case}
   {submitted_need} a fresh need of the matrix contributor waiting in moderation
   {unsubscribe_token}  an unsubscribe token of a fresh follow of a fresh account
   {confirm_token}  a confirmation token of a fresh unconfirmed account
@@ -52,29 +57,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLES = ("anonymous", "reader", "unconfirmed", "contributor", "moderator", "admin")
+ROLES = ("anonymous", "reader", "unconfirmed", "contributor", "elsewhere", "moderator", "admin")
 
-OK, PASS, LOGIN, E401, E403, E404, HELD = "OK", "PASS", "LOGIN", "401", "403", "404", "HELD"
+OK, PASS, LOGIN, E401, E403, E404, HELD, OWN = "OK", "PASS", "LOGIN", "401", "403", "404", "HELD", "OWN"
 
-PUBLIC = (OK, OK, OK, OK, OK, OK)
-MEMBERS = (LOGIN, OK, OK, OK, OK, OK)
-MEMBERS_PASS = (LOGIN, PASS, PASS, PASS, PASS, PASS)
-CONTRIBUTORS = (LOGIN, E403, OK, OK, OK, OK)
-MODERATORS = (LOGIN, E403, E403, E403, OK, OK)
-MODERATORS_PASS = (LOGIN, E403, E403, E403, PASS, PASS)
-ADMINS = (LOGIN, E403, E403, E403, E403, OK)
-TOKEN_ONLY = (E401,) * 6
+PUBLIC = (OK, OK, OK, OK, OK, OK, OK)
+MEMBERS = (LOGIN, OK, OK, OK, OK, OK, OK)
+MEMBERS_PASS = (LOGIN, PASS, PASS, PASS, PASS, PASS, PASS)
+CONTRIBUTORS = (LOGIN, E403, OK, OK, OK, OK, OK)
+MODERATORS = (LOGIN, E403, E403, E403, E403, OK, OK)
+MODERATORS_PASS = (LOGIN, E403, E403, E403, E403, PASS, PASS)
+ADMINS = (LOGIN, E403, E403, E403, E403, E403, OK)
+TOKEN_ONLY = (E401,) * 7
 # unpublished case written by the matrix contributor: its author and moderators only
-AUTHOR_VIEW = (E404, E404, E404, OK, OK, OK)
-AUTHOR_ACTION = (LOGIN, E403, E404, OK, OK, OK)
-FOREIGN_VIEW = (E404, E404, E404, E404, OK, OK)
-FOREIGN_ACTION = (LOGIN, E403, E404, E404, OK, OK)
-NOT_EDITORS = (LOGIN, E403, E403, E403, OK, OK)  # seed cases: moderation only
+AUTHOR_VIEW = (E404, E404, E404, OK, E404, OK, OK)
+AUTHOR_ACTION = (LOGIN, E403, E404, OK, E404, OK, OK)
+FOREIGN_VIEW = (E404, E404, E404, E404, E404, OK, OK)
+FOREIGN_ACTION = (LOGIN, E403, E404, E404, E404, OK, OK)
+NOT_EDITORS = (LOGIN, E403, E403, E403, E403, OK, OK)  # seed cases: moderation only
 # Leipzig's verified adoption of {adopted}: confirmed members change it, the unconfirmed one proposes
-LEIPZIG_CHANGES = (LOGIN, OK, HELD, OK, OK, OK)
-NEED_MANAGERS = (LOGIN, E403, E403, E403, OK, OK)  # a need of Dresden: its author and the moderation
-NOBODY = (LOGIN, E403, E403, E403, E403, E403)  # only those inside a need or pool (none of the matrix accounts)
-LEIPZIG_ONLY_CONFIRMED = (LOGIN, OK, E403, OK, OK, OK)
+LEIPZIG_CHANGES = (LOGIN, OK, HELD, OK, OWN, OK, OK)
+NEED_MANAGERS = (LOGIN, E403, E403, E403, E403, OK, OK)  # a need of Dresden: its author and the moderation
+NOBODY = (LOGIN, E403, E403, E403, E403, E403, E403)  # only those inside a need or pool (none of the matrix accounts)
+LEIPZIG_ONLY_CONFIRMED = (LOGIN, OK, E403, OK, OWN, OK, OK)
+OWNER_MEMBERS = (LOGIN, OK, E403, OK, E403, OK, OK)  # confirmed members of the case owner (Leipzig)
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,7 @@ MATRIX: dict[str, list[Check]] = {
     ],
     "catalog.steckbrief_pdf": [
         Check("/cases/{published}/steckbrief.pdf", get=PUBLIC),
-        Check("/cases/{draft}/steckbrief.pdf", get=(E404,) * 6, note="published cases only, also for the author"),
+        Check("/cases/{draft}/steckbrief.pdf", get=(E404,) * 7, note="published cases only, also for the author"),
     ],
     "catalog.kreis": [Check("/kreise/{kreis}", get=PUBLIC)],
     "catalog.land": [Check("/laender/{land}", get=PUBLIC)],
@@ -194,7 +200,8 @@ MATRIX: dict[str, list[Check]] = {
     ],
     "moderation.compare": [
         Check("/cases/{submitted}/versionen/vergleich?alt=1&neu=aktuell", get=AUTHOR_ACTION),
-        Check("/cases/{foreign_draft}/versionen/vergleich?alt=1&neu=aktuell", get=(LOGIN, E403, E404, E404, E404, E404),
+        Check("/cases/{foreign_draft}/versionen/vergleich?alt=1&neu=aktuell",
+              get=(LOGIN, E403, E404, E404, E404, E404, E404),
               note="a draft has no stored version 1 yet: 404 even for moderators"),
     ],
     # -- administration ------------------------------------------------------------------
@@ -218,23 +225,23 @@ MATRIX: dict[str, list[Check]] = {
                           Check("/cases/{adopted}/adopt/withdraw", post=LEIPZIG_ONLY_CONFIRMED)],
     "adoption.report": [
         Check("/cases/{published}/adopt/report", get=MEMBERS_PASS, post=MEMBERS_PASS),
-        Check("/cases/{adopted}/adopt/report", get=MEMBERS, post=LEIPZIG_CHANGES,
+        Check("/cases/{adopted}/adopt/report", get=(LOGIN, OK, OK, OK, OWN, OK, OK), post=LEIPZIG_CHANGES,
               extra={"months_to_live": "", "effort_person_days": "", "cost_band": "", "recommend": "",
                      "adapted": "", "data_prerequisites": "", "pitfalls": "Matrix: alles anders"}),
     ],
     "adoption.withdraw_proposal": [Check("/cases/{published}/adopt/vorschlag/{proposal_id}/zurueckziehen",
-                                         post=(LOGIN, E404, OK, E404, E404, E404),
+                                         post=(LOGIN, E404, OK, E404, E404, E404, E404),
                                          note="only its author (the unconfirmed account) takes a proposal back")],
     "adoption.moderate": [Check("/cases/{published}/adoptions/{adoption_id}/moderate",
                                 get=MODERATORS_PASS, post=MODERATORS_PASS)],
     "adoption.remove": [Check("/cases/{published}/adoptions/{adoption_id}/remove", post=MODERATORS_PASS)],
     "adoption.owner_confirm": [Check("/cases/{published}/adoptions/{adoption_id}/owner-confirm",
-                                     post=(LOGIN, E403, E403, E403, E403, E403),
+                                     post=(LOGIN, E403, E403, E403, E403, E403, E403),
                                      note="only confirmed members of the owner (none of the matrix accounts)")],
     # -- open data and API (issue 6) -----------------------------------------------------
     "api.list_cases": [Check("/api/v1/cases", get=PUBLIC)],
     "api.get_case": [Check("/api/v1/cases/{published}", get=PUBLIC),
-                     Check("/api/v1/cases/{draft}", get=(E404,) * 6, note="unpublished: 404 for everyone")],
+                     Check("/api/v1/cases/{draft}", get=(E404,) * 7, note="unpublished: 404 for everyone")],
     "api.get_municipality": [Check("/api/v1/municipalities/{municipality}", get=PUBLIC)],
     "api.search": [Check("/api/v1/search?q=Chatbot", get=PUBLIC)],
     "api.openapi": [Check("/api/v1/openapi.json", get=PUBLIC)],
@@ -251,15 +258,18 @@ MATRIX: dict[str, list[Check]] = {
     "opendata.download_jsonl": [Check("/daten/praxisatlas-faelle.jsonl", get=PUBLIC)],
     "opendata.download_publiccode": [Check("/daten/praxisatlas-software.publiccode.yml", get=PUBLIC)],
     "opendata.case_publiccode": [Check("/cases/{software}/publiccode.yml", get=PUBLIC),
-                                 Check("/cases/{draft}/publiccode.yml", get=(E404,) * 6)],
+                                 Check("/cases/{draft}/publiccode.yml", get=(E404,) * 7)],
     # -- people and demand (issue 14) ----------------------------------------------------
     "community.contact_team": [Check("/cases/{published}/kontakt", get=MEMBERS, post=MEMBERS,
                                      note="the empty form is refused: 400")],
     "community.contact_adopter": [Check("/cases/{published}/frage/{adopter_org}", get=MEMBERS, post=MEMBERS)],
-    "community.declare_referent": [Check("/cases/{own_case}/ansprechperson", get=MEMBERS, post=LEIPZIG_ONLY_CONFIRMED,
+    "community.declare_referent": [Check("/cases/{own_case}/ansprechperson", get=MEMBERS, post=OWNER_MEMBERS,
                                          note="confirmed members of the owner; no name given: 400")],
     "community.withdraw_referent": [Check("/cases/{published}/ansprechperson/{adopter_org}/entfernen",
-                                          post=MEMBERS, note="nobody to remove: back to the case")],
+                                          post=MEMBERS, note="nobody to remove: back to the case"),
+                                    Check("/cases/{own_case}/ansprechperson/{leipzig_referent}/entfernen",
+                                          post=(LOGIN, E403, E403, OK, E403, OK, OK),
+                                          note="the referent (the matrix contributor) themself or the moderation")],
     "community.follow": [Check("/abos", post=MEMBERS_PASS, note="nothing named: 404")],
     "community.unfollow": [Check("/abos/entfernen", post=MEMBERS)],
     "community.my_follows": [Check("/konto/abos", get=MEMBERS)],
@@ -270,7 +280,8 @@ MATRIX: dict[str, list[Check]] = {
     "community.need_detail": [Check("/bedarfe/{need}", get=PUBLIC),
                               Check("/bedarfe/{submitted_need}", get=AUTHOR_VIEW)],
     "community.join_need": [Check("/bedarfe/{need}/mitmachen", post=MEMBERS),
-                            Check("/bedarfe/{submitted_need}/mitmachen", post=(LOGIN, E404, E404, E403, E403, E403),
+                            Check("/bedarfe/{submitted_need}/mitmachen",
+                                  post=(LOGIN, E404, E404, E403, E404, E403, E403),
                                   note="unpublished: hidden, for its author and moderators not joinable")],
     "community.leave_need": [Check("/bedarfe/{need}/austreten", post=MEMBERS)],
     "community.close_need": [Check("/bedarfe/{need}/erledigt", post=NEED_MANAGERS)],

@@ -48,6 +48,7 @@ def test_a_question_to_the_team_is_mailed_with_the_sender_as_reply_to(app, case,
     assert "Schnittstelle zur Fachanwendung?" in mail.subject
     assert "Wie binden Sie die Fachanwendung an?" in mail.body and "Jena" in mail.body
     assert "http://127.0.0.1:5000/cases/relay-fall" in mail.body
+    assert "geht direkt an die Absenderin oder den Absender." in " ".join(mail.body.split())  # no name given
     followed = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Ihre Nachricht ist unterwegs" in followed and TEAM_ADDRESS not in followed
 

@@ -225,7 +225,10 @@ def test_an_unconfirmed_member_joining_a_pool_is_held_for_moderation(app, make_u
 
 
 def test_start_page_and_search_lead_to_the_needs_with_and_without_hits(client):
-    assert 'href="/bedarfe"' in client.get("/").get_data(as_text=True)
+    start = client.get("/").get_data(as_text=True)
+    entry = start.split('id="entry-heading"')[1].split("</section>")[0]
+    assert "Nichts gefunden? Bedarf melden" in entry  # the form itself, and the board
+    assert 'href="/bedarfe/neu"' in entry and 'href="/bedarfe"' in entry and 'href="/teilen"' in entry
     empty = client.get("/search?q=Friedhofsverwaltung").get_data(as_text=True)
     assert "Keine passende Lösung gefunden" in empty and "Nichts gefunden? Bedarf melden" in empty
     assert 'href="/bedarfe/neu?title=Friedhofsverwaltung"' in empty

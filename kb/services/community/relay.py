@@ -202,6 +202,7 @@ def _mail(session: Session, target: Target, recipients: list[Recipient], sender:
         for recipient in recipients:
             text = render_template(
                 "mail/relay.txt", sender_name=sender.display_name or _("Ein Mitglied des Praxisatlas"),
+                reply_name=sender.display_name or _("die Absenderin oder den Absender"),
                 organisation=org.name if org else None, verified=sender.membership_verified_at is not None,
                 title=target.title, subject=subject, body=body, reason=target.reason,
                 link=external_url(target.endpoint, **target.values), site=external_url("catalog.index"))

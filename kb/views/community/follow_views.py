@@ -68,7 +68,11 @@ def unsubscribe(token: str):
     try:
         found = follows.read_unsubscribe_token(db.session, token)
     except tokens.TokenError:
-        abort(404)
+        return render_template("auth/token_problem.html", retry_endpoint="community.my_follows",
+                               retry_label=_("Abos nach der Anmeldung verwalten"),
+                               message=_("Dieser Abbestell-Link ist ungültig oder unvollständig – vielleicht wurde er "
+                                         "beim Kopieren aus der E-Mail abgeschnitten. Nehmen Sie den ganzen Link aus "
+                                         "der Mail oder beenden Sie Ihre Abos nach der Anmeldung.")), 404
     form = ActionForm()
     if request.method == "POST":
         count = follows.unsubscribe(db.session, token)
