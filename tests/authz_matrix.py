@@ -26,7 +26,7 @@ Outcomes:
   OWN    the view runs (2xx/3xx) or answers 404, acting at most on the role's own organisation:
          Leipzig's adoptions and experience reports stay exactly as they were
 
-URL placeholders are filled per request by ``MatrixData`` in test_authz_matrix.py, most of
+URL placeholders are filled per request by ``MatrixData`` in tests/authz_data.py, most of
 them with fresh objects, so state-changing requests of one role cannot disturb the next:
   {published}      slug of a published seed case run outside Leipzig (the matrix users
                    belong to Leipzig, so they may adopt it)

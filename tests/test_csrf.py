@@ -10,8 +10,8 @@ import pytest
 from kb.extensions import db
 from kb.models import Role, User
 from kb.services.accounts import users as accounts
+from tests.authz_data import PASSWORD, MatrixData, fingerprint
 from tests.authz_matrix import MATRIX
-from tests.test_authz_matrix import PASSWORD, MatrixData, fingerprint
 
 TOKEN_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 # The write API authenticates with a bearer token, not a cookie, so a forged cross-site

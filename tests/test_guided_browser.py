@@ -104,6 +104,8 @@ def test_guided_submission_to_publication(live_server, browser):  # noqa: F811
     problems += violations(page)
     page.get_by_role("link", name=re.compile(r"^Schritt für Schritt weiter\W+" + TITLE)).click()
     page.wait_for_url(re.compile(r"/schritte/pruefen$"))
+    assert REQUEST in page.inner_text(".change-request")  # the request stays in sight while revising
+    problems += violations(page)
     page.get_by_role("link", name=re.compile(r"^Ändern\W+Kosten$")).click()
     page.fill("#costs", REVISED_COSTS)
     page.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
@@ -215,6 +217,7 @@ def test_the_whole_walk_works_without_javascript(live_server, browser):  # noqa:
     author.goto(base + "/meine-beitraege")
     assert REQUEST in author.inner_text("main") and "zurückgewiesen" not in author.inner_text("main").lower()
     author.get_by_role("link", name=re.compile(r"^Schritt für Schritt weiter\W+" + NOJS_TITLE)).click()
+    assert REQUEST in author.inner_text(".change-request")
     author.get_by_role("link", name=re.compile(r"^Ändern\W+Kosten$")).click()
     author.fill("#costs", REVISED_COSTS)
     author.get_by_role("button", name="Speichern und zurück zur Prüfung").click()

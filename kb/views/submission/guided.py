@@ -199,6 +199,7 @@ def _check(case: UseCase):
                            errors=errors, step_number=step_number, owner_label=revisions.owner_label(data),
                            facts=fact_rows(data),
                            duplicates=_duplicates(data.get("title") or "", case),
+                           change_request=submissions.contribution(db.session, case).change_request,
                            ), 400 if errors else 200
 
 
