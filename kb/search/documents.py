@@ -77,6 +77,22 @@ def _user_sizes(case: UseCase) -> list[str]:
     return [c.key for c in size_classes.running_classes(case)]
 
 
+def _org_keys(ags: str | None, kreis: str | None, own_kreis: str | None) -> tuple[str, ...]:
+    """Registry keys an organisation lies in: its AGS and its Kreis (or the Kreis it is)."""
+    return tuple(k for k in dict.fromkeys((ags, kreis, own_kreis)) if k)
+
+
+def _place_keys(case: UseCase) -> list[str]:
+    """Registry keys of the places the case runs at (kb.models.usage): the place filter of the search."""
+    orgs = {case.owner_id: case.owner} | {a.organisation_id: a.organisation for a in case.adoptions}
+    keys: list[str] = []
+    for i in running_organisation_ids(case.status, case.owner_id, case.adoptions):
+        org = orgs[i]
+        kreis = org.municipality.kreis_key if org.municipality is not None else None
+        keys.extend(_org_keys(org.municipality_ags, kreis, org.kreis_key))
+    return list(dict.fromkeys(keys))
+
+
 def to_document(case: UseCase) -> SearchDocument:
     """Describe one published case for the search index."""
     owner = case.owner
@@ -100,6 +116,7 @@ def to_document(case: UseCase) -> SearchDocument:
         published=case.published_at,
         adopter_count=case.usage.users,
         user_sizes=_user_sizes(case),
+        place_keys=_place_keys(case),
     )
 
 
@@ -128,6 +145,7 @@ class _Place:
     kreis: str | None
     land: str | None
     size: str | None = None  # key of kb.models.size_classes
+    keys: tuple[str, ...] = ()  # registry keys it lies in (AGS, Kreis)
 
     def names(self) -> list[str]:
         return [n for n in (self.name, self.kreis, self.land) if n]
@@ -149,13 +167,14 @@ class _DocumentLoader:
         for start in range(0, len(wanted), 500):
             rows = self.session.execute(
                 select(Organisation.id, Organisation.name, Kreis.display_name, Land.name,
-                       size_classes.class_key_column())
+                       size_classes.class_key_column(), Organisation.municipality_ags, Municipality.kreis_key,
+                       Organisation.kreis_key)
                 .outerjoin(Municipality, Municipality.ags == Organisation.municipality_ags)
                 .outerjoin(Kreis, Kreis.key == Municipality.kreis_key)
                 .outerjoin(Land, Land.code == Organisation.land_code)
                 .where(Organisation.id.in_(wanted[start : start + 500]))
             )
-            self.places.update((org_id, _Place(name, kreis, land, size)) for org_id, name, kreis, land, size in rows)
+            self.places.update((row[0], _Place(*row[1:5], keys=_org_keys(*row[5:]))) for row in rows)
 
     def batch(self, ids: list[int]) -> list[SearchDocument]:
         """Documents of the published cases among ``ids`` (ordered by id)."""
@@ -200,7 +219,7 @@ class _DocumentLoader:
             places.extend(self.places[adoption.organisation_id].names())
         latest = max((a.updated_at for a in adoptions if a.updated_at), default=None)
         report_latest = max((r.updated_at for r in reports if r.updated_at), default=None)
-        sizes = (self.places[i].size for i in running_organisation_ids(case.status, case.owner_id, adoptions))
+        running = [self.places[i] for i in running_organisation_ids(case.status, case.owner_id, adoptions)]
         return SearchDocument(
             id=case.id,
             slug=case.slug,
@@ -216,7 +235,8 @@ class _DocumentLoader:
             places=list(dict.fromkeys(p for p in places if p)),
             published=case.published_at,
             adopter_count=usage_of(adoptions).users,
-            user_sizes=size_classes.ordered_keys(s for s in sizes if s),
+            user_sizes=size_classes.ordered_keys(p.size for p in running if p.size),
+            place_keys=list(dict.fromkeys(k for p in running for k in p.keys)),
         )
 
 

@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 from kb.models.base import DB_INT_MAX
 from kb.services.catalog.listing import CaseFilters
+from kb.services.catalog.place_query import resolve_params
 
 PLAIN_DIGITS = re.compile(r"[0-9]+")
 
@@ -97,6 +98,10 @@ def filters_from_args() -> CaseFilters:
                        sizes=values("size"))
 
 
+def _values(name: str) -> list[str]:
+    return [v.strip() for v in request.args.getlist(name)[:20] if v.strip()]
+
+
 def flag_arg(name: str, default: bool = True) -> bool:
     """The query parameter ``name`` as a switch: ``1`` on, ``0`` off (``default`` if absent)."""
     raw = request.args.get(name)
@@ -108,8 +113,9 @@ def flag_arg(name: str, default: bool = True) -> bool:
 
 
 def search_query_from_args(per_page_default: int, max_per_page: int = 100):
-    """Build a SearchQuery from q, topic, state, status, size, sort, page, per_page, places (0: Länder
-    named in the text stay words, not filters) and correct (0: no spelling correction)."""
+    """Build a SearchQuery from q, topic, state, status, size, municipality (AGS or name), kreis (Kreis
+    key or name), sort, page, per_page, places (0: Länder, Gemeinden and Kreise named in the text stay
+    words, not filters) and correct (0: no spelling correction)."""
     from kb.search.engine import SearchQuery
 
     filters = filters_from_args()
@@ -125,6 +131,7 @@ def search_query_from_args(per_page_default: int, max_per_page: int = 100):
         states=filters.states,
         statuses=filters.statuses,
         sizes=filters.sizes,
+        places=resolve_params(_values("municipality"), _values("kreis")),
         page=int_arg("page", 1, 1, 1000),
         per_page=int_arg("per_page", per_page_default, 1, max_per_page),
         sort=sort,

@@ -8,7 +8,9 @@ Semantics every backend implements
   * empty ``text`` lists all documents (after filters), newest first;
   * filters: OR within one facet, AND across facets; ``states`` filters the
     owner's Land (``SearchDocument.state``), ``sizes`` the size classes of the
-    places a case runs at (``SearchDocument.user_sizes``, keys given by the app);
+    places a case runs at (``SearchDocument.user_sizes``, keys given by the app),
+    ``places`` the places it runs at (``SearchDocument.place_keys``: registry keys
+    given by the app); ``places`` is no facet (no counts) but filters every facet's counts;
   * facet counts are *disjunctive*: the counts of a facet are computed with
     the query and the filters of the *other* facets, so users see the
     alternatives to their current selection;
@@ -35,7 +37,9 @@ Semantics every backend implements
     hits, shown apart; without strong hits the pages run over the weaker ones.
     Without it (the API) the pages run over strong, then weaker hits (``total``);
   * Länder named in the text ("Geodaten NRW", "in Sachsen") become ``states``
-    filters (``place_filters``; off with ``detect_places=False``);
+    filters (``place_filters``; off with ``detect_places=False``); ``place_text``
+    holds the parts of the text the app took out as ``places`` filters ("in Jena"):
+    they leave the text like the Länder (corrections keep them in ``suggestion``);
   * a word that is neither German nor in the index is corrected when the
     correction finds strong hits: the hits are those of ``suggestion`` and
     ``corrected`` is true (off with ``correct=False``); words nothing matches
@@ -73,6 +77,7 @@ class SearchDocument:
     published: datetime | None = None
     adopter_count: int = 0
     user_sizes: list[str] = field(default_factory=list)  # size classes of the places it runs at
+    place_keys: list[str] = field(default_factory=list)  # registry keys of the places it runs at
 
 
 @dataclass
@@ -82,6 +87,8 @@ class SearchQuery:
     states: Sequence[str] = ()
     statuses: Sequence[str] = ()
     sizes: Sequence[str] = ()  # size class keys (SearchDocument.user_sizes)
+    places: Sequence[str] = ()  # place keys (SearchDocument.place_keys): runs at any of them
+    place_text: Sequence[str] = ()  # parts of ``text`` that named ``places`` (taken out of the text)
     page: int = 1
     per_page: int = 10
     sort: str = "relevance"  # relevance | newest | adoption
@@ -168,6 +175,8 @@ def normalise_query(q: SearchQuery) -> SearchQuery:
         states=tuple(dict.fromkeys(q.states or ())),
         statuses=tuple(dict.fromkeys(q.statuses or ())),
         sizes=tuple(dict.fromkeys(q.sizes or ())),
+        places=tuple(dict.fromkeys(q.places or ())),
+        place_text=tuple(t for t in (q.place_text or ()) if t),
         page=page,
         per_page=per_page,
         sort=sort,

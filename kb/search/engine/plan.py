@@ -34,13 +34,34 @@ class QueryPlan:
 
 
 def plan(query: SearchQuery) -> QueryPlan:
-    """Normalise the query, take Länder out of its text (unless ``detect_places`` is off), parse it."""
+    """Normalise the query, take out of its text the parts the app made ``places`` filters
+    (``place_text``) and the Länder (unless ``detect_places`` is off), parse it."""
     q = normalise_query(query)
-    found = places.find_laender(q.text) if q.detect_places and q.text else places.PlacesInText(q.text)
-    parsed = (german.parse_query(found.text, drop_fillers=bool(found.laender)) if found.text
+    text = without_parts(q.text, q.place_text)
+    found = places.find_laender(text) if q.detect_places and text else places.PlacesInText(text)
+    parsed = (german.parse_query(found.text, drop_fillers=bool(found.laender or q.place_text)) if found.text
               else german.ParsedQuery(()))
     states = tuple(dict.fromkeys([*q.states, *found.laender]))
     return QueryPlan(replace(q, states=states), parsed, found.laender, found.named)
+
+
+def without_parts(text: str, parts) -> str:
+    """``text`` without the first occurrence of each of ``parts`` (as words, not inside a word)."""
+    for part in parts:
+        at = _word_at(text, part)
+        if at >= 0:
+            text = " ".join((text[:at] + " " + text[at + len(part):]).split())
+    return text
+
+
+def _word_at(text: str, part: str) -> int:
+    start = text.find(part)
+    while start >= 0:
+        end = start + len(part)
+        if (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return start
+        start = text.find(part, start + 1)
+    return -1
 
 
 def propose_corrections(parsed: german.ParsedQuery, speller: german.Speller,

@@ -5,7 +5,7 @@ The search backend is this app's (``kb.search.backend``); callers hand over a :c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
@@ -13,11 +13,16 @@ from sqlalchemy.orm import Session, joinedload
 from kb.models import ModerationState, UseCase
 from kb.search.backend import get_searcher
 from kb.search.engine import SearchHit, SearchQuery, SearchResult
-from kb.services.catalog import reference
+from kb.search.engine.places import find_laender
+from kb.search.engine.plan import without_parts
+from kb.services.catalog import place_query, reference
 from kb.services.catalog.cards import load_cards
 from kb.services.catalog.listing import CaseFilters, resolve_filters, resolve_sizes
+from kb.services.catalog.place_query import Place
+from kb.services.registry.gazetteer import get_resolver
 
-__all__ = ["CaseHit", "CaseSearchResult", "SearchQuery", "canonical_query", "search_cases", "suggest_cases"]
+__all__ = ["CaseHit", "CaseSearchResult", "Place", "PlaceFilters", "SearchQuery", "canonical_query", "search_cases",
+           "suggest_cases", "with_places"]
 
 
 @dataclass
@@ -31,9 +36,27 @@ class CaseHit:
 
 
 @dataclass
+class PlaceFilters:
+    """The Gemeinden and Kreise a search filters by (given as parameters, taken from the text) and the
+    namesakes it suggests for an ambiguous name in the text."""
+
+    given: list[Place] = field(default_factory=list)  # ?municipality=, ?kreis=
+    from_text: list[Place] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)  # the words that named them ("in Jena")
+    suggested: list[Place] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)  # the words that named the suggestions
+    rest_text: str = ""  # the text without them (to search with a suggestion instead)
+
+    @property
+    def applied(self) -> list[Place]:
+        return [*self.given, *self.from_text]
+
+
+@dataclass
 class CaseSearchResult:
     hits: list[CaseHit]
     result: SearchResult
+    places: PlaceFilters = field(default_factory=PlaceFilters)
 
 
 def canonical_query(session: Session, query: SearchQuery) -> SearchQuery:
@@ -59,11 +82,32 @@ def canonical_query(session: Session, query: SearchQuery) -> SearchQuery:
 
 
 def search_cases(session: Session, query: SearchQuery) -> CaseSearchResult:
-    """Run the query and load the hits from the database in rank order."""
+    """Run the query (with the Gemeinden and Kreise named in its text as filters, see
+    :func:`with_places`) and load the hits from the database in rank order."""
+    query, places = with_places(query)
     result = get_searcher().search(query)
     cases = {case.id: case for case in load_cards(session, [hit.id for hit in result.hits])}
     hits = [_hit(cases[h.id], h) for h in result.hits if h.id in cases and cases[h.id].is_published]
-    return CaseSearchResult(hits, result)
+    return CaseSearchResult(hits, result, places)
+
+
+def with_places(query: SearchQuery) -> tuple[SearchQuery, PlaceFilters]:
+    """The query with the Gemeinden and Kreise its text names (:mod:`place_query`, unless
+    ``detect_places`` is off) added to its ``places`` filter and their words to ``place_text``; and
+    what to show of its place filters."""
+    resolver = get_resolver()
+    given = [place_query.place_of(resolver, e, key) for key in query.places if (e := resolver.lookup(key))]
+    if not (query.detect_places and query.text):
+        return query, PlaceFilters(given)
+    laender = [*query.states, *find_laender(query.text).laender]
+    found = place_query.find_places(query.text, resolver, laender)
+    if not (found.parts or found.suggested):
+        return query, PlaceFilters(given)
+    new = [p for p in found.applied if p.key not in query.places]
+    query = replace(query, places=(*query.places, *(p.key for p in new)),
+                    place_text=(*query.place_text, *found.parts))
+    rest = without_parts(query.text, [*found.parts, *found.ambiguous])
+    return query, PlaceFilters(given, new, list(found.parts), list(found.suggested), list(found.ambiguous), rest)
 
 
 def suggest_cases(session: Session, text: str, limit: int = 6) -> list[UseCase]:

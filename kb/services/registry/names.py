@@ -312,6 +312,25 @@ class NameResolver:
                                   name=raw, hits=where, places=self._describe_all(chosen)), raw, chosen)
         return chosen[0]
 
+    def candidates(self, text: str, loose: bool = True) -> list[RegistryEntry]:
+        """Every entry *text* names by the rules of :meth:`resolve`, largest first, without raising and
+        without fuzzy matching: [] for none, several for an ambiguous name. ``loose=False``: Gemeinden
+        and Kreise by their names only (no first parts of double names, no gemeindefreie Gebiete)."""
+        raw = " ".join(text.split())
+        if raw.isdigit():
+            entry = self.lookup(raw)
+            return [entry] if entry is not None else []
+        if not _tokens(raw):
+            return []
+        variants, tiers, hint = self._parse(raw)
+        for pools in self._pools(variants, [t for t in tiers if loose or t < 2]):
+            chosen = sorted(next((p for p in pools if p), []), key=_rank)
+            if len(chosen) > 1 and hint in _TYPE_HINTS:
+                chosen = [e for e in chosen if self._typ[e.key] in _TYPE_HINTS[hint]] or chosen
+            if chosen:
+                return chosen
+        return []
+
     def complete(self, prefix: str, state: str | None = None,
                  limit: int = 10) -> list[RegistryEntry]:
         """Type-ahead: entries whose name starts with *prefix*, larger population first."""

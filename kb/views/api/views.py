@@ -122,4 +122,7 @@ def search():
         "unmatched": found.result.unmatched,
         "related": found.result.related,
         "place_filters": found.result.place_filters,
+        "applied_places": [place.as_json() | {"from_text": False} for place in found.places.given]
+        + [place.as_json() | {"from_text": True} for place in found.places.from_text],
+        "suggested_places": [place.as_json() for place in found.places.suggested],
     })

@@ -20,8 +20,9 @@ from kb.web.query_params import ParamError, search_query_from_args
 @public_cache
 def search():
     """Search the published catalogue: facets, highlights, a correction shown as such, the words
-    nothing matches with related searches, Länder taken from the text as filters, weaker hits apart,
-    and a tab to the needs (Bedarfe) with the same words."""
+    nothing matches with related searches, Länder, Gemeinden and Kreise taken from the text as filters
+    (namesakes to choose from for an ambiguous name), weaker hits apart, and a tab to the needs
+    (Bedarfe) with the same words."""
     try:
         query = replace(canonical_query(db.session, search_query_from_args(current_app.config["KB_PER_PAGE"], 50)),
                         group_weaker=True)
@@ -35,6 +36,7 @@ def search():
     filters = catalog.CaseFilters(list(query.topics), list(query.states), list(query.statuses), list(query.sizes))
     return render_template("catalog/search.html", query=query, page=page, facets=result.facets,
                            filters=filters, suggestion=result.suggestion, outcome=result, errors=[],
+                           places=found.places, place_params=_place_params(found.places),
                            needs_tab=_needs_tab(query, result) if query.text else None)
 
 
@@ -49,6 +51,14 @@ def search_suggest():
         {"title": case.title, "url": url_for("catalog.case_detail", slug=case.slug), "municipality": case.owner.name}
         for case in cases
     ])
+
+
+def _place_params(places) -> dict[str, list[str]]:
+    """The ``municipality``/``kreis`` values of the URL, to keep in the page's forms."""
+    out: dict[str, list[str]] = {"municipality": [], "kreis": []}
+    for place in places.given:
+        out[place.param].append(place.key)
+    return out
 
 
 def _needs_tab(query, result) -> dict:

@@ -361,6 +361,7 @@ def _row(doc: SearchDocument) -> dict:
         "summary": doc.summary or "", "body": doc.body or "", "topics": list(doc.topics or ()),
         "state": doc.state, "status": doc.status or "in_betrieb", "published": doc.published,
         "adopter_count": int(doc.adopter_count or 0), "user_sizes": list(doc.user_sizes or ()),
+        "place_keys": list(doc.place_keys or ()),
         "tsv": tsv, "impacts": impacts, "terms": list(impacts),
     }
 
@@ -379,13 +380,14 @@ ON CONFLICT (term) DO UPDATE SET df = {term}.df + EXCLUDED.df
 
 _UPSERT = """
 INSERT INTO {doc} (id, slug, version, title, summary, body, topics, state, status, published,
-                   adopter_count, user_sizes, tsv, impacts)
+                   adopter_count, user_sizes, place_keys, tsv, impacts)
 VALUES (:id, :slug, :version, :title, :summary, :body, CAST(:topics AS text[]), :state, :status,
-        :published, :adopter_count, CAST(:user_sizes AS text[]), CAST(:tsv AS tsvector), CAST(:impacts AS jsonb))
+        :published, :adopter_count, CAST(:user_sizes AS text[]),
+        CAST(:place_keys AS text[]), CAST(:tsv AS tsvector), CAST(:impacts AS jsonb))
 ON CONFLICT (id) DO UPDATE SET
     slug = EXCLUDED.slug, version = EXCLUDED.version, title = EXCLUDED.title,
     summary = EXCLUDED.summary, body = EXCLUDED.body, topics = EXCLUDED.topics,
     state = EXCLUDED.state, status = EXCLUDED.status, published = EXCLUDED.published,
-    adopter_count = EXCLUDED.adopter_count, user_sizes = EXCLUDED.user_sizes,
+    adopter_count = EXCLUDED.adopter_count, user_sizes = EXCLUDED.user_sizes, place_keys = EXCLUDED.place_keys,
     tsv = EXCLUDED.tsv, impacts = EXCLUDED.impacts
 """

@@ -161,6 +161,8 @@ def _facet_filters(stmt: Statement, q: SearchQuery) -> dict[str, str]:
         "state": f"state = ANY(CAST({stmt.bind(list(q.states))} AS text[]))" if q.states else "TRUE",
         "status": f"status = ANY(CAST({stmt.bind(list(q.statuses))} AS text[]))" if q.statuses else "TRUE",
         "size": f"user_sizes && CAST({stmt.bind(list(q.sizes))} AS text[])" if q.sizes else "TRUE",
+        # no facet: a filter on every facet's counts
+        "place": f"place_keys && CAST({stmt.bind(list(q.places))} AS text[])" if q.places else "TRUE",
     }
 
 
@@ -196,6 +198,7 @@ def search_statement(tables: Tables, q: SearchQuery, stmt: Statement, scoring: S
         doc=tables.document, group_columns=group_columns, where=where, score=score, order=order,
         qualified=qualified, floor=floor, full_counts=full_counts,
         ok_topic=filters["topic"], ok_state=filters["state"], ok_status=filters["status"], ok_size=filters["size"],
+        ok_place=filters["place"],
         unscored="FALSE" if scoring is not None else "TRUE", window=window, facet_floor=facet_floor,
     )
     return stmt
@@ -217,17 +220,19 @@ _FULL_COUNT = "\nUNION ALL SELECT 'full', '{i}', NULL, NULL, count(*) FROM g WHE
 
 _SEARCH_SQL = """
 WITH g AS MATERIALIZED (
-    SELECT id, topics, state, status, user_sizes, published, adopter_count{group_columns}
+    SELECT id, topics, state, status, user_sizes, place_keys, published, adopter_count{group_columns}
     FROM {doc} WHERE {where}
 ), m AS (
-    SELECT id, topics, state, status, user_sizes, published, adopter_count, ({score}) AS score,
+    SELECT id, topics, state, status, user_sizes, place_keys, published, adopter_count, ({score}) AS score,
            ({qualified}) AS qualified FROM g
 ), f AS MATERIALIZED (
-    SELECT m.*, {ok_topic} AS ok_topic, {ok_state} AS ok_state, {ok_status} AS ok_status, {ok_size} AS ok_size
+    SELECT m.*, {ok_topic} AS ok_topic, {ok_state} AS ok_state, {ok_status} AS ok_status, {ok_size} AS ok_size,
+           {ok_place} AS ok_place
     FROM m WHERE score > 0 OR {unscored}
 ), s AS MATERIALIZED (
-    SELECT f.*, ok_topic AND ok_state AND ok_status AND ok_size AS ok,
-           max(score) FILTER (WHERE qualified AND ok_topic AND ok_state AND ok_status AND ok_size) OVER () AS best
+    SELECT f.*, ok_topic AND ok_state AND ok_status AND ok_size AND ok_place AS ok,
+           max(score) FILTER (WHERE qualified AND ok_topic AND ok_state AND ok_status AND ok_size AND ok_place)
+               OVER () AS best
     FROM f
 ), r AS MATERIALIZED (
     SELECT s.*, qualified AND {floor} AS strong FROM s WHERE ok
@@ -248,21 +253,21 @@ UNION ALL SELECT 'qualified', NULL, NULL, NULL, count(*) FROM f WHERE qualified
 UNION ALL SELECT 'topic', value, NULL, NULL, count(*) FROM (
     SELECT t AS value, score, qualified, fbest
     FROM (SELECT f.*, max(score) FILTER (WHERE qualified) OVER () AS fbest FROM f
-          WHERE ok_state AND ok_status AND ok_size) f
+          WHERE ok_state AND ok_status AND ok_size AND ok_place) f
     CROSS JOIN LATERAL unnest(f.topics) AS t) v CROSS JOIN aq
     WHERE ({facet_floor}) GROUP BY value
 UNION ALL SELECT 'state', value, NULL, NULL, count(*) FROM (
     SELECT state AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER () AS fbest
-    FROM f WHERE ok_topic AND ok_status AND ok_size) v CROSS JOIN aq
+    FROM f WHERE ok_topic AND ok_status AND ok_size AND ok_place) v CROSS JOIN aq
     WHERE ({facet_floor}) AND value IS NOT NULL GROUP BY value
 UNION ALL SELECT 'status', value, NULL, NULL, count(*) FROM (
     SELECT status AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER () AS fbest
-    FROM f WHERE ok_topic AND ok_state AND ok_size) v CROSS JOIN aq
+    FROM f WHERE ok_topic AND ok_state AND ok_size AND ok_place) v CROSS JOIN aq
     WHERE ({facet_floor}) GROUP BY value
 UNION ALL SELECT 'size', value, NULL, NULL, count(*) FROM (
     SELECT z AS value, score, qualified, fbest
     FROM (SELECT f.*, max(score) FILTER (WHERE qualified) OVER () AS fbest FROM f
-          WHERE ok_topic AND ok_state AND ok_status) f
+          WHERE ok_topic AND ok_state AND ok_status AND ok_place) f
     CROSS JOIN LATERAL unnest(f.user_sizes) AS z) v CROSS JOIN aq
     WHERE ({facet_floor}) GROUP BY value{full_counts}
 """

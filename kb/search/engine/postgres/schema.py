@@ -6,7 +6,7 @@
                        (``{term: BM25F impact}`` from :mod:`kb.search.engine.ranking`, for scoring).
 ``<prefix>_term``      the vocabulary: every term with its document frequency (idf, spelling).
 
-The Alembic migrations ``0003`` (and ``0007``: ``user_sizes``) create the default tables (prefix
+The Alembic migrations ``0003`` (``0007``: ``user_sizes``, ``0011``: ``place_keys``) create the default tables (prefix
 ``search``) with the same statements; :func:`create_tables` is for standalone use (evaluation harness, library tests).
 """
 
@@ -67,6 +67,7 @@ def ddl(tables: Tables) -> list[str]:
             published timestamptz,
             adopter_count integer NOT NULL DEFAULT 0,
             user_sizes text[] NOT NULL DEFAULT '{{}}',
+            place_keys text[] NOT NULL DEFAULT '{{}}',
             tsv tsvector NOT NULL,
             impacts jsonb NOT NULL
         )""",

@@ -33,7 +33,7 @@ FORMAT_FILE = "kb-format"
 #: bump when the schema, analysis or impact model changes incompatibly: an index
 #: of another format is recreated empty on open (check-index then reports every
 #: case as missing and ``--repair``/``reindex`` refills it)
-INDEX_FORMAT = "kb-whoosh-5"  # 5: the size facet
+INDEX_FORMAT = "kb-whoosh-6"  # 5: the size facet, 6: the place filter
 log = logging.getLogger(__name__)
 
 

@@ -126,6 +126,7 @@ def make_schema() -> fields.Schema:
         state=_field(ListTokenizer(), formats.Existence()),
         status=_field(ListTokenizer(), formats.Existence()),
         size=_field(ListTokenizer(), formats.Existence()),
+        place=_field(ListTokenizer(), formats.Existence()),
         published=fields.COLUMN(columns.NumericColumn("d", default=0.0)),
         adopters=fields.COLUMN(columns.NumericColumn("i", default=0)),
         # a column, not a stored field: whoosh would pickle and compress it a second time
@@ -148,6 +149,7 @@ def _doc_fields(doc: SearchDocument) -> dict:
         "state": [doc.state] if doc.state else [],
         "status": [doc.status] if doc.status else [],
         "size": list(doc.user_sizes or ()),
+        "place": list(doc.place_keys or ()),
         "published": published,
         "adopters": int(doc.adopter_count or 0),
         "hl": hl,

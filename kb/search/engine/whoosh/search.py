@@ -6,6 +6,7 @@ import numpy as np
 
 from kb.search.engine import german, plan, ranking
 from kb.search.engine.base import SearchHit, SearchQuery, SearchResult, page_ranges, selected_filters
+from kb.search.engine.whoosh.codec import _read_postings
 from kb.search.engine.whoosh.scoring import Scored, strong_mask
 from kb.search.engine.whoosh.view import _FACET_FIELDS, _pack, _View
 
@@ -91,6 +92,14 @@ class Searching:
             fmasks[fname] = (
                 view.facet_matrix[fname][rows].any(axis=0) if rows else np.zeros(view.size, dtype=bool)
             )
+        if q.places:  # no facet: read from the postings, a filter on every facet's counts
+            mask = np.zeros(view.size, dtype=bool)
+            for segreader, offset, _data in view.leaves:
+                for key in q.places:
+                    docs = _read_postings(segreader, "place", key)[0]
+                    if len(docs):
+                        mask[docs + offset] = True
+            fmasks["place"] = mask
         return fmasks
 
     def _facet_counts(self, view: _View, q: SearchQuery, match: np.ndarray,
