@@ -68,7 +68,8 @@ def test_namesakes_are_suggested_not_applied(found):
 
 
 @pytest.mark.parametrize("text", ["Projekte in Sachsen", "Geodaten NRW", "Bürgerservice Brandenburg",
-                                  "Lösungen aus Hamburg", "Berlin", "Kita-Platzvergabe", "Ratsinformationssystem"])
+                                  "Lösungen aus Hamburg", "Berlin", "Hansestadt Hamburg Geoportal", "Stadt Berlin",
+                                  "Kita-Platzvergabe", "Ratsinformationssystem"])
 def test_laender_and_ordinary_queries_are_left_alone(found, text):
     places = found(text)
     assert not places.applied and not places.suggested

@@ -193,6 +193,9 @@ def find_places(text: str, resolver: NameResolver, laender: Iterable[str] = ()) 
             i += 1
             continue
         end, entries = found
+        if not entries:  # a Land: left to the engine
+            i = end
+            continue
         if within:
             entries = [e for e in entries if e.land in within] or entries
         if len(entries) == 1:
@@ -206,7 +209,8 @@ def find_places(text: str, resolver: NameResolver, laender: Iterable[str] = ()) 
 
 
 def _name_at(words: list[_Token], cue: _Cue, resolver: NameResolver) -> tuple[int, list[RegistryEntry]] | None:
-    """(end token, candidates) of the longest name at the cue's name position, or None."""
+    """(end token, candidates) of the longest name at the cue's name position (no candidates: a
+    Land), or None."""
     first = cue.name
     if first >= len(words):
         return None
@@ -217,10 +221,11 @@ def _name_at(words: list[_Token], cue: _Cue, resolver: NameResolver) -> tuple[in
         span = words[first:first + n]
         name = " ".join(w.text for w in span)
         if land_name(name) is not None:
-            return None  # a Land: the engine's filter
-        if not _may_be_place(span, cue):
+            return first + n, []  # a Land: the engine's filter
+        text = f"{cue.prefix} {name}".strip()
+        if not resolver.may_name(text) or not _may_be_place(span, cue):
             continue
-        entries = resolver.candidates(f"{cue.prefix} {name}".strip(), loose=cue.explicit)
+        entries = resolver.candidates(text, loose=cue.explicit)
         if cue.kind is not None:
             entries = [e for e in entries if e.kind == cue.kind]
         if entries:

@@ -33,7 +33,8 @@ def similar_cases(session: Session, text: str, *, topic: str | None = None, limi
         return []
     groups = [group for group in groups if not _is_place(group.text)] or groups
     needed = len(groups) // 2 + 1
-    query = SearchQuery(text=words, topics=(topic,) if topic else (), per_page=CANDIDATES)
+    # places named in the text stay words: a duplicate may run anywhere
+    query = SearchQuery(text=words, topics=(topic,) if topic else (), per_page=CANDIDATES, detect_places=False)
     similar = []
     for hit in search_cases(session, query).hits:
         if hit.case.id == exclude:

@@ -237,6 +237,8 @@ class NameResolver:
         self._ckeys = [k for k, _e in completion]
         self._centries = [e for _k, e in completion]
         self._fuzzy_pool = sorted({k for tier in self._tiers for k in tier})
+        self._all_keys: frozenset[str] | None = None  # (may_name, built on first use)
+        self._prefix_words: frozenset[str] = frozenset()
 
     def _add(self, tier: int, key: str, e: RegistryEntry) -> None:
         bucket = self._tiers[tier].setdefault(key, [])
@@ -330,6 +332,17 @@ class NameResolver:
             if chosen:
                 return chosen
         return []
+
+    def may_name(self, text: str) -> bool:
+        """A cheap test before :meth:`candidates`: False only when *text* surely names nothing
+        (its key is no registry name and it starts with no prefix such as "Stadt" or "Landkreis")."""
+        toks = _tokens(text)
+        if not toks:
+            return False
+        if self._all_keys is None:
+            self._all_keys = frozenset(k for tier in self._tiers for k in tier)
+            self._prefix_words = frozenset(p[0] for p in self._phrases) | _KREIS_WORDS
+        return toks[0] in self._prefix_words or _key(toks) in self._all_keys
 
     def complete(self, prefix: str, state: str | None = None,
                  limit: int = 10) -> list[RegistryEntry]:
