@@ -179,10 +179,13 @@ def test_adopters_of_a_submitted_case_are_held_until_a_moderator_ticks_them(clie
     assert review.count('name="adopter"') == 3 and 'name="adopter" value="0" checked' not in review
     published = moderator.post("/moderation/jena-api-fall", data={"decision": "publish", "adopter": ["0", "1"]})
     assert published.status_code == 303
-    assert adoptions_of_case(app, "jena-api-fall") == [("Hamburg", "api", False), ("München", "api", False)]
+    # named by the submitter, entered by the moderation: never "Angabe der Kommune"
+    assert adoptions_of_case(app, "jena-api-fall") == [("Hamburg", "moderator", False), ("München", "moderator", False)]
     adopters = client.get("/api/v1/cases/jena-api-fall").get_json()["adopters"]
     assert {(a["name"], a["status"], a["verified"]) for a in adopters} == {
         ("München", "in_betrieb", False), ("Hamburg", "pilot", False)}
+    page = client.get("/cases/jena-api-fall").get_data(as_text=True)
+    assert page.count("Eintrag der Moderation") >= 2 and "Angabe der Kommune" not in page
 
 
 def test_publishing_without_ticks_creates_no_adoptions(client, app, jena_token, make_user):
@@ -205,6 +208,6 @@ def test_adopters_in_an_edit_are_held_and_never_change_existing_adoptions(client
     review = moderator.get("/moderation/jena-bestand").get_data(as_text=True)
     assert "hat schon eine Angabe, bleibt unverändert" in review and "Erfurt" in review
     moderator.post("/moderation/jena-bestand", data={"decision": "publish", "adopter": ["0", "1"]})
-    assert adoptions_of_case(app, "jena-bestand") == [("Dresden", "imported", False), ("Erfurt", "api", False)]
+    assert adoptions_of_case(app, "jena-bestand") == [("Dresden", "imported", False), ("Erfurt", "moderator", False)]
     dresden = next(a for a in client.get("/api/v1/cases/jena-bestand").get_json()["adopters"] if a["name"] == "Dresden")
     assert dresden["status"] == "pilot"

@@ -102,16 +102,7 @@ def test_guided_submission_to_publication(live_server, browser):  # noqa: F811
     page.goto(base + "/meine-beitraege")  # the author reads the request and revises step by step
     assert "Die Moderation bittet um Änderungen" in page.inner_text("main") and REQUEST in page.inner_text("main")
     problems += violations(page)
-    page.get_by_role("link", name=re.compile(r"^Schritt für Schritt weiter\W+" + TITLE)).click()
-    page.wait_for_url(re.compile(r"/schritte/pruefen$"))
-    assert REQUEST in page.inner_text(".change-request")  # the request stays in sight while revising
-    problems += violations(page)
-    page.get_by_role("link", name=re.compile(r"^Ändern\W+Kosten$")).click()
-    page.fill("#costs", REVISED_COSTS)
-    page.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
-    page.wait_for_url(re.compile(r"/schritte/pruefen$"))
-    page.get_by_role("button", name="Zur Prüfung einreichen").click()
-    page.wait_for_url("**/meine-beitraege")
+    problems += revise_costs(page, TITLE, audit=violations)
 
     moderator.goto(base + "/moderation")
     moderator.get_by_role("link", name=TITLE).click()  # back in the queue, with the diff
@@ -150,6 +141,24 @@ def test_guided_submission_to_publication(live_server, browser):  # noqa: F811
 
 NOJS_TITLE = "Mängelmelder für Ulm"
 NOJS_SLUG = "maengelmelder-fuer-ulm"
+
+
+def revise_costs(page, title: str, audit=lambda page: []) -> list:
+    """Follow the moderation's request as the author: check page, change the costs, submit again.
+
+    Return what ``audit`` finds on the check page, where the request stays in sight while revising.
+    """
+    page.get_by_role("link", name=re.compile(r"^Schritt für Schritt weiter\W+" + title)).click()
+    page.wait_for_url(re.compile(r"/schritte/pruefen$"))
+    assert REQUEST in page.inner_text(".change-request")
+    problems = audit(page)
+    page.get_by_role("link", name=re.compile(r"^Ändern\W+Kosten$")).click()
+    page.fill("#costs", REVISED_COSTS)
+    page.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
+    page.wait_for_url(re.compile(r"/schritte/pruefen$"))
+    page.get_by_role("button", name="Zur Prüfung einreichen").click()
+    page.wait_for_url("**/meine-beitraege")
+    return problems
 
 
 def no_overflow(page) -> bool:
@@ -216,14 +225,7 @@ def test_the_whole_walk_works_without_javascript(live_server, browser):  # noqa:
 
     author.goto(base + "/meine-beitraege")
     assert REQUEST in author.inner_text("main") and "zurückgewiesen" not in author.inner_text("main").lower()
-    author.get_by_role("link", name=re.compile(r"^Schritt für Schritt weiter\W+" + NOJS_TITLE)).click()
-    assert REQUEST in author.inner_text(".change-request")
-    author.get_by_role("link", name=re.compile(r"^Ändern\W+Kosten$")).click()
-    author.fill("#costs", REVISED_COSTS)
-    author.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
-    author.wait_for_url(re.compile(r"/schritte/pruefen$"))
-    author.get_by_role("button", name="Zur Prüfung einreichen").click()
-    author.wait_for_url("**/meine-beitraege")
+    revise_costs(author, NOJS_TITLE)
 
     moderator.goto(base + "/moderation")
     moderator.get_by_role("link", name=NOJS_TITLE).click()

@@ -97,7 +97,11 @@ def _find(session: Session, item: dict[str, Any]) -> Organisation | None:
 
 def create_chosen(session: Session, case: UseCase, items: list[dict[str, Any]] | None, chosen: Iterable[int], *,
                   actor: User) -> int:
-    """Create unverified API adoptions for the ticked entries that have none yet; return how many (no commit)."""
+    """Enter the ticked entries that have no adoption yet as the moderation's (unverified); return how many (no commit).
+
+    The submitter named these municipalities, they did not declare it themselves: the badge says "Eintrag der
+    Moderation", never "Angabe der Kommune".
+    """
     wanted = {i for i in chosen if isinstance(i, int)}
     created = 0
     for index, item in enumerate(items or []):
@@ -107,7 +111,8 @@ def create_chosen(session: Session, case: UseCase, items: list[dict[str, Any]] |
         if org is None or org.id == case.owner_id or adoptions.find(session, case, org) is not None:
             continue
         adoption = Adoption(case=case, organisation=org, status=AdoptionStatus(item.get("status") or "in_betrieb"),
-                            note=item.get("note"), since=item.get("since"), source=AdoptionSource.API, verified=False)
+                            note=item.get("note"), since=item.get("since"), source=AdoptionSource.MODERATOR,
+                            verified=False)
         session.add(adoption)
         session.flush()
         audit.record(session, actor, "adoption.declare", object_type="adoption", object_id=str(adoption.id),
