@@ -91,15 +91,13 @@ def datetime_arg(name: str) -> datetime | None:
 
 def filters_from_args() -> CaseFilters:
     """Return the filters; each may be given several times (?topic=A&topic=B)."""
-    def values(name: str) -> list[str]:
-        return [v.strip() for v in request.args.getlist(name) if v.strip()]
-
-    return CaseFilters(topics=values("topic"), states=values("state"), statuses=values("status"),
-                       sizes=values("size"))
+    return CaseFilters(topics=_values("topic"), states=_values("state"), statuses=_values("status"),
+                       sizes=_values("size"))
 
 
-def _values(name: str) -> list[str]:
-    return [v.strip() for v in request.args.getlist(name)[:20] if v.strip()]
+def _values(name: str, limit: int | None = None) -> list[str]:
+    """The non-blank values of a repeatable parameter, trimmed (the first ``limit`` given, if set)."""
+    return [v.strip() for v in request.args.getlist(name)[:limit] if v.strip()]
 
 
 def flag_arg(name: str, default: bool = True) -> bool:
@@ -131,7 +129,7 @@ def search_query_from_args(per_page_default: int, max_per_page: int = 100):
         states=filters.states,
         statuses=filters.statuses,
         sizes=filters.sizes,
-        places=resolve_params(_values("municipality"), _values("kreis")),
+        places=resolve_params(_values("municipality", 20), _values("kreis", 20)),
         page=int_arg("page", 1, 1, 1000),
         per_page=int_arg("per_page", per_page_default, 1, max_per_page),
         sort=sort,
