@@ -236,9 +236,9 @@ class NameResolver:
         completion.sort(key=lambda ke: ke[0])
         self._ckeys = [k for k, _e in completion]
         self._centries = [e for _k, e in completion]
-        self._fuzzy_pool = sorted({k for tier in self._tiers for k in tier})
-        self._all_keys: frozenset[str] | None = None  # (may_name, built on first use)
-        self._prefix_words: frozenset[str] = frozenset()
+        self._all_keys = frozenset(k for tier in self._tiers for k in tier)  # may_name
+        self._fuzzy_pool = sorted(self._all_keys)
+        self._prefix_words = frozenset(p[0] for p in self._phrases) | _KREIS_WORDS
 
     def _add(self, tier: int, key: str, e: RegistryEntry) -> None:
         bucket = self._tiers[tier].setdefault(key, [])
@@ -339,9 +339,6 @@ class NameResolver:
         toks = _tokens(text)
         if not toks:
             return False
-        if self._all_keys is None:
-            self._all_keys = frozenset(k for tier in self._tiers for k in tier)
-            self._prefix_words = frozenset(p[0] for p in self._phrases) | _KREIS_WORDS
         return toks[0] in self._prefix_words or _key(toks) in self._all_keys
 
     def complete(self, prefix: str, state: str | None = None,
