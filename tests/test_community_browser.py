@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kb.extensions import db
@@ -103,7 +104,7 @@ def test_post_a_need_moderate_find_it_and_join_it(live_server, browser, people):
     author.get_by_role("link", name="Sagen Sie, was Ihre Kommune braucht").click()
     assert author.input_value("#title") == "Friedhofsverwaltung"
     author.get_by_role("button", name="Bedarf melden").click()
-    assert author.locator("#error-summary").is_visible()  # the problem and the topic are missing
+    expect(author.locator("#error-summary")).to_be_visible()  # the problem and the topic are missing
     problems += violations(author)
     author.fill("#title", "Digitale Friedhofsverwaltung mit Grabstellenplan")
     author.fill("#problem", "Grabstellen werden auf Papier verwaltet.\nWir suchen eine digitale Lösung.")

@@ -10,6 +10,7 @@ follow box in both states (followed on the case, not followed on the municipalit
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kb.extensions import db
@@ -96,13 +97,13 @@ def test_community_pages_pass_axe_and_fit_the_screen(live_server, browser, scene
                  f"{draft}/kontakt", f"{draft}/pruefen"):
         check(page, base, path, lang, problems)
     page.locator("main form[method=post] button[type=submit]").last.click()  # submit the incomplete draft
-    assert page.locator("#error-summary").is_visible()
+    expect(page.locator("#error-summary")).to_be_visible()
     check(page, base, "", lang, problems)
 
     for path in ("/bedarfe", f"/bedarfe/{scene['need']}", f"/bedarfe/{scene['need']}/kontakt", "/bedarfe/neu"):
         check(page, base, path, lang, problems)
     page.locator("main form[method=post] button[type=submit]").last.click()  # "Bedarf melden", empty
-    assert page.locator("#error-summary").is_visible()
+    expect(page.locator("#error-summary")).to_be_visible()
     check(page, base, "", lang, problems)
 
     check(page, base, CASE, lang, problems)

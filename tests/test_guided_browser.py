@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from kb.extensions import db
 from kb.models import Role
@@ -217,7 +218,7 @@ def test_the_whole_walk_works_without_javascript(live_server, browser):  # noqa:
     moderator.get_by_role("link", name=NOJS_TITLE).click()
     moderator.check("#decision-request_changes")
     moderator.get_by_role("button", name="Entscheidung speichern").click()  # no reason: refused at the field
-    assert moderator.locator("#reason-error").is_visible()
+    expect(moderator.locator("#reason-error")).to_be_visible()  # waits for the re-rendered form
     moderator.fill("#reason", REQUEST)
     moderator.get_by_role("button", name="Entscheidung speichern").click()
     moderator.wait_for_url("**/moderation")

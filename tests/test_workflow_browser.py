@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from kb.extensions import db
 from kb.models import Role
@@ -59,7 +60,7 @@ def test_register_submit_moderate_publish_in_the_browser(live_server, browser): 
     assert member.input_value("#municipality") == "Jena (16053000)"
     member.fill("#title", "Open-Data-Portal mit Bürgerfragen")
     member.click("button[value=submit]")
-    assert member.locator("#error-summary").is_visible()
+    expect(member.locator("#error-summary")).to_be_visible()
     problems += no_violations(member)
     member.fill("#summary", "Offene Daten der Stadt, dazu beantwortete Fragen der Bürgerinnen und Bürger.")
     member.fill("#description", "## Lösung\n\nEin **Portal** mit offenen Daten.")
@@ -68,7 +69,7 @@ def test_register_submit_moderate_publish_in_the_browser(live_server, browser): 
     member.fill("#contact_name", "Stabsstelle Digitales")
     member.fill("#contact_url", "https://example.org/digitales")
     member.click("button[value=preview]")
-    assert member.locator("#preview-heading").is_visible()
+    expect(member.locator("#preview-heading")).to_be_visible()
     assert member.inner_text(".preview-box strong") == "Portal"
     member.click("button[value=submit]")
     assert member.url.endswith("/meine-beitraege") and "In Prüfung" in member.inner_text("main")
