@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.a11y_support import SameHostGuard, new_page, violations
@@ -27,7 +28,7 @@ def test_merken_compare_and_steckbrief_end_to_end(live_server, browser):  # noqa
         page.wait_for_load_state()
         assert page.locator(f"#merken-{slug} button").inner_text().startswith("Gemerkt")
     page.get_by_role("link", name="Merkliste").first.click()
-    assert page.locator(".shortlist__item").count() == 2
+    expect(page.locator(".shortlist__item")).to_have_count(2)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the Merkliste fits the phone
     page.get_by_role("button", name="Ausgewählte vergleichen").click()
     page.wait_for_url("**/vergleich?cases=*")

@@ -4,6 +4,7 @@ Merkliste lists both; axe finds no violations on the Merkliste and the case page
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.a11y_support import SameHostGuard, new_page, violations
 from tests.browser_support import browser, live_app, live_server  # noqa: F401  (pytest fixtures)
@@ -27,7 +28,7 @@ def test_merken_on_results_and_case_page_then_merkliste(live_server, browser):  
     assert page.locator("#entscheiden button").inner_text().startswith("Gemerkt")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("link", name="Merkliste").first.click()
-    assert page.locator(".shortlist__item").count() == 2
+    expect(page.locator(".shortlist__item")).to_have_count(2)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     problems = violations(page)
     assert page.errors == []

@@ -46,7 +46,7 @@ def test_register_submit_moderate_publish_in_the_browser(live_server, browser): 
     member.fill("#password", PASSWORD)
     member.fill("#confirm", PASSWORD)
     member.click("main form button[type=submit]")
-    assert member.url.endswith("/register/gesendet")
+    member.wait_for_url("**/register/gesendet")
 
     link = mails(live_server.app, "flow-autorin@example.org")[-1].link("/konto/bestaetigen/")
     member.goto(base + link)
@@ -54,7 +54,7 @@ def test_register_submit_moderate_publish_in_the_browser(live_server, browser): 
     member.fill("#email", "flow-autorin@example.org")
     member.fill("#password", PASSWORD)
     member.click("main form button[type=submit]")
-    assert "/login" not in member.url
+    member.wait_for_url(lambda url: "/login" not in url)
 
     member.goto(base + "/cases/new")
     assert member.input_value("#municipality") == "Jena (16053000)"
@@ -72,7 +72,8 @@ def test_register_submit_moderate_publish_in_the_browser(live_server, browser): 
     expect(member.locator("#preview-heading")).to_be_visible()
     assert member.inner_text(".preview-box strong") == "Portal"
     member.click("button[value=submit]")
-    assert member.url.endswith("/meine-beitraege") and "In Prüfung" in member.inner_text("main")
+    member.wait_for_url("**/meine-beitraege")
+    assert "In Prüfung" in member.inner_text("main")
     slug = "open-data-portal-mit-buergerfragen"
     visitor = browser.new_context(locale="de-DE").new_page()
     assert visitor.goto(f"{base}/cases/{slug}").status == 404
@@ -88,7 +89,7 @@ def test_register_submit_moderate_publish_in_the_browser(live_server, browser): 
     problems += no_violations(moderator)
     moderator.check("#decision-publish")
     moderator.get_by_role("button", name="Entscheidung speichern").click()
-    assert "veröffentlicht" in moderator.inner_text(".flash-area")
+    expect(moderator.locator(".flash-area")).to_contain_text("veröffentlicht")
 
     assert visitor.goto(f"{base}/cases/{slug}").status == 200
     visitor.goto(f"{base}/search?q=Bürgerfragen")
