@@ -80,6 +80,7 @@ LEIPZIG_CHANGES = (LOGIN, OK, HELD, OK, OWN, OK, OK)
 NEED_MANAGERS = (LOGIN, E403, E403, E403, E403, OK, OK)  # a need of Dresden: its author and the moderation
 NOBODY = (LOGIN, E403, E403, E403, E403, E403, E403)  # only those inside a need or pool (none of the matrix accounts)
 LEIPZIG_ONLY_CONFIRMED = (LOGIN, OK, E403, OK, OWN, OK, OK)
+CONFIRMED_MEMBERS = (LOGIN, OK, E403, OK, OK, OK, OK)  # members whose municipality is confirmed
 OWNER_MEMBERS = (LOGIN, OK, E403, OK, E403, OK, OK)  # confirmed members of the case owner (Leipzig)
 
 
@@ -279,7 +280,8 @@ MATRIX: dict[str, list[Check]] = {
     "community.new_need": [Check("/bedarfe/neu", get=MEMBERS, post=MEMBERS, note="empty form: 400")],
     "community.need_detail": [Check("/bedarfe/{need}", get=PUBLIC),
                               Check("/bedarfe/{submitted_need}", get=AUTHOR_VIEW)],
-    "community.join_need": [Check("/bedarfe/{need}/mitmachen", post=MEMBERS),
+    "community.join_need": [Check("/bedarfe/{need}/mitmachen", post=CONFIRMED_MEMBERS,
+                                  note="an unconfirmed member may not list its municipality"),
                             Check("/bedarfe/{submitted_need}/mitmachen",
                                   post=(LOGIN, E404, E404, E403, E404, E403, E403),
                                   note="unpublished: hidden, for its author and moderators not joinable")],

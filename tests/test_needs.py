@@ -224,6 +224,29 @@ def test_an_unconfirmed_member_joining_a_pool_is_held_for_moderation(app, make_u
         assert "Gotha" not in {a.organisation.name for a in case.adoptions}
 
 
+def test_an_unconfirmed_member_cannot_say_wir_auch_for_a_municipality_it_may_not_belong_to(app, people,
+                                                                                            make_user):
+    need_id = post_need(app, people["jena"])
+    publish(app, people["moderator"], need_id)
+    _id, email, _pw = make_user("reader", email="neu@gotha.example", municipality="16067029")
+    with app.app_context():
+        db.session.get(User, _id).membership_verified_at = None
+        db.session.commit()
+    member = signed_in(app, email)
+    page = member.get(f"/bedarfe/{need_id}").get_data(as_text=True)
+    assert "Zugehörigkeit zu Gotha ist noch nicht bestätigt" in page and "Wir auch</span>" not in page
+    response = member.post(f"/bedarfe/{need_id}/mitmachen")
+    assert response.status_code == 403 and "noch nicht bestätigt" in response.get_data(as_text=True)
+    assert member.get(f"/bedarfe/{need_id}/kontakt").status_code == 403  # nor write to everyone in it
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(NeedMember)
+                                 .where(NeedMember.need_id == need_id)) == 0
+        db.session.get(User, _id).membership_verified_at = func.now()  # confirmed by the administration
+        db.session.commit()
+    assert member.post(f"/bedarfe/{need_id}/mitmachen").status_code == 303
+    assert "Gotha" in member.get(f"/bedarfe/{need_id}").get_data(as_text=True).split('id="wer-noch"')[1]
+
+
 def test_start_page_and_search_lead_to_the_needs_with_and_without_hits(client):
     start = client.get("/").get_data(as_text=True)
     entry = start.split('id="entry-heading"')[1].split("</section>")[0]

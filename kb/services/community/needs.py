@@ -31,7 +31,7 @@ from kb.models import (
 )
 from kb.models.base import utcnow
 from kb.services import audit
-from kb.services.adoptions.declarations import is_moderator, organisation_of
+from kb.services.adoptions.declarations import is_member, is_moderator, may_speak_for, organisation_of
 from kb.services.community.follows import follow_quietly
 from kb.services.links import external_url
 from kb.services.mail import send_mail
@@ -95,8 +95,13 @@ def join_blocker(session: Session, need: Need, user: User | None) -> str | None:
         return _("Der Bedarf ist noch nicht veröffentlicht.")
     if not need.is_open:
         return _("Der Bedarf ist erledigt.")
-    if organisation_of(session, user).id == need.organisation_id:
+    org = organisation_of(session, user)
+    if org.id == need.organisation_id:
         return _("Der Bedarf stammt von Ihrer eigenen Kommune.")
+    if is_member(user, org) and not may_speak_for(user, org):  # the pool of a case holds it; a need lists it
+        return _("Ihre Zugehörigkeit zu %(org)s ist noch nicht bestätigt. Für %(org)s „Wir auch“ sagen und allen "
+                 "Beteiligten schreiben können bestätigte Mitglieder, damit hier nur Kommunen stehen, die es "
+                 "wirklich sind.", org=org.name)
     return None
 
 
