@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -158,7 +159,7 @@ class _DocumentLoader:
     bulk import of 50,000 cases is written to the index.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session | None) -> None:
         self.session = session
         self.places: dict[int, _Place] = {}
 
@@ -238,6 +239,32 @@ class _DocumentLoader:
             user_sizes=size_classes.ordered_keys(p.size for p in running if p.size),
             place_keys=list(dict.fromkeys(k for p in running for k in p.keys)),
         )
+
+
+def written_rows(session: Session, cases: list[dict], topics: dict[int, list[str]],
+                 adoptions: dict[int, list[dict]]) -> list[tuple]:
+    """What :func:`written_document` needs for cases this transaction has just inserted, from the rows
+    it wrote (``UseCase`` columns with ``id``; topic names in ``Topic.position`` order; adoption rows in
+    ``created_at``, id order) and their organisations' places, read once here."""
+    loader = _DocumentLoader(session)
+    loader._load_places({c["owner_id"] for c in cases}
+                        | {a["organisation_id"] for rows in adoptions.values() for a in rows})
+    places = loader.places
+    out = []
+    for case in cases:
+        rows = adoptions.get(case["id"], [])
+        orgs = {case["owner_id"], *(a["organisation_id"] for a in rows)}
+        out.append((case, topics.get(case["id"], []), rows, {i: places[i] for i in orgs}))
+    return out
+
+
+def written_document(item: tuple) -> SearchDocument:
+    """The document of one case from :func:`written_rows` – what ``iter_documents`` reads back after
+    the commit (runs in the index workers of a large import)."""
+    case, topics, adoptions, places = item
+    loader = _DocumentLoader(None)
+    loader.places = places
+    return loader._document(SimpleNamespace(**case), topics, [SimpleNamespace(**a) for a in adoptions], [])
 
 
 def iter_documents(session: Session, ids: Iterable[int], found: set[int] | None = None,

@@ -136,11 +136,21 @@ def forget_changes(session: Session, previous_transaction) -> None:
     """A rolled-back transaction took its queue entries with it."""
     if previous_transaction.parent is None:
         session.info.pop(QUEUED, None)
+        if IMPORT_INDEX in session.info:
+            from kb.search import bulk_import
+
+            bulk_import.discard(session)
 
 
 def drain_after_commit(session: Session) -> None:
     """After the outermost commit: bring the index up to date (never raises)."""
-    if session.in_nested_transaction() or not session.info.pop(QUEUED, False):
+    if session.in_nested_transaction():
+        return
+    if IMPORT_INDEX in session.info:  # a large import built its index beside the transaction
+        from kb.search import bulk_import
+
+        bulk_import.finish(session)
+    if not session.info.pop(QUEUED, False):
         return
     if not has_app_context():
         log.warning("Suchindex nicht aktualisiert (kein App-Kontext); die Änderungen bleiben vorgemerkt.")
@@ -214,6 +224,8 @@ def warm_up_worker(app: Flask) -> None:
 
 #: ``session.info`` flag: this transaction queued cases, drain the outbox after its commit
 QUEUED = "kb_search_queued"
+#: ``session.info`` key of a large import's index build (``kb.search.bulk_import``)
+IMPORT_INDEX = "kb_import_index"
 
 
 def write_cases(session: Session, backend: SearchBackend, case_ids: Iterable[int]) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kb.models import Adoption, AdoptionSource, ModerationState, Organisation, ReusePath, Topic, UseCase, case_topic
 from kb.models.base import utcnow
+from kb.search import bulk_import, documents
 from kb.search import sync as search
 from kb.services.cases import journal as change_journal
 from kb.services.cases.record import CaseRecord
@@ -75,7 +76,27 @@ def insert_cases(session: Session, records: list[CaseRecord], *, source: Adoptio
     outcome.adoptions_added = len(adoption_rows)
     search.queue_cases(session, outcome.ids.values())
     change_journal.journal_new_cases(session, outcome.ids.values())
+    indexing = bulk_import.running(session)
+    if indexing is not None:  # a large import: index what was just written, beside the transaction
+        rows = _document_rows(session, case_rows, outcome.ids, topics, topic_rows, adoption_rows)
+        indexing.add(session, rows, [row[0]["id"] for row in rows])
     return outcome
+
+
+def _document_rows(session: Session, case_rows: list[dict], ids: dict[str, int], topics: dict[str, Topic],
+               topic_rows: list[dict], adoption_rows: list[dict]) -> list:
+    """What the search documents of the rows just inserted are made of (``documents.written_rows``)."""
+    position = {t.id: t.position for t in topics.values()}
+    name = {t.id: t.name for t in topics.values()}
+    cases = sorted(({**row, "id": ids[row["slug"]]} for row in case_rows), key=lambda row: row["id"])
+    names: dict[int, list[str]] = {}
+    for row in sorted(topic_rows, key=lambda row: position[row["topic_id"]]):
+        names.setdefault(row["case_id"], []).append(name[row["topic_id"]])
+    adoptions: dict[int, list[dict]] = {}
+    for _index, row in sorted(enumerate(adoption_rows), key=lambda item: (item[1]["created_at"], item[0])):
+        adoptions.setdefault(row["case_id"], []).append(
+            {"organisation_id": row["organisation_id"], "status": row["status"], "updated_at": row["updated_at"]})
+    return documents.written_rows(session, cases, names, adoptions)
 
 
 def _case_row(record: CaseRecord, owner: Organisation, now) -> dict:

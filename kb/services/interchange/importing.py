@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kb.database import begin_write
 from kb.models import AdoptionSource, UseCase
+from kb.search import bulk_import
 from kb.services.cases import bulk as case_bulk
 from kb.services.cases import writer as case_writer
 from kb.services.cases.record import CaseRecord, RecordParser
@@ -221,6 +222,8 @@ def write_validated(
     started = time.perf_counter()
     report = ImportReport(records=len(parsed), dry_run=dry_run)
     try:
+        if not dry_run:  # a large import indexes its new cases while it writes them
+            bulk_import.begin(session, len(parsed))
         _write_all(session, parsed, source, skip_existing, report, progress)
         if dry_run:
             session.rollback()
@@ -229,6 +232,8 @@ def write_validated(
     except Exception:
         session.rollback()
         raise
+    finally:
+        bulk_import.discard(session)  # not committed: nothing of it reaches the index
     report.seconds = time.perf_counter() - started
     return report
 
@@ -253,6 +258,9 @@ def _write_all(session, parsed, source, skip_existing, report, progress) -> None
     topics = case_writer.topics_by_name(session)
     records = [record for _s, record in parsed]
     existing = _existing_cases(session, [record.slug for record in records])
+    indexing = bulk_import.running(session)
+    if indexing is not None:
+        indexing.expected = len(records) - len(existing)
     if len(records) > 50:
         _prefetch_organisations(session, records)
     new: list[CaseRecord] = []

@@ -129,10 +129,17 @@ def for_kreis(session: Session, kreis: Kreis) -> Organisation:
 
 
 def for_entry(session: Session, entry: RegistryEntry) -> Organisation:
-    """Return the organisation for a resolved registry entry."""
-    if entry.kind == "gemeinde":
-        return for_municipality(session, session.get(Municipality, entry.key))
-    return for_kreis(session, session.get(Kreis, entry.key))
+    """Return the organisation for a resolved registry entry (remembered for the transaction: a bulk
+    import names the same places many times)."""
+    cache = _transaction_cache(session, "kb_org_entries")
+    org = cache.get((entry.kind, entry.key))
+    if org is None:
+        if entry.kind == "gemeinde":
+            org = for_municipality(session, session.get(Municipality, entry.key))
+        else:
+            org = for_kreis(session, session.get(Kreis, entry.key))
+        cache[entry.kind, entry.key] = org
+    return org
 
 
 def for_key(session: Session, key: str) -> Organisation | None:

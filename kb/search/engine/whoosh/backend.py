@@ -17,6 +17,7 @@ from whoosh import index, writing
 from kb.search.engine import german
 from kb.search.engine.base import IndexBusyError, SearchDocument
 from kb.search.engine.locking import file_lock
+from kb.search.engine.whoosh.background import BackgroundBuild
 from kb.search.engine.whoosh.bulk import _analysed
 from kb.search.engine.whoosh.codec import _BulkWriter, _column, make_codec
 from kb.search.engine.whoosh.schema import _doc_fields, make_schema
@@ -155,6 +156,13 @@ class WhooshBackend(IndexViews, Scoring, Searching):
                 raise
             w.commit(merge=False)
         return n
+
+    def start_background_build(self, expected: int, prepare: Callable | None = None,
+                               procs: int | None = None) -> BackgroundBuild:
+        """Index about ``expected`` new documents in worker processes while the caller goes on (a bulk
+        import writing its database); they become visible with the build's ``commit()``. ``prepare``
+        turns what ``add`` is given into a :class:`SearchDocument` (in the workers)."""
+        return BackgroundBuild(self, expected, self._procs(procs), prepare)
 
     def remove(self, ids: Iterable[int]) -> None:
         keys = [str(int(i)) for i in ids]

@@ -1,0 +1,141 @@
+"""Build the index segments of a bulk import in worker processes while the caller writes its database.
+
+The caller (``kb.search.importing``) hands over documents as soon as their rows are written and
+commits the build only after its own database commit; until then nothing is visible: the
+workers write new segment files that no table of contents names yet. The build holds the
+index's write lock from start to end, so no other writer commits (and cleans up files) meanwhile.
+
+Each worker analyses its documents and inverts their postings in memory (``codec._BulkWriter``),
+and writes its own segment when the build is committed: worker ``k`` takes the ``k``-th share of
+the expected documents, which arrive in id order, so the segments keep the documents in id order
+(ties in ranking are broken by document number, as in a single segment).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import random
+import traceback
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
+
+from whoosh import writing
+
+from kb.search.engine.base import SearchDocument
+from kb.search.engine.whoosh.codec import _BulkWriter, make_codec
+from kb.search.engine.whoosh.schema import _doc_fields
+
+if TYPE_CHECKING:
+    from kb.search.engine.whoosh.backend import WhooshBackend
+
+#: seconds to wait for a worker's segment after the last document (it writes the segment then)
+FINISH_TIMEOUT = 900.0
+
+
+def _next(jobs, parent: int):
+    """The next job; ends the worker if its parent died (it must not outlive the parent's locks)."""
+    while True:
+        try:
+            return jobs.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:
+                os._exit(1)
+
+
+def _work(ix, jobs, results, prepare, parent: int) -> None:
+    """Worker: prepare, analyse and add documents until ``None``, then write the segment and report it."""
+    random.seed()  # segment names are random: never the sibling's
+    writer = None
+    try:
+        writer = _BulkWriter(ix, _lk=False, codec=make_codec())
+        while (batch := _next(jobs, parent)) is not None:
+            for item in batch:
+                writer.add_document(**_doc_fields(prepare(item) if prepare is not None else item))
+        results.put(("ok", writer._finalize_segment() if writer.docnum else None))
+    except BaseException:  # noqa: BLE001  (reported to the parent, which raises)
+        if writer is not None:
+            writer._close_segment()
+        results.put(("error", traceback.format_exc()))
+
+
+class BackgroundBuild:
+    """New documents indexed by ``procs`` worker processes; visible after :meth:`commit`."""
+
+    def __init__(self, backend: WhooshBackend, expected: int, procs: int,
+                 prepare: Callable[[Any], SearchDocument] | None = None) -> None:
+        self.backend = backend
+        self.expected = max(expected, 1)
+        self.sent = 0
+        self.ids: set[int] = set()
+        self._stack = ExitStack()
+        self._stack.enter_context(backend._write_lock(timeout=max(backend.lock_timeout, 600.0)))
+        self._workers: list[tuple[mp.Process, mp.Queue, mp.Queue]] = []
+        try:
+            self._writer = backend._writer()  # holds whoosh's own lock; commits the table of contents
+            ctx = mp.get_context("fork")
+            for _ in range(max(procs, 1)):
+                jobs, results = ctx.Queue(), ctx.Queue()
+                process = ctx.Process(target=_work, args=(backend._ix, jobs, results, prepare, os.getpid()),
+                                      daemon=True)
+                process.start()
+                self._workers.append((process, jobs, results))
+        except BaseException:
+            self.cancel()
+            raise
+
+    def add(self, items: list, ids: list[int]) -> None:
+        """Queue documents (or what ``prepare`` makes them from) with their ids, ascending across calls."""
+        share = -(-self.expected // len(self._workers))
+        start = 0
+        while start < len(items):
+            worker = min(self.sent // share, len(self._workers) - 1)
+            take = len(items) - start
+            if worker < len(self._workers) - 1:
+                take = min(take, share * (worker + 1) - self.sent)
+            self._workers[worker][1].put(items[start : start + take])
+            self.ids.update(ids[start : start + take])
+            self.sent += take
+            start += take
+
+    def commit(self) -> int:
+        """Let the workers write their segments and make them visible in one new generation."""
+        try:
+            for _process, jobs, _results in self._workers:
+                jobs.put(None)
+            segments = []
+            for process, _jobs, results in self._workers:
+                status, value = results.get(timeout=FINISH_TIMEOUT)
+                if status != "ok":
+                    raise RuntimeError(f"Suchindex-Prozess {process.pid} fehlgeschlagen:\n{value}")
+                if value is not None:
+                    segments.append(value)
+            writer = self._writer
+            view = self.backend._current()
+            for docid in self.ids & set(view.ids[view.live].tolist()):  # replaced documents
+                writer.delete_by_term("id", str(docid))
+            final = writing.NO_MERGE(writer, writer.segments) + segments
+            writer._close_segment()
+            writer._commit_toc(final)
+            writer._finish()
+            self._writer = None
+            return self.sent
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the workers and forget their files (the next commit of any writer removes them)."""
+        try:
+            for process, jobs, _results in self._workers:
+                if process.is_alive():
+                    process.terminate()
+                process.join(5)
+                jobs.cancel_join_thread()
+            self._workers = []
+            if getattr(self, "_writer", None) is not None:
+                self._writer.cancel()
+                self._writer = None
+        finally:
+            self._stack.close()

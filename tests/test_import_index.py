@@ -1,0 +1,112 @@
+"""A large import indexes its new cases while it writes them (kb.search.bulk_import): afterwards the
+index is exactly what a rebuild makes; a failed import leaves database and index as they were."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from kb.extensions import db
+from kb.models import SearchOutbox, UseCase
+from kb.search import bulk_import, sync
+from kb.search.backend import get_backend
+from kb.search.engine import SearchQuery
+from kb.search.sync import sync_lock
+from kb.services.cases import journal
+from kb.services.interchange import importing
+from tests.helpers import case_count, record, write_jsonl
+
+TOPICS = ["Bürgerservice", "Mobilität", "Geodaten", "Klima und Umwelt"]
+PLACES = ["Stadt Leipzig", "Ulm", "09162000", "Stadt Jena", "05315000", "Kaiserslautern"]
+QUERIES = ["Regenwasserzisterne", "Leihfahrrad Ulm", "Sensorik", "Bürgerservice", "Jena Zisterne", "Hochwasser"]
+
+
+def _records(n: int) -> list[dict]:
+    words = ["Regenwasserzisterne", "Leihfahrrad", "Hochwasserwarnung", "Sensorik"]
+    return [record(f"grossimport-{i}", title=f"{words[i % 4]} Nummer {i}",
+                   summary=f"Fall {i}: {words[(i + 1) % 4]} und {words[(i + 2) % 4]} in der Praxis.",
+                   municipality=PLACES[i % len(PLACES)], topics=[TOPICS[i % 4], TOPICS[(i + 1) % 4]],
+                   status="pilot" if i % 3 else "in_betrieb",
+                   adopters=[PLACES[(i + 1) % len(PLACES)], {"municipality": PLACES[(i + 2) % len(PLACES)],
+                                                              "status": "interessiert" if i % 2 else "pilot"}])
+            for i in range(n)]
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Imports of 3 and more new cases count as large, written 4 at a time."""
+    monkeypatch.setattr(bulk_import, "MIN_CASES", 3)
+    monkeypatch.setattr(importing, "BULK_CHUNK", 4)
+
+
+def _results(app) -> list:
+    with app.app_context():
+        backend = get_backend()
+        out = []
+        for text in QUERIES:
+            found = backend.search(SearchQuery(text, per_page=50))
+            out.append((text, found.total, [(hit.id, round(hit.score, 9)) for hit in found.hits], found.facets))
+        return out
+
+
+def test_large_import_is_indexed_beside_the_transaction_as_a_rebuild_would(app, runner, tmp_path, large,
+                                                                             monkeypatch):
+    def no_drain(session, backend):  # the new cases must not need the drain after the commit
+        raise AssertionError("drain_outbox called")
+
+    monkeypatch.setattr(sync, "drain_outbox", no_drain)
+    path = write_jsonl(tmp_path / "gross.jsonl", _records(13))
+    result = runner.invoke(args=["import-cases", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "13 angelegt" in result.output
+    monkeypatch.undo()
+    with app.app_context():
+        assert db.session.scalar(select(func.count(SearchOutbox.id))) == 0
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+    imported = _results(app)
+    assert imported[0][1] > 0 and imported[1][1] > 0
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    assert _results(app) == imported  # the same hits, scores and facets as after a full rebuild
+
+
+def test_failed_large_import_leaves_database_and_index_as_they_were(app, runner, tmp_path, large, monkeypatch):
+    before_cases, before = case_count(app), _results(app)
+    calls = []
+    real = journal.journal_new_cases
+
+    def fails_on_the_third_chunk(session, ids):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("Platte voll")
+        real(session, ids)
+
+    monkeypatch.setattr(journal, "journal_new_cases", fails_on_the_third_chunk)
+    path = write_jsonl(tmp_path / "gross.jsonl", _records(13))
+    result = runner.invoke(args=["import-cases", str(path)])
+    assert result.exit_code != 0 and len(calls) == 3
+    monkeypatch.undo()
+    assert case_count(app) == before_cases
+    assert _results(app) == before
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+    with app.app_context():  # nothing stays locked: the next import is indexed as usual
+        with sync_lock(app, wait=0.1) as held:
+            assert held
+    assert runner.invoke(args=["import-cases", str(path)]).exit_code == 0
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(UseCase.id)).where(UseCase.slug.like("grossimport-%"))) == 13
+
+
+def test_large_reimport_updates_and_adds_and_the_index_follows(app, client, runner, tmp_path, large):
+    records = _records(8)
+    assert runner.invoke(args=["import-cases", str(write_jsonl(tmp_path / "a.jsonl", records))]).exit_code == 0
+    records[0]["title"] = "Quellwasserbrunnen Nummer 0"
+    more = records + _records(12)[8:]
+    result = runner.invoke(args=["import-cases", str(write_jsonl(tmp_path / "b.jsonl", more))])
+    assert result.exit_code == 0, result.output
+    assert "4 angelegt, 1 aktualisiert, 7 unverändert" in result.output
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+    results = client.get("/api/v1/search", query_string={"q": "Quellwasserbrunnen"}).get_json()["results"]
+    assert [hit["slug"] for hit in results] == ["grossimport-0"]
+    results = client.get("/api/v1/search", query_string={"q": "Nummer 11"}).get_json()["results"]
+    assert results[0]["slug"] == "grossimport-11"
