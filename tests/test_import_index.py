@@ -88,9 +88,8 @@ def test_failed_large_import_leaves_database_and_index_as_they_were(app, runner,
     assert case_count(app) == before_cases
     assert _results(app) == before
     assert runner.invoke(args=["check-index"]).exit_code == 0
-    with app.app_context():  # nothing stays locked: the next import is indexed as usual
-        with sync_lock(app, wait=0.1) as held:
-            assert held
+    with app.app_context(), sync_lock(app, wait=0.1) as held:  # nothing stays locked
+        assert held
     assert runner.invoke(args=["import-cases", str(path)]).exit_code == 0
     assert runner.invoke(args=["check-index"]).exit_code == 0
     with app.app_context():

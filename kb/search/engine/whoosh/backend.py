@@ -162,7 +162,12 @@ class WhooshBackend(IndexViews, Scoring, Searching):
         """Index about ``expected`` new documents in worker processes while the caller goes on (a bulk
         import writing its database); they become visible with the build's ``commit()``. ``prepare``
         turns what ``add`` is given into a :class:`SearchDocument` (in the workers)."""
-        return BackgroundBuild(self, expected, self._procs(procs), prepare)
+        def live_ids() -> set[int]:
+            view = self._current()
+            return set(view.ids[view.live].tolist())
+
+        return BackgroundBuild(self._ix, self._write_lock(timeout=max(self.lock_timeout, 600.0)), self._writer,
+                               live_ids, expected, self._procs(procs), prepare)
 
     def remove(self, ids: Iterable[int]) -> None:
         keys = [str(int(i)) for i in ids]

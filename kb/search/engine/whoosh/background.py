@@ -20,16 +20,11 @@ import random
 import traceback
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any
-
-from whoosh import writing
+from typing import Any
 
 from kb.search.engine.base import SearchDocument
-from kb.search.engine.whoosh.codec import _BulkWriter, make_codec
+from kb.search.engine.whoosh.codec import _BulkWriter, abandon_segment, commit_segments, finish_segment, make_codec
 from kb.search.engine.whoosh.schema import _doc_fields
-
-if TYPE_CHECKING:
-    from kb.search.engine.whoosh.backend import WhooshBackend
 
 #: seconds to wait for a worker's segment after the last document (it writes the segment then)
 FINISH_TIMEOUT = 900.0
@@ -42,7 +37,7 @@ def _next(jobs, parent: int):
             return jobs.get(timeout=1.0)
         except queue.Empty:
             if os.getppid() != parent:
-                os._exit(1)
+                raise SystemExit(1) from None
 
 
 def _work(ix, jobs, results, prepare, parent: int) -> None:
@@ -54,32 +49,35 @@ def _work(ix, jobs, results, prepare, parent: int) -> None:
         while (batch := _next(jobs, parent)) is not None:
             for item in batch:
                 writer.add_document(**_doc_fields(prepare(item) if prepare is not None else item))
-        results.put(("ok", writer._finalize_segment() if writer.docnum else None))
+        results.put(("ok", finish_segment(writer) if writer.docnum else None))
     except BaseException:  # noqa: BLE001  (reported to the parent, which raises)
         if writer is not None:
-            writer._close_segment()
+            abandon_segment(writer)
         results.put(("error", traceback.format_exc()))
 
 
 class BackgroundBuild:
     """New documents indexed by ``procs`` worker processes; visible after :meth:`commit`."""
 
-    def __init__(self, backend: WhooshBackend, expected: int, procs: int,
+    def __init__(self, ix, lock, writer, live_ids: Callable[[], set[int]], expected: int, procs: int,
                  prepare: Callable[[Any], SearchDocument] | None = None) -> None:
-        self.backend = backend
+        """``lock``: the index's write lock (a context manager, held until the end); ``writer``: a
+        whoosh writer (holds whoosh's own lock, commits the table of contents); ``live_ids``: the ids
+        in the index now."""
+        self.live_ids = live_ids
         self.expected = max(expected, 1)
         self.sent = 0
         self.ids: set[int] = set()
         self._stack = ExitStack()
-        self._stack.enter_context(backend._write_lock(timeout=max(backend.lock_timeout, 600.0)))
+        self._writer = None
         self._workers: list[tuple[mp.Process, mp.Queue, mp.Queue]] = []
+        self._stack.enter_context(lock)
         try:
-            self._writer = backend._writer()  # holds whoosh's own lock; commits the table of contents
+            self._writer = writer()
             ctx = mp.get_context("fork")
             for _ in range(max(procs, 1)):
                 jobs, results = ctx.Queue(), ctx.Queue()
-                process = ctx.Process(target=_work, args=(backend._ix, jobs, results, prepare, os.getpid()),
-                                      daemon=True)
+                process = ctx.Process(target=_work, args=(ix, jobs, results, prepare, os.getpid()), daemon=True)
                 process.start()
                 self._workers.append((process, jobs, results))
         except BaseException:
@@ -113,13 +111,9 @@ class BackgroundBuild:
                 if value is not None:
                     segments.append(value)
             writer = self._writer
-            view = self.backend._current()
-            for docid in self.ids & set(view.ids[view.live].tolist()):  # replaced documents
+            for docid in self.ids & self.live_ids():  # replaced documents
                 writer.delete_by_term("id", str(docid))
-            final = writing.NO_MERGE(writer, writer.segments) + segments
-            writer._close_segment()
-            writer._commit_toc(final)
-            writer._finish()
+            commit_segments(writer, segments)
             self._writer = None
             return self.sent
         finally:

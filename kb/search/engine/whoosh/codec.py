@@ -170,6 +170,25 @@ class _BulkWriter(writing.SegmentWriter):
         fw.close()
 
 
+def finish_segment(writer: writing.SegmentWriter):
+    """Write a writer's segment files (no table of contents) and return the segment."""
+    return writer._finalize_segment()
+
+
+def abandon_segment(writer: writing.SegmentWriter) -> None:
+    """Close a writer's segment files without a table of contents (the next commit removes them)."""
+    writer._close_segment()
+
+
+def commit_segments(writer: writing.SegmentWriter, segments: list) -> None:
+    """Commit a new generation: the writer's segments (deletions included, nothing merged) plus
+    ``segments`` written by other writers, then release the writer (its own segment stays empty)."""
+    final = writing.NO_MERGE(writer, writer.segments) + segments
+    writer._close_segment()
+    writer._commit_toc(final)
+    writer._finish()
+
+
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_WS = np.zeros(0, dtype=np.float32)
 
