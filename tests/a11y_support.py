@@ -17,6 +17,9 @@ AXE_OPTIONS = {
 
 def violations(page) -> list[str]:
     """Run axe-core on the page; one readable line per violation and element."""
+    # After a click the next page's elements can be visible before its style sheets have loaded; an
+    # unstyled page fails target-size and contrast checks that the real page passes.
+    page.wait_for_load_state("load")
     found = AXE.run(page, options=AXE_OPTIONS).response["violations"]
     parts = urlsplit(page.url)
     where = parts.path + (f"?{parts.query}" if parts.query else "")

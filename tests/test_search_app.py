@@ -218,3 +218,11 @@ def test_imported_case_is_found_at_once_and_updates_on_reimport(client, runner, 
     assert runner.invoke(args=["import-cases", str(path)]).exit_code == 0
     assert api(client, q="Zwiebelturm")["strong_total"] == 0
     assert slugs(api(client, q="Kirchturmsensorik"))[0] == "zwiebelturm-sensorik"
+
+
+def test_search_page_has_one_search_box_and_other_pages_keep_the_header_one(client):
+    html = client.get("/search", query_string={"q": "Chatbot"}).get_data(as_text=True)
+    assert len(re.findall(r'<form[^>]+role="search"', html)) == 1
+    assert 'id="site-search-q"' not in html and 'value="Chatbot"' in html
+    for page in ("/cases", "/statistik", "/bedarfe"):
+        assert 'id="site-search-q"' in client.get(page).get_data(as_text=True), page
