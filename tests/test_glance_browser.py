@@ -42,17 +42,3 @@ def test_glance_box_is_above_the_description_at_desktop_and_mobile_width(live_se
     assert problems == []
     assert guard.foreign == []
 
-
-def test_on_a_phone_the_glance_box_starts_on_the_first_screen(live_server, browser):  # noqa: F811
-    guard = SameHostGuard(live_server.url)
-    page = new_page(browser, guard, width=390, height=844)
-    page.goto(live_server.url + CASE)
-    header = page.locator(".site-header .search-form").bounding_box()
-    assert header["height"] < 70  # search field and button share one line
-    crumbs = page.get_by_role("navigation", name="Brotkrümelnavigation").get_by_role("link")
-    assert [text.strip() for text in crumbs.all_inner_texts() if text.strip()] == ["Start", "Lösungen"]
-    assert _top(page, "#auf-einen-blick") + 60 < 844  # its heading and first fact without scrolling
-    page.set_viewport_size({"width": 1366, "height": 900})  # the desktop keeps the whole trail
-    assert crumbs.nth(2).is_visible()
-    page.context.close()
-    assert guard.foreign == []

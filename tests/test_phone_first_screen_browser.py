@@ -1,0 +1,46 @@
+"""In Chromium on a 390 × 844 px phone: what a visitor came for is on the first screen – the search
+box of the start page, the "Auf einen Blick" box of a case page – without scrolling."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.a11y_support import SameHostGuard, new_page
+from tests.browser_support import browser, live_app, live_server  # noqa: F401  (pytest fixtures)
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+CASE = "/cases/hamburg-masterportal-geoportal"
+
+
+def _bottom(page, selector: str) -> float:
+    box = page.locator(selector).first.bounding_box()
+    return box["y"] + box["height"]
+
+
+def test_start_page_search_box_is_on_the_first_screen(live_server, browser):  # noqa: F811
+    guard = SameHostGuard(live_server.url)
+    page = new_page(browser, guard, **PHONE)
+    page.goto(live_server.url + "/")
+    assert _bottom(page, "#hero-search-q") < PHONE["height"]
+    assert _bottom(page, ".hero form button[type=submit]") < PHONE["height"]
+    lead = page.locator(".hero__lead")
+    assert lead.is_visible() and "Praxisatlas" in lead.inner_text()  # the introduction follows the examples
+    page.set_viewport_size({"width": 1366, "height": 900})  # the desktop reads title, introduction, search
+    assert _bottom(page, ".hero__lead") < page.locator("#hero-search-q").bounding_box()["y"]
+    page.context.close()
+    assert guard.foreign == []
+
+
+def test_case_page_glance_box_starts_on_the_first_screen(live_server, browser):  # noqa: F811
+    guard = SameHostGuard(live_server.url)
+    page = new_page(browser, guard, **PHONE)
+    page.goto(live_server.url + CASE)
+    assert page.locator(".site-header .search-form").bounding_box()["height"] < 70  # field and button: one line
+    crumbs = page.get_by_role("navigation", name="Brotkrümelnavigation").get_by_role("link")
+    assert [text.strip() for text in crumbs.all_inner_texts() if text.strip()] == ["Start", "Lösungen"]
+    assert page.locator("#auf-einen-blick").bounding_box()["y"] + 60 < PHONE["height"]  # heading and first fact
+    page.set_viewport_size({"width": 1366, "height": 900})  # the desktop keeps the whole trail
+    assert crumbs.nth(2).is_visible()
+    page.context.close()
+    assert guard.foreign == []
