@@ -66,3 +66,22 @@ def sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
     assert "/login" not in page.url, page.inner_text("main")[:300]
+
+
+CRAMPED_BUTTONS = """() => [...document.querySelectorAll('main .kern-btn')].filter(b => b.offsetParent !== null).filter(b => {
+    const box = b.getBoundingClientRect();
+    const icon = b.querySelector('.kern-icon');
+    const iconBox = icon && icon.getBoundingClientRect();
+    const label = b.querySelector('.kern-label:not(.kern-sr-only)');
+    const style = label && getComputedStyle(label);
+    const lines = label ? (label.getBoundingClientRect().height - parseFloat(style.paddingTop)
+                           - parseFloat(style.paddingBottom)) / (parseFloat(style.lineHeight) || 24) : 1;
+    return b.scrollWidth > b.clientWidth + 1
+        || (iconBox && (iconBox.left < box.left - 1 || iconBox.right > box.right + 1))
+        || lines > 2.5;
+}).map(b => b.innerText.trim().replace(/\\s+/g, ' '))"""
+
+
+def cramped_buttons(page) -> list[str]:
+    """The visible buttons whose label does not fit them (overflows, icon outside, over two lines)."""
+    return page.evaluate(CRAMPED_BUTTONS)

@@ -1,5 +1,6 @@
 """In Chromium, the pages of "People and demand" on a 390 px phone and a 1366 px laptop, German and
-English: axe finds no violations (WCAG 2.x A/AA and best practice) and no page scrolls sideways.
+English: axe finds no violations (WCAG 2.x A/AA and best practice), every button fits its label and no
+page scrolls sideways.
 
 Covered: "Eigene Lösung teilen" signed out and signed in, every step of the guided form and the
 check page (also with its error summary), the needs board, a need page, "Bedarf melden" (also with
@@ -18,7 +19,7 @@ from kb.models import Role, UseCase
 from kb.services.accounts import users as accounts
 from kb.services.cases import submissions
 from kb.services.community import follows, needs, pools, referents
-from tests.a11y_support import PASSWORD, SameHostGuard, new_page, sign_in, violations
+from tests.a11y_support import PASSWORD, SameHostGuard, cramped_buttons, new_page, sign_in, violations
 from tests.browser_support import browser, live_app, live_server  # noqa: F401  (pytest fixtures)
 
 pytestmark = pytest.mark.browser
@@ -72,6 +73,8 @@ def check(page, base: str, path: str, lang: str, problems: list[str], *, status:
         assert response.status == status, path
     assert page.evaluate("document.documentElement.lang") == lang, page.url
     problems += violations(page)
+    problems += [f"{page.url} [{lang}] {page.viewport_size['width']} px: button too narrow for its label – {label}"
+                 for label in cramped_buttons(page)]
     if (wide := overflow(page)) is not None:
         problems.append(f"{page.url} [{lang}] {page.viewport_size['width']} px: scrolls sideways – {wide}")
 
@@ -85,7 +88,7 @@ def test_community_pages_pass_axe_and_fit_the_screen(live_server, browser, scene
     problems: list[str] = []
 
     visitor = new_page(browser, guard, locale=locale, width=width, height=height)
-    for path in ("/teilen", "/bedarfe", f"/bedarfe/{scene['need']}", CASE, f"{CASE}/mitmachen",
+    for path in ("/teilen", "/bedarfe", f"/bedarfe/{scene['need']}", CASE, f"{CASE}/mitmachen", "/cases?topic=Geodaten",
                  f"/abbestellen/{scene['unsubscribe']}"):
         check(visitor, base, path, lang, problems)
     visitor.context.close()
@@ -110,7 +113,7 @@ def test_community_pages_pass_axe_and_fit_the_screen(live_server, browser, scene
     assert page.locator(".follow-box form[action$='/abos/entfernen']").count() == 1  # followed: "Nicht mehr folgen"
     assert "Jana Jenaer" in page.inner_text("#kontakt")
     for path in (f"{CASE}/kontakt", f"{CASE}/mitmachen", f"{CASE}/mitmachen/kontakt", f"{CASE}/ansprechperson",
-                 "/konto/abos", "/municipalities/16053000"):
+                 "/konto/abos", "/meine-beitraege", "/municipalities/16053000"):
         check(page, base, path, lang, problems)
     assert page.locator(".follow-box form[action$='/abos']").count() == 1  # not followed: "Folgen"
     page.context.close()
