@@ -68,7 +68,8 @@ def sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
     assert "/login" not in page.url, page.inner_text("main")[:300]
 
 
-CRAMPED_BUTTONS = """() => [...document.querySelectorAll('main .kern-btn')].filter(b => b.offsetParent !== null).filter(b => {
+CRAMPED_BUTTONS = """() => [...document.querySelectorAll('main .kern-btn')]
+  .filter(b => b.offsetParent !== null).filter(b => {
     const box = b.getBoundingClientRect();
     const icon = b.querySelector('.kern-icon');
     const iconBox = icon && icon.getBoundingClientRect();

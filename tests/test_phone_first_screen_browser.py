@@ -1,9 +1,13 @@
 """In Chromium on a 390 × 844 px phone: what a visitor came for is on the first screen – the search
-box of the start page, the "Auf einen Blick" box of a case page – without scrolling."""
+box of the start page, the "Auf einen Blick" box of a case page, the first search result before the
+(closed) filters – without scrolling."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.a11y_support import SameHostGuard, new_page
 from tests.browser_support import browser, live_app, live_server  # noqa: F401  (pytest fixtures)
@@ -43,4 +47,35 @@ def test_case_page_glance_box_starts_on_the_first_screen(live_server, browser): 
     page.set_viewport_size({"width": 1366, "height": 900})  # the desktop keeps the whole trail
     assert crumbs.nth(2).is_visible()
     page.context.close()
+    assert guard.foreign == []
+
+
+def test_on_a_phone_the_results_come_before_the_closed_filters(live_server, browser):  # noqa: F811
+    guard = SameHostGuard(live_server.url)
+    page = new_page(browser, guard, **PHONE)
+    page.goto(live_server.url + "/search?q=Portal")
+    toggle = page.locator("summary.filter-disclosure__summary")
+    topic = page.get_by_role("checkbox", name=re.compile("^Geodaten"))
+    assert toggle.is_visible() and not topic.is_visible()  # filters closed, the skip link is not needed
+    assert not page.get_by_role("link", name="Filter überspringen und direkt zu den Ergebnissen").is_visible()
+    assert page.locator(".search-result").first.bounding_box()["y"] < PHONE["height"]
+    before = int(page.locator("#result-count").inner_text().split()[0])
+    toggle.click()
+    topic.check()  # the live filter still works inside the disclosure
+    expect(toggle).to_contain_text("(1 aktiv)")
+    expect(page.locator("#result-count")).not_to_contain_text(f"{before} ")
+    assert "topic=Geodaten" in page.url
+    page.reload()  # a filtered page opens with the filters closed and says how many are ticked
+    expect(toggle).to_contain_text("(1 aktiv)")
+    assert not topic.is_visible()
+    page.set_viewport_size({"width": 1366, "height": 900})  # two columns: filters always open, no toggle
+    expect(topic).to_be_visible()
+    assert not toggle.is_visible()
+    page.context.close()
+
+    plain = new_page(browser, guard, javascript=False, **PHONE)  # without JavaScript nothing is hidden
+    plain.goto(live_server.url + "/cases")
+    assert plain.get_by_role("checkbox", name=re.compile("^Geodaten")).is_visible()
+    assert plain.get_by_role("link", name="Filter überspringen und direkt zu den Ergebnissen").is_visible()
+    plain.context.close()
     assert guard.foreign == []
