@@ -13,6 +13,7 @@ the expected documents, which arrive in id order, so the segments keep the docum
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import queue
@@ -43,6 +44,7 @@ def _next(jobs, parent: int):
 def _work(ix, jobs, results, prepare, parent: int) -> None:
     """Worker: prepare, analyse and add documents until ``None``, then write the segment and report it."""
     random.seed()  # segment names are random: never the sibling's
+    gc.disable()  # a worker lives for one build; full collections would walk the parent's inherited heap
     writer = None
     try:
         writer = _BulkWriter(ix, _lk=False, codec=make_codec())
