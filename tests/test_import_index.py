@@ -100,6 +100,40 @@ def test_failed_large_import_leaves_database_and_index_as_they_were(app, runner,
         assert db.session.scalar(select(func.count(UseCase.id)).where(UseCase.slug.like("grossimport-%"))) == 13
 
 
+def test_bad_records_after_blocks_already_written_write_nothing_and_are_all_named(app, runner, tmp_path, large,
+                                                                                   monkeypatch):
+    before_cases, before = case_count(app), _results(app)
+    handed = []  # blocks the index build received before the bad records were read
+    real_add = bulk_import.ImportIndex.add
+    monkeypatch.setattr(bulk_import.ImportIndex, "add",
+                        lambda self, session, rows, ids: (handed.append(ids), real_add(self, session, rows, ids)))
+    records = _records(13)
+    records[9]["status"] = "fertig"
+    records[12]["title"] = ""
+    path = write_jsonl(tmp_path / "gross.jsonl", records)
+    result = runner.invoke(args=["import-cases", str(path)])
+    assert result.exit_code != 0
+    assert "nichts wurde geschrieben (2 Fehler)" in result.output
+    assert "gross.jsonl, Zeile 10, Feld „status“" in result.output and "fertig" in result.output
+    assert "gross.jsonl, Zeile 13, Feld „title“" in result.output
+    assert handed  # the first blocks were written and handed over before line 10 was read
+    assert case_count(app) == before_cases
+    assert _results(app) == before
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+    with app.app_context(), sync_lock(app, wait=0.1) as held:
+        assert held
+
+
+def test_dry_run_of_a_large_import_writes_nothing(app, runner, tmp_path, large):
+    before_cases, before = case_count(app), _results(app)
+    path = write_jsonl(tmp_path / "gross.jsonl", _records(13))
+    result = runner.invoke(args=["import-cases", "--dry-run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Probelauf: 13 Datensätze – 13 würde anlegen" in result.output
+    assert case_count(app) == before_cases
+    assert _results(app) == before
+
+
 def test_large_reimport_updates_and_adds_and_the_index_follows(app, client, runner, tmp_path, large):
     records = _records(8)
     assert runner.invoke(args=["import-cases", str(write_jsonl(tmp_path / "a.jsonl", records))]).exit_code == 0

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.database import begin_write
@@ -177,26 +177,69 @@ def _checked(name: str, line: int, value: Any) -> SourceRecord:
 
 def validate(session: Session, sources: list[SourceRecord]) -> list[tuple[SourceRecord, CaseRecord]]:
     """Check every record; raise ImportRejected listing all problems."""
-    topics = case_writer.topics_by_name(session)
-    parser = RecordParser(get_resolver(), set(topics))
-    parsed, problems, seen = [], [], {}
-    for source in sources:
-        record, record_problems = parser.parse(source.data)
-        problems.extend(ImportProblem(source.path, source.line, p.field, p.message) for p in record_problems)
+    return list(Validated(session, sources))
+
+
+class Validated:
+    """The records of ``sources`` checked as the writer reads them, so writing (and indexing) can begin
+    after the first block instead of after the last record.
+
+    Iterating yields ``(source, record)`` pairs while every record so far was valid; after the first
+    problem it yields nothing more, checks the remaining records and raises ImportRejected listing
+    all problems (the writer's transaction then rolls back). Pairs already checked are kept, so a
+    second iteration (a retried transaction) yields the same records again.
+    """
+
+    def __init__(self, session: Session, sources: list[SourceRecord]) -> None:
+        self.session = session
+        self.sources = sources
+        self.checked: list[tuple[SourceRecord, CaseRecord]] = []
+        self.problems: list[ImportProblem] = []
+        self._next = 0  # index of the first source not checked yet
+        self._seen: dict[str, SourceRecord] = {}
+        self._parser: RecordParser | None = None
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __iter__(self) -> Iterator[tuple[SourceRecord, CaseRecord]]:
+        yield from list(self.checked)
+        while not self.problems and self._next < len(self.sources):
+            self._next += 1
+            pair = self._check(self.sources[self._next - 1])
+            if pair is not None and not self.problems:
+                self.checked.append(pair)
+                yield pair
+        self.finish()
+
+    def finish(self) -> None:
+        """Check the records not read yet; raise ImportRejected if any record has a problem."""
+        while self._next < len(self.sources):
+            self._next += 1
+            self._check(self.sources[self._next - 1])
+        if self.problems:
+            raise ImportRejected(self.problems)
+
+    def slugs(self) -> list[str]:
+        """The slugs of all records: checked ones as parsed, the others as written in the file."""
+        raw = (s.data.get("slug") if isinstance(s.data, dict) else None for s in self.sources[self._next :])
+        return [record.slug for _s, record in self.checked] + [slug.strip() for slug in raw if isinstance(slug, str)]
+
+    def _check(self, source: SourceRecord) -> tuple[SourceRecord, CaseRecord] | None:
+        if self._parser is None:
+            self._parser = RecordParser(get_resolver(), set(case_writer.topics_by_name(self.session)))
+        record, record_problems = self._parser.parse(source.data)
+        self.problems.extend(ImportProblem(source.path, source.line, p.field, p.message) for p in record_problems)
         if record is None:
-            continue
-        if record.slug in seen:
-            first = seen[record.slug]
-            problems.append(ImportProblem(source.path, source.line, "slug", _(
+            return None
+        first = self._seen.setdefault(record.slug, source)
+        if first is not source:
+            self.problems.append(ImportProblem(source.path, source.line, "slug", _(
                 "Kurzname „%(slug)s“ kommt mehrfach vor (zuerst %(path)s, Zeile %(line)d).",
                 slug=record.slug, path=first.path, line=first.line)))
-            continue
-        seen[record.slug] = source
+            return None
         source.data = None  # the record has everything now; a 50,000-case import halves its memory
-        parsed.append((source, record))
-    if problems:
-        raise ImportRejected(problems)
-    return parsed
+        return source, record
 
 
 def import_files(session: Session, paths: Iterable[Path], **options) -> ImportReport:
@@ -211,14 +254,18 @@ def import_files(session: Session, paths: Iterable[Path], **options) -> ImportRe
 @retrying
 def write_validated(
     session: Session,
-    parsed: list[tuple[SourceRecord, CaseRecord]],
+    parsed: list[tuple[SourceRecord, CaseRecord]] | Validated,
     *,
     source: AdoptionSource = AdoptionSource.IMPORTED,
     dry_run: bool = False,
     skip_existing: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Write every validated record in one transaction and commit once (roll back on error)."""
+    """Write every validated record in one transaction and commit once (roll back on error).
+
+    ``parsed`` may be a :class:`Validated` stream: a record with a problem anywhere rolls everything
+    back and raises ImportRejected (also when writing failed first: the problems are what to fix).
+    """
     started = time.perf_counter()
     report = ImportReport(records=len(parsed), dry_run=dry_run)
     try:
@@ -229,8 +276,10 @@ def write_validated(
             session.rollback()
         else:
             session.commit()
-    except Exception:
+    except Exception as exc:
         session.rollback()
+        if isinstance(parsed, Validated) and not isinstance(exc, ImportRejected):
+            parsed.finish()
         raise
     finally:
         bulk_import.discard(session)  # not committed: nothing of it reaches the index
@@ -253,42 +302,66 @@ def _prefetch_organisations(session: Session, records: list[CaseRecord]) -> None
 
 
 def _write_all(session, parsed, source, skip_existing, report, progress) -> None:
-    """Update existing cases one by one; insert new ones in bulk, BULK_CHUNK at a time."""
+    """Update existing cases one by one; insert new ones in bulk, BULK_CHUNK at a time, block by block
+    as ``parsed`` is read (a Validated stream checks each block just before it is written)."""
     begin_write(session)
     topics = case_writer.topics_by_name(session)
-    records = [record for _s, record in parsed]
-    existing = _existing_cases(session, [record.slug for record in records])
     indexing = bulk_import.running(session)
     if indexing is not None:
-        indexing.expected = len(records) - len(existing)
-    if len(records) > 50:
-        _prefetch_organisations(session, records)
+        slugs = parsed.slugs() if isinstance(parsed, Validated) else [record.slug for _s, record in parsed]
+        indexing.expected = len(slugs) - _count_existing(session, slugs)
+    prefetch = len(parsed) > 50
     new: list[CaseRecord] = []
+    written = 0
     with session.no_autoflush:
-        for index, record in enumerate(records, start=1):
-            if record.slug not in existing:
-                new.append(record)
-                report.slugs.append(record.slug)
-                if len(new) >= BULK_CHUNK:
-                    _insert_new(session, new, source, topics, report, progress)
-                continue
-            if skip_existing:
-                report.skipped += 1
-            else:
-                outcome = case_writer.write_record(
-                    session, record, source=source, topics=topics, existing=existing[record.slug]
-                )
-                setattr(report, outcome.action, getattr(report, outcome.action) + 1)
-                report.adoptions_added += outcome.adoptions_added
-                report.adoptions_removed += outcome.adoptions_removed
-                report.warnings.extend(outcome.warnings)
-                report.slugs.append(record.slug)
-            if progress:
-                progress(1)
-            if index % 1000 == 0:
-                session.flush()
+        for block in _blocks(parsed, BULK_CHUNK):
+            records = [record for _s, record in block]
+            existing = _existing_cases(session, [record.slug for record in records])
+            if prefetch:
+                _prefetch_organisations(session, records)
+            for record in records:
+                written += 1
+                if record.slug not in existing:
+                    new.append(record)
+                    report.slugs.append(record.slug)
+                    if len(new) >= BULK_CHUNK:
+                        _insert_new(session, new, source, topics, report, progress)
+                    continue
+                _write_existing(session, record, existing[record.slug], source, topics, skip_existing, report)
+                if progress:
+                    progress(1)
+                if written % 1000 == 0:
+                    session.flush()
         _insert_new(session, new, source, topics, report, progress)
     session.flush()
+
+
+def _blocks(pairs: Iterable, size: int) -> Iterator[list]:
+    block = []
+    for pair in pairs:
+        block.append(pair)
+        if len(block) >= size:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _count_existing(session: Session, slugs: list[str]) -> int:
+    return sum(session.scalar(select(func.count()).select_from(UseCase).where(UseCase.slug.in_(slugs[i : i + 500])))
+               for i in range(0, len(slugs), 500))
+
+
+def _write_existing(session, record, case, source, topics, skip_existing, report) -> None:
+    if skip_existing:
+        report.skipped += 1
+        return
+    outcome = case_writer.write_record(session, record, source=source, topics=topics, existing=case)
+    setattr(report, outcome.action, getattr(report, outcome.action) + 1)
+    report.adoptions_added += outcome.adoptions_added
+    report.adoptions_removed += outcome.adoptions_removed
+    report.warnings.extend(outcome.warnings)
+    report.slugs.append(record.slug)
 
 
 def _insert_new(session, new: list[CaseRecord], source, topics, report: ImportReport, progress) -> None:

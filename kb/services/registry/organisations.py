@@ -82,13 +82,13 @@ def prefetch(session: Session, entries: Iterable[RegistryEntry], names: Iterable
     For bulk imports: the lookups of ``for_entry``/``named`` then need no query of their own for
     the rest of the transaction.
     """
-    entries = list(entries)
-    ags = sorted({e.key for e in entries if e.kind == "gemeinde"})
-    kreise = sorted({e.key for e in entries if e.kind != "gemeinde"})
-    keys = [f"ags:{a}" for a in ags] + [f"kreis:{k}" for k in kreise]
-    keys += sorted({f"name:{name_key(n)}" for n in names})
     rows = _transaction_cache(session, ROWS)
-    cache = _transaction_cache(session)
+    cache = _transaction_cache(session)  # keys prefetched before (an import's earlier blocks) are skipped
+    entries = list(entries)
+    ags = sorted({e.key for e in entries if e.kind == "gemeinde" and f"ags:{e.key}" not in cache})
+    kreise = sorted({e.key for e in entries if e.kind != "gemeinde" and f"kreis:{e.key}" not in cache})
+    keys = [f"ags:{a}" for a in ags] + [f"kreis:{k}" for k in kreise]
+    keys += sorted({f"name:{name_key(n)}" for n in names} - cache.keys())
     with session.no_autoflush:
         for model, column, values in ((Municipality, Municipality.ags, ags), (Kreis, Kreis.key, kreise)):
             for chunk in _chunks(values):
