@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from kb.models import Hosting, OperatorKind, ReusePathKind
 from kb.services.cases.fields import FieldChecker, ProblemCode
@@ -25,22 +26,24 @@ EFFORT_MAX_DAYS = 100_000
 NOTE_MAX = 500
 NAME_MAX = 200
 FUNDING_MAX = 500
+#: units named in problem messages (translated only when a message is made: most records have none)
+EURO = lazy_gettext("Euro")
+PERSON_DAYS = lazy_gettext("Personentage")
 
 
 def read(checker: FieldChecker, data: dict) -> dict[str, Any]:
     """The facts of a record's ``data`` as CaseRecord fields; problems go to ``checker``."""
     operator_kind, operator_name = read_operator(checker, data.get("operator"))
-    euro = _("Euro")
     return {
         "reuse_path": read_paths(checker, data.get("reuse_path")),
         "operator_kind": operator_kind,
         "operator_name": operator_name,
         "hosting": checker.enum(data, "hosting", Hosting),
-        "costs_once_eur": checker.whole_number(data, "costs_once_eur", COSTS_MAX_EUR, euro, 25000),
-        "costs_yearly_eur": checker.whole_number(data, "costs_yearly_eur", COSTS_MAX_EUR, euro, 12000),
+        "costs_once_eur": checker.whole_number(data, "costs_once_eur", COSTS_MAX_EUR, EURO, 25000),
+        "costs_yearly_eur": checker.whole_number(data, "costs_yearly_eur", COSTS_MAX_EUR, EURO, 12000),
         "funding": checker.text(data, "funding", limit=FUNDING_MAX),
         "effort_person_days": checker.whole_number(data, "effort_person_days", EFFORT_MAX_DAYS,
-                                                   _("Personentage"), 20),
+                                                   PERSON_DAYS, 20),
     }
 
 
