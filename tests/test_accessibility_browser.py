@@ -192,6 +192,9 @@ def test_pages_reflow_at_320_css_pixels_without_horizontal_scrolling(live_server
     page.wait_for_load_state("networkidle")
     width, client = page.evaluate("[document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
     assert width <= client + 1, f"{path}: {width} px wide content in a {client} px viewport"
+    menu = page.get_by_role("button", name="Menü")  # the navigation is folded behind "Menü"
+    assert menu.get_attribute("aria-expanded") == "false"
+    menu.click()
     links = page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link")
     assert links.count() == 5
     for i in range(links.count()):

@@ -79,3 +79,36 @@ def test_on_a_phone_the_results_come_before_the_closed_filters(live_server, brow
     assert plain.get_by_role("link", name="Filter überspringen und direkt zu den Ergebnissen").is_visible()
     plain.context.close()
     assert guard.foreign == []
+
+
+def test_on_a_phone_the_navigation_folds_behind_a_menu_button(live_server, browser):  # noqa: F811
+    guard = SameHostGuard(live_server.url)
+    page = new_page(browser, guard, **PHONE)
+    page.goto(live_server.url + "/cases")
+    menu = page.get_by_role("button", name="Menü")
+    statistics = page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Statistik")
+    assert menu.get_attribute("aria-expanded") == "false" and not statistics.is_visible()
+    assert page.locator(".site-nav-bar").bounding_box()["height"] < 60  # one line instead of three
+    assert page.get_by_role("link", name="Merkliste").is_visible()  # stays in reach
+    assert not page.get_by_role("link", name="Anmelden").is_visible()
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("Tab")  # from the button into the opened navigation
+    assert page.evaluate("document.activeElement.closest('nav') !== null")
+    page.keyboard.press("Escape")  # closes it and returns to the button
+    assert menu.get_attribute("aria-expanded") == "false" and not statistics.is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('site-menu-toggle')")
+    menu.click()
+    statistics.click()
+    page.wait_for_url("**/statistik")
+    page.set_viewport_size({"width": 1366, "height": 900})  # the desktop shows both navigations, no button
+    expect(page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Statistik")).to_be_visible()
+    assert not page.get_by_role("button", name="Menü").is_visible()
+    page.context.close()
+
+    plain = new_page(browser, guard, javascript=False, **PHONE)  # without JavaScript: no button, all links
+    plain.goto(live_server.url + "/cases")
+    assert plain.get_by_role("button", name="Menü").count() == 0
+    assert plain.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Statistik").is_visible()
+    plain.context.close()
+    assert guard.foreign == []
