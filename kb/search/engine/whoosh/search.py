@@ -108,19 +108,21 @@ class Searching:
         strong hits (by the floor over those filters), unless no document qualifies (see the base module)."""
         selected = selected_filters(q)
         strong_only = scored is not None and bool(scored.qualified.any())
-        counted: dict[int, np.ndarray] = {}  # id(base) -> packed bits of what is counted
+        # the filters applied to a facet's base -> packed bits of what is counted (facets whose base has
+        # the same filters share it; keyed by the filters, not by id(base): a freed array's id is reused)
+        counted: dict[tuple[str, ...], np.ndarray] = {}
         facets: dict[str, dict[str, int]] = {}
         for fname in _FACET_FIELDS:
-            base = match
-            for other, m in fmasks.items():
-                if other != fname and m is not None:
-                    base = base & m
+            applied = tuple(other for other, m in fmasks.items() if other != fname and m is not None)
             names = view.facet_values[fname]
             counts: dict[str, int] = {}
             if names:
-                if id(base) not in counted:
-                    counted[id(base)] = _pack(strong_mask(scored, base) if strong_only else base)
-                sums = np.bitwise_count(view.facet_packed[fname] & counted[id(base)]).sum(axis=-1)
+                if applied not in counted:
+                    base = match
+                    for other in applied:
+                        base = base & fmasks[other]
+                    counted[applied] = _pack(strong_mask(scored, base) if strong_only else base)
+                sums = np.bitwise_count(view.facet_packed[fname] & counted[applied]).sum(axis=-1)
                 for v, c in zip(names, sums.tolist(), strict=True):
                     if c or v in selected[fname]:
                         counts[v] = int(c)
