@@ -3,16 +3,28 @@
 A card shows the title, summary, status, owner (name, key, Land), topics and the status mix of the
 active adoptions; the API's list entries add the dates. The long texts (description, lessons,
 reuse …) stay in the database.
+
+:func:`card_summaries` gives the same as plain values (:class:`CardSummary`), read with three Core
+statements and kept per data generation and process: the JSON search answers need no ORM objects.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
-from kb.models import Adoption, Organisation, UseCase
+from kb.models import Adoption, CaseStatus, Land, ModerationState, Organisation, UseCase, case_topic
+from kb.models.usage import DEMAND_STATUSES, USE_STATUSES, Usage
+from kb.services import generation
+from kb.services.catalog import reference
 
 CARD_COLUMNS = (UseCase.slug, UseCase.title, UseCase.summary, UseCase.owner_id, UseCase.status,
                 UseCase.moderation, UseCase.published_at, UseCase.updated_at)
@@ -36,3 +48,124 @@ def load_cards(session: Session, ids: Iterable[int]) -> list[UseCase]:
         return []
     found = {c.id: c for c in session.scalars(select(UseCase).where(UseCase.id.in_(ids)).options(*card_options()))}
     return [found[i] for i in ids if i in found]
+
+
+@dataclass(frozen=True, slots=True)
+class CardSummary:
+    """What a list entry of the API shows of a case, as plain values (the fields of
+    ``case_summary`` in kb.views.api.serializers, read from the same columns)."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    status: CaseStatus
+    moderation: ModerationState
+    published_at: datetime | None
+    updated_at: datetime
+    owner_name: str
+    owner_key: str | None  # AGS or Kreis key (Organisation.key)
+    land_name: str | None
+    topics: tuple[str, ...]  # in vocabulary order (UseCase.topics)
+    usage: Usage
+
+    @property
+    def is_published(self) -> bool:
+        return self.moderation is ModerationState.PUBLISHED
+
+
+_SUMMARY_ROWS = (
+    select(UseCase.id, UseCase.slug, UseCase.title, UseCase.summary, UseCase.status, UseCase.moderation,
+           UseCase.published_at, UseCase.updated_at, Organisation.name, Organisation.municipality_ags,
+           Organisation.kreis_key, Land.name)
+    .join(Organisation, Organisation.id == UseCase.owner_id)
+    .outerjoin(Land, Land.code == Organisation.land_code)
+    .where(UseCase.id.in_(bindparam("ids", expanding=True)))
+)
+_SUMMARY_TOPICS = select(case_topic.c.case_id, case_topic.c.topic_id).where(
+    case_topic.c.case_id.in_(bindparam("ids", expanding=True)))
+_SUMMARY_ADOPTIONS = (
+    select(Adoption.case_id, Adoption.status, func.count())
+    .where(Adoption.case_id.in_(bindparam("ids", expanding=True)))
+    .group_by(Adoption.case_id, Adoption.status)
+)
+
+
+class _SummaryStore:
+    """Card summaries by case id, for one data generation per database (bounded, thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._stores: weakref.WeakKeyDictionary[Engine, tuple[str, OrderedDict[int, CardSummary]]] = (
+            weakref.WeakKeyDictionary())
+        self._lock = threading.Lock()
+
+    def lookup(self, engine: Engine, token: str, ids: list[int]) -> tuple[dict[int, CardSummary], list[int]]:
+        """The summaries held for ``ids`` and the ids not held."""
+        with self._lock:
+            held = self._stores.get(engine)
+            if held is None or held[0] != token:
+                return {}, ids
+            store = held[1]
+            found = {i: store[i] for i in ids if i in store}
+        return found, [i for i in ids if i not in found]
+
+    def add(self, engine: Engine, token: str, summaries: Iterable[CardSummary]) -> None:
+        with self._lock:
+            held = self._stores.get(engine)
+            if held is None or held[0] != token:
+                held = self._stores[engine] = (token, OrderedDict())
+            store = held[1]
+            for summary in summaries:
+                store[summary.id] = summary
+            while len(store) > self.size:
+                store.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._stores.clear()
+
+
+#: about 1 KB a summary: 20,000 keep the cards of the most shown cases of a generation per process
+summary_store = _SummaryStore(20_000)
+
+
+def card_summaries(session: Session, ids: Iterable[int]) -> dict[int, CardSummary]:
+    """The cards of the cases with these ids as plain values (unknown ids left out), per data
+    generation and process read once (three Core statements for those not held yet)."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    token = generation.current(session).token
+    engine = session.get_bind()
+    found, missing = summary_store.lookup(engine, token, ids)
+    if missing:
+        loaded = _read_summaries(session, missing)
+        summary_store.add(engine, token, loaded.values())
+        found.update(loaded)
+    return found
+
+
+def _read_summaries(session: Session, ids: list[int]) -> dict[int, CardSummary]:
+    params = {"ids": ids}
+    connection = session.connection()  # Core on the session's transaction: a third of the ORM's cost
+    rows = connection.execute(_SUMMARY_ROWS, params).all()
+    if not rows:
+        return {}
+    topics: dict[int, list[int]] = {}
+    for case_id, topic_id in connection.execute(_SUMMARY_TOPICS, params):
+        topics.setdefault(case_id, []).append(topic_id)
+    counts: dict[int, list[int]] = {}
+    for case_id, status, count in connection.execute(_SUMMARY_ADOPTIONS, params):
+        slot = 0 if status in USE_STATUSES else 1 if status in DEMAND_STATUSES else 2
+        counts.setdefault(case_id, [0, 0, 0])[slot] += count
+    vocabulary = {t.id: t for t in reference.topics(session)}
+    out: dict[int, CardSummary] = {}
+    for (case_id, slug, title, summary, status, moderation, published_at, updated_at, owner_name, ags,
+         kreis_key, land_name) in rows:
+        shown = sorted((vocabulary[t] for t in topics.get(case_id, ()) if t in vocabulary),
+                       key=lambda t: (t.position, t.id))
+        out[case_id] = CardSummary(
+            case_id, slug, title, summary, status, moderation, published_at, updated_at, owner_name,
+            ags or kreis_key, land_name, tuple(t.name for t in shown), Usage(*counts.get(case_id, (0, 0, 0))))
+    return out

@@ -16,20 +16,21 @@ from kb.search.engine import SearchHit, SearchQuery, SearchResult
 from kb.search.engine.places import find_laender
 from kb.search.engine.plan import without_parts
 from kb.services.catalog import place_query, reference
-from kb.services.catalog.cards import load_cards
+from kb.services.catalog.cards import CardSummary, card_summaries, load_cards
 from kb.services.catalog.listing import CaseFilters, resolve_filters, resolve_sizes
 from kb.services.catalog.place_query import Place
 from kb.services.registry.gazetteer import get_resolver
 
 __all__ = ["CaseHit", "CaseSearchResult", "Place", "PlaceFilters", "SearchQuery", "canonical_query", "search_cases",
-           "suggest_cases", "with_places"]
+           "search_summaries", "suggest_cases", "with_places"]
 
 
 @dataclass
 class CaseHit:
-    """A case with its score and highlighted snippets."""
+    """A case with its score and highlighted snippets (the case as a :class:`CardSummary` from
+    :func:`search_summaries`)."""
 
-    case: UseCase
+    case: UseCase | CardSummary
     score: float
     highlights: dict[str, str]
     weaker: bool = False  # below the relevance floor: shown apart, after the strong hits
@@ -91,6 +92,16 @@ def search_cases(session: Session, query: SearchQuery) -> CaseSearchResult:
     return CaseSearchResult(hits, result, places)
 
 
+def search_summaries(session: Session, query: SearchQuery) -> CaseSearchResult:
+    """:func:`search_cases` with the hits as plain :class:`CardSummary` values (the API's list
+    entries), kept per data generation and process instead of loaded as ORM objects."""
+    query, places = with_places(query)
+    result = get_searcher().search(query)
+    cards = card_summaries(session, [hit.id for hit in result.hits])
+    hits = [_hit(cards[h.id], h) for h in result.hits if h.id in cards and cards[h.id].is_published]
+    return CaseSearchResult(hits, result, places)
+
+
 def with_places(query: SearchQuery) -> tuple[SearchQuery, PlaceFilters]:
     """The query with the Gemeinden and Kreise its text names (:mod:`place_query`, unless
     ``detect_places`` is off) added to its ``places`` filter and their words to ``place_text``; and
@@ -131,5 +142,5 @@ def suggest_cases(session: Session, text: str, limit: int = 6) -> list[UseCase]:
     return [hit.case for hit in found.hits if not hit.weaker]
 
 
-def _hit(case: UseCase, hit: SearchHit) -> CaseHit:
+def _hit(case: UseCase | CardSummary, hit: SearchHit) -> CaseHit:
     return CaseHit(case, hit.score, hit.highlights, hit.weaker)

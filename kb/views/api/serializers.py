@@ -6,6 +6,7 @@ from typing import Any
 
 from kb.models import Adoption, Organisation, UseCase
 from kb.services.adoptions import declarations as adoptions
+from kb.services.catalog.cards import CardSummary
 from kb.services.catalog.listing import Profile
 from kb.services.community.addresses import public_contact
 from kb.services.links import external_url
@@ -40,6 +41,26 @@ def case_summary(case: UseCase) -> dict[str, Any]:
         **usage_json(case),
         "published": _iso(case.published_at),
         "updated": _iso(case.updated_at),
+    }
+
+
+def card_summary(card: CardSummary) -> dict[str, Any]:
+    """:func:`case_summary` of a plain card (kb.services.catalog.cards): the same keys and values."""
+    usage = card.usage
+    return {
+        "slug": card.slug,
+        "title": card.title,
+        "summary": card.summary,
+        "municipality": card.owner_name,
+        "municipality_key": card.owner_key,
+        "state": card.land_name,
+        "topics": list(card.topics),
+        "status": card.status.value,
+        "adopter_count": usage.users,
+        "interested_count": usage.interested,
+        "former_count": usage.former,
+        "published": _iso(card.published_at),
+        "updated": _iso(card.updated_at),
     }
 
 
@@ -160,7 +181,7 @@ def recommendation_json(rec) -> dict[str, Any]:
 
 def search_hit(hit) -> dict[str, Any]:
     """A search result: the case summary plus score and sanitised highlights."""
-    data = case_summary(hit.case)
+    data = card_summary(hit.case) if isinstance(hit.case, CardSummary) else case_summary(hit.case)
     data["score"] = round(hit.score, 4)
     data["weaker"] = hit.weaker
     data["highlights"] = {field: clean_highlight(snippet) for field, snippet in hit.highlights.items()}

@@ -12,7 +12,7 @@ from kb.extensions import csrf, db
 from kb.services.catalog import feeds as opendata
 from kb.services.catalog import listing as catalog
 from kb.services.catalog import recommendations
-from kb.services.catalog.search import canonical_query, search_cases
+from kb.services.catalog.search import canonical_query, search_summaries
 from kb.services.interchange import changes
 from kb.services.interchange.harvest import status as harvest_status
 from kb.views.api import serializers
@@ -108,7 +108,7 @@ def get_municipality(key: str):
 def search():
     """Ranked search with facets, highlights and a spelling suggestion."""
     query = canonical_query(db.session, search_query_from_args(10, MAX_PER_PAGE))
-    found = search_cases(db.session, query)
+    found = search_summaries(db.session, query)
     return jsonify({
         "query": query.text,
         "total": found.result.total,
