@@ -43,14 +43,23 @@ _plain = lru_cache(maxsize=300_000)(_plain_form)
 
 
 @lru_cache(maxsize=2048)
-def _matcher(terms: frozenset[str], whole_only: frozenset[str]) -> tuple[re.Pattern[str] | None, frozenset[str]]:
-    """The regex finding the plain form of any query term (or of a phrase term's words) in a plain
-    text, and the words of the phrase terms (once per query, not per text)."""
+def _pieces(terms: frozenset[str], whole_only: frozenset[str]) -> tuple[tuple[str, ...], frozenset[str], bool]:
+    """The plain forms of the query terms (of a phrase term's words), the words of the phrase terms
+    and whether every piece is plain letters and digits (once per query, not per text)."""
     pieces = {_plain(p) for t in terms | whole_only for p in t.split("_") if len(p) >= 2}
     phrase_keys = frozenset(p for t in terms if "_" in t for p in t.split("_"))
+    ordered = tuple(sorted(pieces, key=len, reverse=True))
+    return ordered, phrase_keys, all(p.isalnum() for p in ordered)
+
+
+@lru_cache(maxsize=2048)
+def _matcher(terms: frozenset[str], whole_only: frozenset[str]) -> tuple[re.Pattern[str] | None, frozenset[str]]:
+    """The regex finding the plain form of any query term (or of a phrase term's words) in a plain
+    text, and the words of the phrase terms (only texts off the fast path need it)."""
+    pieces, phrase_keys, _safe = _pieces(terms, whole_only)
     if not pieces:
         return None, phrase_keys
-    return re.compile("|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True))), phrase_keys
+    return re.compile("|".join(re.escape(p) for p in pieces)), phrase_keys
 
 
 def _distinct_words(text: str) -> set[str]:
@@ -86,6 +95,11 @@ def _occurrences(text: str, word: str) -> Iterator[tuple[int, int]]:
         start = text.find(word, start + 1)
 
 
+#: texts with these never take the fast path of :func:`match_spans`: hyphens that vanish from the plain
+#: form could join the letters of two words ("a--eb" → "ab"), and a capital sigma lowercases by context
+_NOT_LOCAL = ("--", "‐", "‑", "Σ")
+
+
 def match_spans(
     text: str, terms: set[str] | frozenset[str], whole_only: set[str] | frozenset[str] = frozenset()
 ) -> list[tuple[int, int]]:
@@ -95,26 +109,75 @@ def match_spans(
     ``terms``, or its whole stem is in ``whole_only``; the words of a
     multi-word phrase term (``a_b``) match when they stand side by side.
     A text whose plain form contains no term is rejected by one scan; else
-    each distinct word is tested once, and only words containing (the plain
-    form of) some term are analysed."""
+    only words containing (the plain form of) some term are analysed. Those
+    are found in the plain form of the whole text: its plain form is that of
+    its space-separated chunks, joined by spaces, so only the chunks holding a
+    term are split into words (:func:`_candidate_words`); texts where that does
+    not hold (:data:`_NOT_LOCAL`) test each distinct word
+    (:func:`_candidate_words_each`, the same words)."""
     if not text:
         return []
     terms = frozenset(terms)
     whole_only = frozenset(whole_only)
-    rx, phrase_keys = _matcher(terms, whole_only)
-    if rx is None or rx.search(_plain_form(text)) is None:
+    pieces, phrase_keys, safe = _pieces(terms, whole_only)
+    if not pieces:
         return []
+    plain = _plain_form(text)
+    if not any(p in plain for p in pieces):
+        return []
+    if safe and not any(x in text for x in _NOT_LOCAL):
+        candidates = _candidate_words(text, plain, pieces)
+    else:
+        candidates = _candidate_words_each(text, terms, whole_only)
+    return _word_spans(text, candidates, terms, whole_only, phrase_keys)
+
+
+def _candidate_words(text: str, plain: str, pieces: tuple[str, ...]) -> set[str]:
+    """The distinct words of ``text`` whose plain form contains a piece, found through ``plain``
+    (``_plain_form(text)``; the caller checked that it is made chunk by chunk)."""
+    starts: set[int] = set()
+    for piece in pieces:
+        at = plain.find(piece)
+        while at != -1:
+            starts.add(at)
+            end = plain.find(" ", at)  # the rest of this chunk needs no look
+            if end == -1:
+                break
+            at = plain.find(piece, end + 1)
+    chunks = text.split(" ")
+    found: set[str] = set()
+    index = last = 0
+    seen: set[int] = set()
+    for at in sorted(starts):
+        index += plain.count(" ", last, at)
+        last = at
+        if index in seen:
+            continue
+        seen.add(index)
+        chunk = chunks[index]
+        for word in ((chunk,) if chunk.isalnum() else _WORD_RE.findall(chunk)):
+            if word not in found:
+                plain_word = _plain(word)
+                if any(p in plain_word for p in pieces):
+                    found.add(word)
+    return found
+
+
+def _candidate_words_each(text: str, terms: frozenset[str], whole_only: frozenset[str]) -> set[str]:
+    """:func:`_candidate_words` for any text: every distinct word tested (one regex scan over their
+    plain forms, joined by newlines)."""
+    rx, _keys = _matcher(terms, whole_only)
+    words = list(_distinct_words(text))
+    joined = "\n".join(map(_plain, words))
+    return {words[joined.count("\n", 0, m.start())] for m in rx.finditer(joined)}
+
+
+def _word_spans(text: str, candidates: set[str], terms: frozenset[str], whole_only: frozenset[str],
+                phrase_keys: frozenset[str]) -> list[tuple[int, int]]:
+    """The spans of the candidate words that match (see :func:`match_spans`), merged."""
     matching: set[str] = set()
     keys: dict[str, str] = {}
-    words = list(_distinct_words(text))
-    # one scan over all distinct words (plain forms joined by newlines) finds
-    # the few that contain a term; only those are analysed
-    joined = "\n".join(map(_plain, words))
-    hits: set[int] = set()
-    for m in rx.finditer(joined):
-        hits.add(joined.count("\n", 0, m.start()))
-    for i in hits:
-        w = words[i]
+    for w in candidates:
         analysed = analyze_word(w)
         if not analysed:
             continue
