@@ -39,8 +39,25 @@ def edit_stems(low: str) -> list[tuple[str, int, str]]:
     """``(edit, rank, stem)`` for the distance-1 edits of a lowercase word (see :func:`_edits1`)."""
     edits = _edits1(low)
     # one batch through the C stemmer; only edits with umlauts or ß need folding
-    stems = _stemmer().stemWords([e if e.isascii() else e.translate(_FOLD_MAP) for e in edits])
+    stems = _stemmer().stemWords(_folded_edits(low, list(edits)))
     return [(e, rank, t if len(e) > 2 else e) for (e, rank), t in zip(edits.items(), stems, strict=True)]
+
+
+#: what ``_FOLD_MAP`` does, as plain replacements (each character stands for a string none of the others touch)
+_FOLD_PAIRS = tuple((chr(k), v) for k, v in _FOLD_MAP.items())
+
+
+def _folded_edits(low: str, edits: list[str]) -> list[str]:
+    """``[e.translate(_FOLD_MAP) for e in edits]``: the edits joined by newlines and folded with one
+    C replacement per umlaut (``translate`` with a mapping goes through a dictionary per character)."""
+    if "\n" in low:
+        return [e if e.isascii() else e.translate(_FOLD_MAP) for e in edits]
+    joined = "\n".join(edits)
+    if not joined.isascii():
+        for a, b in _FOLD_PAIRS:
+            if a in joined:
+                joined = joined.replace(a, b)
+    return joined.split("\n")
 
 
 def _osa_last_row(a: str, b: str, limit: int) -> list[int] | None:
@@ -117,7 +134,8 @@ class Correction:
 class Vocabulary(Protocol):
     """What the speller needs from an index: document frequencies of terms
     and the terms starting with a prefix (a range scan in any sorted term
-    dictionary: whoosh ``expand_prefix``, SQL ``LIKE 'abc%'``)."""
+    dictionary: whoosh ``expand_prefix``, SQL ``LIKE 'abc%'``). A vocabulary may
+    also offer ``present(terms) -> set``: those of ``terms`` in the index, at once."""
 
     def df(self, term: str) -> int: ...
 
@@ -204,7 +222,12 @@ class Speller:
         found: dict[str, Correction] = {}
         ranks: dict[str, int] = {}
         dfs: dict[str, int] = {}
-        for e, rank, t in edit_stems(low):
+        edits = edit_stems(low)
+        present = getattr(self.vocabulary, "present", None)
+        if present is not None:  # one set operation instead of a look-up per edit (unknown stems have df 0)
+            known = present({t for _e, _rank, t in edits})
+            edits = [x for x in edits if x[2] in known]
+        for e, rank, t in edits:
             if t == own:
                 continue
             df = dfs.get(t)

@@ -1,8 +1,12 @@
-"""The highlighting of ``german.match_spans`` finds its candidate words through the plain form of
-the whole text (issue 18: search speed). These tests hold it to the previous implementation, kept
-here verbatim as the reference: the same spans for the eval queries over the corpus and seed texts,
-and over texts mangled with the characters where the fast path has to step aside (hyphen runs,
-other hyphens, a capital sigma, dashes between spaces, underscores, umlaut spellings)."""
+"""Fast paths of the search engine (issue 18: search speed) held to what they replace.
+
+* ``german.match_spans`` finds its candidate words through the plain form of the whole text: the
+  same spans as the previous implementation (kept here verbatim as the reference) for the eval
+  queries over the corpus and seed texts, and over texts mangled with the characters where the fast
+  path has to step aside (hyphen runs, other hyphens, a capital sigma, dashes between spaces,
+  underscores, umlaut spellings);
+* the speller folds all edits of a word at once and asks the index vocabulary which edit stems it
+  holds in one set operation: the same corrections as folding and looking up each edit."""
 
 from __future__ import annotations
 
@@ -184,3 +188,86 @@ def test_snippets_as_the_reference(monkeypatch):
             expected = (ranking.mark(text[:300], terms, whole),
                         ranking.snippet(text, terms, whole, size=200, require_match=True, max_scan=10_000))
         assert got == expected, (query, text[:200])
+
+
+# ----------------------------------------------------- spelling: folding the edits in one go
+
+
+@pytest.mark.parametrize("word", ["kinertageseinrichtungen", "städtischn", "ehrenamtsbörs", "straẞe", "fußgängerzone",
+                                  "äöüß", "abc", "über\nall", "x"])
+def test_folded_edits_as_translate(word):
+    from kb.search.engine.german.normalise import _FOLD_MAP
+    from kb.search.engine.german.spelling import _edits1, _folded_edits
+
+    edits = list(_edits1(word))
+    assert _folded_edits(word, edits) == [e if e.isascii() else e.translate(_FOLD_MAP) for e in edits]
+
+
+class _PerTermVocabulary:
+    """The index vocabulary without ``present``: the speller looks up each edit stem."""
+
+    def __init__(self, vocabulary) -> None:
+        self._v = vocabulary
+
+    def df(self, term):
+        return self._v.df(term)
+
+    def with_prefix(self, prefix):
+        return self._v.with_prefix(prefix)
+
+
+def test_speller_candidates_as_per_term_lookups(fresh_backend):
+    from search_fixtures import CORPUS
+
+    third = len(CORPUS) // 3
+    fresh_backend.rebuild(CORPUS[:third])
+    fresh_backend.index(CORPUS[third : 2 * third])  # more segments: terms of each in the vocabulary
+    fresh_backend.index(CORPUS[2 * third :])
+    view = fresh_backend._current()
+    assert len(view.leaves) == 3
+    fast = fresh_backend._speller_for(view)
+    slow = german.Speller(_PerTermVocabulary(fast.vocabulary))
+    words = {w.text for d in CORPUS for text in (d.title, d.summary, d.body) for w in german.tokenize(text)}
+    rng = random.Random(7)
+    typos = set()
+    for w in sorted(words):
+        if len(w) >= 4:
+            i = rng.randrange(len(w))
+            typos |= {w[:i] + w[i + 1:], w[:i] + rng.choice("aeiouäöüßnrst") + w[i:], w[:i] + "x" + w[i + 1:]}
+    typos |= {"Kinertageseinrichtungen", "Brrierefreie", "Bürgerhaushlat", "Luftqalität", "Digitalisierng", "Chatbto"}
+    corrected = 0
+    for word in sorted(typos):
+        assert fast._find_candidates(word) == slow._find_candidates(word), word
+        corrected += fast.correct(word) is not None
+    assert len(typos) > 300 and corrected > 50
+
+
+def test_warmed_postings_are_the_postings(fresh_backend):
+    """The worker warm-up reads the most frequent terms' postings into the cache: the same arrays as
+    read on demand, the same answers, within the share of the cache it is given."""
+    from search_fixtures import CORPUS
+
+    from kb.search.engine import SearchQuery
+    from kb.search.engine.whoosh.codec import _read_postings
+
+    fresh_backend.rebuild(CORPUS)
+    queries = [SearchQuery(text=t) for t in ("Chatbot", "Bürgerservice Sensor", "Digitalisierung Verwaltung", "Karte")]
+    cold = [fresh_backend.search(q) for q in queries]
+    fresh_backend.close()
+    from kb.search.engine import create_backend
+
+    backend = create_backend("whoosh", index_dir=fresh_backend.index_dir, postings_cache=400)
+    try:
+        view = backend._current()
+        read = backend._warm_postings(view, share=0.5, min_df=1)
+        assert 0 < read <= 200
+        (segreader, _off, data), = view.leaves
+        assert data.cached_postings == read + len(data.postings)  # the cache's count: postings + 1 per term
+        for term, (ids, weights) in data.postings.items():
+            fresh_ids, fresh_weights = _read_postings(segreader, "text", term)
+            assert ids.tolist() == fresh_ids.tolist() and weights.tolist() == fresh_weights.tolist()
+        warm = [backend.search(q) for q in queries]
+        assert [(r.total, [(h.id, h.score, h.highlights) for h in r.hits], r.facets) for r in warm] == [
+            (r.total, [(h.id, h.score, h.highlights) for h in r.hits], r.facets) for r in cold]
+    finally:
+        backend.close()
