@@ -236,11 +236,14 @@ class WhooshBackend(IndexViews, Scoring, Searching):
         return self._current().n_live
 
     def warm_up(self) -> None:
-        """Load the analysis data, open the reader and build the spelling
-        vocabulary (call at worker start to keep first requests fast)."""
+        """Load the analysis data, open the reader, build the spelling
+        vocabulary and read the postings of the most frequent terms into half
+        of the postings cache (call at worker start to keep first requests fast)."""
         german.analyze_word("Bürgerbeteiligung")
         german.load_synonyms()
-        self._speller_for(self._current()).term_df("warm")
+        view = self._current()
+        self._speller_for(view).term_df("warm")
+        self._warm_postings(view)
 
     def close(self) -> None:
         with self._view_lock:
