@@ -1,0 +1,27 @@
+"""gunicorn.conf.py's worker start: the search backend warmed, then the start-up heap frozen."""
+
+import gc
+import importlib.util
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _conf():
+    spec = importlib.util.spec_from_file_location("kb_gunicorn_conf", ROOT / "gunicorn.conf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_post_worker_init_warms_the_backend_and_freezes_the_heap(app):
+    logged = []
+    worker = SimpleNamespace(wsgi=app, log=SimpleNamespace(exception=logged.append))
+    try:
+        _conf().post_worker_init(worker)
+        assert not logged
+        assert app.extensions["kb_search"]["warm"]
+        assert gc.get_freeze_count() > 0  # full collections skip what the start made
+    finally:
+        gc.unfreeze()
