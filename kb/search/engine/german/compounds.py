@@ -210,18 +210,28 @@ def split_compound(word: str) -> list[str]:
 
 
 @lru_cache(maxsize=300_000)
+def whole_stem(word: str) -> str | None:
+    """The first term of :func:`analyze_word` (the word's *key*) without splitting the word: None
+    for stop words and one-letter words."""
+    f = fold(word)
+    if not f or f in _STOPWORDS:
+        return None
+    joined = f.replace("-", "")
+    if len(joined) < 2 and not joined.isdigit():
+        return None
+    return _stem_folded(joined)
+
+
+@lru_cache(maxsize=300_000)
 def analyze_word(word: str) -> tuple[tuple[str, float], ...]:
     """Index terms of one word: ``((whole_stem, 1.0), (part_stem, PART_WEIGHT), ...)``.
 
     Empty for stop words and one-letter words.  The first term is the word's
     whole stem (its *key*, used for phrase and synonym detection)."""
+    whole = whole_stem(word)
+    if whole is None:
+        return ()
     f = fold(word)
-    if not f or f in _STOPWORDS:
-        return ()
-    joined = f.replace("-", "")
-    if len(joined) < 2 and not joined.isdigit():
-        return ()
-    whole = _stem_folded(joined)
     out: dict[str, float] = {whole: 1.0}
     leaves, inner = _decompose(f)
     for p in (*leaves, *inner):

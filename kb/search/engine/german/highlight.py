@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from kb.search.engine.german.compounds import analyze_word
+from kb.search.engine.german.compounds import analyze_word, whole_stem
 from kb.search.engine.german.normalise import _WORD_RE
 
 # -------------------------------------------------------------- highlighting
@@ -178,11 +178,10 @@ def _word_spans(text: str, candidates: set[str], terms: frozenset[str], whole_on
     matching: set[str] = set()
     keys: dict[str, str] = {}
     for w in candidates:
-        analysed = analyze_word(w)
-        if not analysed:
+        key = whole_stem(w)  # the first term of analyze_word(w): no compound split needed to know it
+        if key is None:
             continue
-        key = analysed[0][0]
-        if key in whole_only or not _word_terms_cached(w).isdisjoint(terms):
+        if key in whole_only or key in terms or not _word_terms_cached(w).isdisjoint(terms):
             matching.add(w)
         if key in phrase_keys:
             keys[w] = key

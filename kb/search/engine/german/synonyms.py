@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kb.search.engine.german import known
-from kb.search.engine.german.compounds import _decompose, _word_key, analyze_word
+from kb.search.engine.german.compounds import _decompose, _word_key, analyze_word, whole_stem
 from kb.search.engine.german.highlight import _word_terms_cached
 from kb.search.engine.german.normalise import DataFile, _read_lines, data_dir, tokenize
 
@@ -95,4 +95,5 @@ def reset_caches() -> None:
     known.is_german_word.cache_clear()
     _decompose.cache_clear()
     analyze_word.cache_clear()
+    whole_stem.cache_clear()
     _word_terms_cached.cache_clear()
