@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import weakref
+from functools import lru_cache
 
+from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
@@ -14,15 +16,22 @@ from kb.web.i18n_catalogs import ensure_compiled
 LANG_SESSION_KEY = "lang"
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """Use the visitor's explicit choice, else Accept-Language, else German."""
     languages = current_app.config["KB_LANGUAGES"]
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get(LANG_SESSION_KEY)
     if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(chosen)
+    return _locale(request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@lru_cache(maxsize=16)
+def _locale(code: str) -> Locale:
+    """One ``Locale`` per language and process: Flask-Babel parses a code the selector returns on
+    every request (a new object and a look at the locale data files); a ``Locale`` it takes as it is."""
+    return Locale.parse(code)
 
 
 def init_app(app: Flask) -> None:

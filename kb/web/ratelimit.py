@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -79,9 +80,11 @@ class FixedWindowLimiter:
 #: the table (PostgreSQL: created unlogged by migration 0004; SQLite: in its own file)
 TABLE_DDL = ("CREATE TABLE IF NOT EXISTS api_rate_window (client TEXT NOT NULL, slot BIGINT NOT NULL, "
              "hits INTEGER NOT NULL, PRIMARY KEY (client, slot))")
-_COUNT = text("INSERT INTO api_rate_window (client, slot, hits) VALUES (:client, :slot, 1) "
+_COUNT_SQL = ("INSERT INTO api_rate_window (client, slot, hits) VALUES (:client, :slot, 1) "
               "ON CONFLICT (client, slot) DO UPDATE SET hits = api_rate_window.hits + 1 RETURNING hits")
-_SWEEP = text("DELETE FROM api_rate_window WHERE slot < :slot")
+_SWEEP_SQL = "DELETE FROM api_rate_window WHERE slot < :slot"
+_COUNT = text(_COUNT_SQL)
+_SWEEP = text(_SWEEP_SQL)
 
 
 class SharedWindowLimiter:
@@ -96,17 +99,35 @@ class SharedWindowLimiter:
         self.fallback = FixedWindowLimiter(rate)
         self._swept = -1
         self._failing = False
+        # the counter file of SQLite: each thread counts on a connection of its own in autocommit
+        # (each statement a transaction), without the pool and transaction of the engine
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._file = database if database and database != ":memory:" else None
+        self._local = threading.local()
+
+    def _count(self, key: str, start: int) -> int:
+        if self._file is not None:
+            conn = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = sqlite3.connect(self._file, timeout=1.0, isolation_level=None)
+                _prepare_counter_file(conn, None)
+                self._local.conn = conn
+            if start != self._swept:
+                conn.execute(_SWEEP_SQL, {"slot": start})
+                self._swept = start
+            return conn.execute(_COUNT_SQL, {"client": key, "slot": start}).fetchall()[0][0]
+        with self.engine.begin() as conn:
+            if start != self._swept:
+                conn.execute(_SWEEP, {"slot": start})
+                self._swept = start
+            return conn.execute(_COUNT, {"client": key, "slot": start}).scalar_one()
 
     def hit(self, key: str, now: float | None = None) -> Verdict:
         now = time.time() if now is None else now
         start = int(now // self.rate.seconds) * self.rate.seconds
         try:
-            with self.engine.begin() as conn:
-                if start != self._swept:
-                    conn.execute(_SWEEP, {"slot": start})
-                    self._swept = start
-                count = conn.execute(_COUNT, {"client": key, "slot": start}).scalar_one()
-        except SQLAlchemyError as exc:
+            count = self._count(key, start)
+        except (SQLAlchemyError, sqlite3.Error) as exc:
             if not self._failing:
                 log.warning("Ratenbegrenzung: gemeinsame Zählung nicht möglich, zähle je Prozess (%s)", exc)
                 self._failing = True
