@@ -214,5 +214,7 @@ def strong_mask(scored: Scored, filtered: np.ndarray) -> np.ndarray:
     candidates = scored.qualified & filtered
     if not candidates.any():
         return candidates
-    best = float(scored.scores[candidates].max())
+    # the best candidate's score: scores are never negative and a qualified document's is above 0, so
+    # the maximum of scores × candidates (a multiplication by one or zero) is theirs, without a gather
+    best = float(np.multiply(scored.scores, candidates, dtype=np.float32).max())
     return candidates & (scored.scores >= np.float32(ranking.FLOOR_RATIO * best))

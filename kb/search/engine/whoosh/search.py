@@ -26,12 +26,12 @@ class Searching:
             parsed, scored, outcome = self._scored_query(view, q, parsed)
             match = (scored.scores > 0) & view.live
         fmasks = self._filter_masks(view, q)
-        facets = self._facet_counts(view, q, match, fmasks, scored)
         filtered = match
         for m in fmasks.values():
             if m is not None:
                 filtered = filtered & m
         strong = strong_mask(scored, filtered) if scored is not None else filtered
+        facets = self._facet_counts(view, q, match, fmasks, scored, (filtered, strong))
         strong_docs = np.flatnonzero(strong)
         weak_docs = np.flatnonzero(filtered & ~strong) if scored is not None else strong_docs[:0]
         total = int(len(strong_docs) + len(weak_docs))
@@ -103,25 +103,33 @@ class Searching:
         return fmasks
 
     def _facet_counts(self, view: _View, q: SearchQuery, match: np.ndarray,
-                      fmasks: dict[str, np.ndarray | None], scored: Scored | None) -> dict[str, dict[str, int]]:
+                      fmasks: dict[str, np.ndarray | None], scored: Scored | None,
+                      all_filtered: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, dict[str, int]]:
         """Disjunctive counts: each facet counted with the filters of the other facets; of the
-        strong hits (by the floor over those filters), unless no document qualifies (see the base module)."""
+        strong hits (by the floor over those filters), unless no document qualifies (see the base module).
+        ``all_filtered``: the documents through every filter and the strong ones among them, if known
+        (a facet without a filter of its own counts over them)."""
         selected = selected_filters(q)
         strong_only = scored is not None and bool(scored.qualified.any())
+        active = tuple(name for name, m in fmasks.items() if m is not None)
         # the filters applied to a facet's base -> packed bits of what is counted (facets whose base has
         # the same filters share it; keyed by the filters, not by id(base): a freed array's id is reused)
         counted: dict[tuple[str, ...], np.ndarray] = {}
         facets: dict[str, dict[str, int]] = {}
         for fname in _FACET_FIELDS:
-            applied = tuple(other for other, m in fmasks.items() if other != fname and m is not None)
+            applied = tuple(other for other in active if other != fname)
             names = view.facet_values[fname]
             counts: dict[str, int] = {}
             if names:
                 if applied not in counted:
-                    base = match
-                    for other in applied:
-                        base = base & fmasks[other]
-                    counted[applied] = _pack(strong_mask(scored, base) if strong_only else base)
+                    if applied == active and all_filtered is not None:
+                        filtered, strong = all_filtered
+                        counted[applied] = _pack(strong if strong_only else filtered)
+                    else:
+                        base = match
+                        for other in applied:
+                            base = base & fmasks[other]
+                        counted[applied] = _pack(strong_mask(scored, base) if strong_only else base)
                 sums = np.bitwise_count(view.facet_packed[fname] & counted[applied]).sum(axis=-1)
                 for v, c in zip(names, sums.tolist(), strict=True):
                     if c or v in selected[fname]:

@@ -118,10 +118,12 @@ class _IndexVocabulary:
 def _pack(bits: np.ndarray) -> np.ndarray:
     """Bool vector/matrix → bit-packed uint64 words along the last axis (popcount
     of ``a & b`` then counts matches without BLAS or large temporaries)."""
-    pad = (-bits.shape[-1]) % 64
-    if pad:
-        widths = [(0, 0)] * (bits.ndim - 1) + [(0, pad)]
-        bits = np.pad(bits, widths)
+    n = bits.shape[-1]
+    pad = (-n) % 64
+    if pad:  # zeros after the bits (np.pad does the same, with much more work around it)
+        padded = np.zeros((*bits.shape[:-1], n + pad), dtype=bool)
+        padded[..., :n] = bits
+        bits = padded
     return np.packbits(bits, axis=-1).view(np.uint64)
 
 
