@@ -16,6 +16,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kb.search.engine import german, ranking
@@ -271,3 +272,32 @@ def test_warmed_postings_are_the_postings(fresh_backend):
             (r.total, [(h.id, h.score, h.highlights) for h in r.hits], r.facets) for r in cold]
     finally:
         backend.close()
+
+
+def test_postings_of_a_segment_with_deletions_as_whoosh_reads_them(fresh_backend):
+    """Postings are decoded block by block and the deleted documents dropped with one mask: the same
+    docnums and weights as whoosh's own (filtered) matcher, one posting at a time."""
+    from search_fixtures import CORPUS
+
+    from kb.search.engine.whoosh.codec import _read_postings
+
+    fresh_backend.rebuild(CORPUS)
+    fresh_backend.remove([CORPUS[0].id, CORPUS[3].id, CORPUS[-1].id])
+    view = fresh_backend._current()
+    checked = 0
+    for segreader, _off, _data in view.leaves:
+        assert segreader.has_deletions()
+        for field in {"text", "topic", "state", "status", "place"} & set(segreader.indexed_field_names()):
+            for term in segreader.lexicon(field):
+                term = term.decode("utf-8")
+                m = segreader.postings(field, term)
+                ids, weights = [], []
+                while m.is_active():
+                    ids.append(m.id())
+                    weights.append(m.weight())
+                    m.next()
+                got_ids, got_weights = _read_postings(segreader, field, term)
+                assert got_ids.tolist() == ids and got_weights.tolist() == np.float32(weights).tolist(), (field, term)
+                checked += 1
+    assert checked > 100
+    assert _read_postings(view.leaves[0][0], "text", "gibtesnicht")[0].tolist() == []
