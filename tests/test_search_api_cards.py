@@ -21,8 +21,10 @@ QUERIES = ["", "Chatbot", "KI", "Bürgerservice", "Leipzig", "Geodaten Karte", "
 def imported(runner, tmp_path):
     """Cases with adopters of every status, in several Länder and topics."""
     path = write_jsonl(tmp_path / "cards.jsonl", [
-        record("cards-sachsen", title="KI-Chatbot für das Bürgeramt", topics=["Künstliche Intelligenz", "Bürgerservice"],
-               adopters=[{"municipality": "08421000", "status": "pilot"}, {"municipality": "Jena", "status": "eingestellt"},
+        record("cards-sachsen", title="KI-Chatbot für das Bürgeramt",
+               topics=["Künstliche Intelligenz", "Bürgerservice"],
+               adopters=[{"municipality": "08421000", "status": "pilot"},
+                         {"municipality": "Jena", "status": "eingestellt"},
                          {"municipality": "Erfurt", "status": "interessiert"}, "Wien"]),
         record("cards-thueringen", municipality="Jena", status="pilot", topics=["Datenplattform", "Geodaten"],
                title="Geodatenportal mit Karte", adopters=[{"municipality": "Weimar", "status": "in_betrieb"}]),
@@ -74,9 +76,9 @@ def test_api_search_follows_changes_of_the_cards(app, client, imported):
     assert before["adopter_count"] == 2 and before["interested_count"] == 1 and before["former_count"] == 1
     with app.app_context():
         case = db.session.scalar(select(UseCase).where(UseCase.slug == "cards-sachsen"))
+        taken = [a.organisation_id for a in case.adoptions] + [case.owner_id]
         org = db.session.scalar(select(Organisation).where(Organisation.municipality_ags.is_not(None),
-                                                           Organisation.id.not_in([a.organisation_id for a in case.adoptions]),
-                                                           Organisation.id != case.owner_id))
+                                                           Organisation.id.not_in(taken)))
         db.session.add(Adoption(case=case, organisation=org, status=AdoptionStatus.IN_BETRIEB,
                                 source=AdoptionSource.IMPORTED))
         case.title = "KI-Chatbot für das Bürgeramt, erweitert"

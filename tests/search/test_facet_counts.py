@@ -46,7 +46,8 @@ def test_facet_counts_equal_a_plain_recomputation(backend):
     rng = random.Random(18)
     texts = ["", "Chatbot", "Bürgerservice", "Parkplatz Sensor", "Energie sparen", "Digitalisierung Verwaltung"]
     checked = 0
-    for text, (nt, ns, nu) in itertools.product(texts, [(1, 1, 0), (1, 2, 0), (2, 1, 1), (1, 0, 1), (0, 2, 1), (1, 1, 1)]):
+    sizes = [(1, 1, 0), (1, 2, 0), (2, 1, 1), (1, 0, 1), (0, 2, 1), (1, 1, 1)]  # topics, states, statuses selected
+    for text, (nt, ns, nu) in itertools.product(texts, sizes):
         for _ in range(6):
             q = SearchQuery(text=text, topics=tuple(rng.sample(topics, nt)), states=tuple(rng.sample(states, ns)),
                             statuses=tuple(rng.sample(statuses, nu)), detect_places=False)

@@ -274,7 +274,8 @@ class IndexViews:
             for df, term in by_df:
                 if used + df > budget:
                     break
-                used += len(self._postings(segreader, data, term.decode("utf-8") if isinstance(term, bytes) else term)[0])
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                used += len(self._postings(segreader, data, text)[0])
             read += used
         return read
 
