@@ -274,30 +274,43 @@ def test_warmed_postings_are_the_postings(fresh_backend):
         backend.close()
 
 
-def test_postings_of_a_segment_with_deletions_as_whoosh_reads_them(fresh_backend):
-    """Postings are decoded block by block and the deleted documents dropped with one mask: the same
-    docnums and weights as whoosh's own (filtered) matcher, one posting at a time."""
-    from search_fixtures import CORPUS
+def _whoosh_postings(segreader, field, term):
+    m = segreader.postings(field, term)
+    ids, weights = [], []
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return ids, np.float32(weights).tolist()
+
+
+@pytest.mark.parametrize("deleted", [0, 3])
+def test_postings_as_whoosh_reads_them(fresh_backend, deleted):
+    """Postings are parsed block by block from the postings file and the deleted documents dropped
+    with one mask: the same docnums and weights as whoosh's own (filtered) matcher, one posting at
+    a time – with and without deletions in the segment, for block-written and inlined terms."""
+    from search_fixtures import make_doc
 
     from kb.search.engine.whoosh.codec import _read_postings
 
-    fresh_backend.rebuild(CORPUS)
-    fresh_backend.remove([CORPUS[0].id, CORPUS[3].id, CORPUS[-1].id])
+    rng = random.Random(deleted)
+    words = ["Verwaltung", "Bürgerportal", "Antrag", "Karte", "Daten", "Schule", "Radweg", "Sensor", "Termin",
+             "Wasser", "Energie", "Beteiligung", "Chatbot", "Gewerbe", "Friedhof", "Bibliothek"]
+    docs = [make_doc(i, " ".join(["Verwaltung", *rng.sample(words, 4)]), " ".join(rng.choices(words, k=12)),
+                     topics=[rng.choice(["Mobilität", "Bildung", "Energie"])]) for i in range(1, 2601)]
+    fresh_backend.rebuild(docs)  # "verwalt" in every document: three blocks of 1,024 postings
+    if deleted:
+        fresh_backend.remove([1, 1025, 2000])
     view = fresh_backend._current()
-    checked = 0
+    checked = blocks = 0
     for segreader, _off, _data in view.leaves:
-        assert segreader.has_deletions()
+        assert segreader.has_deletions() == bool(deleted)
         for field in {"text", "topic", "state", "status", "place"} & set(segreader.indexed_field_names()):
-            for term in segreader.lexicon(field):
+            for term, info in segreader.iter_field(field):
                 term = term.decode("utf-8")
-                m = segreader.postings(field, term)
-                ids, weights = [], []
-                while m.is_active():
-                    ids.append(m.id())
-                    weights.append(m.weight())
-                    m.next()
                 got_ids, got_weights = _read_postings(segreader, field, term)
-                assert got_ids.tolist() == ids and got_weights.tolist() == np.float32(weights).tolist(), (field, term)
+                assert (got_ids.tolist(), got_weights.tolist()) == _whoosh_postings(segreader, field, term), term
                 checked += 1
-    assert checked > 100
+                blocks += not info.is_inlined()
+    assert checked > 20 and blocks > 10
     assert _read_postings(view.leaves[0][0], "text", "gibtesnicht")[0].tolist() == []

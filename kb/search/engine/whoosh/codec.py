@@ -4,7 +4,9 @@ and columns in one piece."""
 
 from __future__ import annotations
 
+import io
 import pickle
+import struct
 import zlib
 from array import array
 from itertools import repeat
@@ -209,13 +211,11 @@ def _numeric_column(segreader, name: str, count: int, default: float, dtype: str
 
 
 def _read_postings(segreader, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    """All docnums (int64) and weights (float32) of a term, read block by block; the postings of
-    documents deleted from the segment left out (as whoosh's ``postings()`` does, one posting at a
-    time in Python: ten times slower on a segment with a single deletion)."""
-    m = _leaf_matcher(segreader, fieldname, term)
-    if m is None:
-        return _EMPTY_IDS, _EMPTY_WS
-    ids, weights = _decode(m)
+    """All docnums (int64) and weights (float32) of a term; the postings of documents deleted from
+    the segment left out (as whoosh's ``postings()`` does, one posting at a time in Python: ten
+    times slower on a segment with a single deletion). The blocks are parsed straight from the
+    postings file (:func:`_read_blocks`), without whoosh's matcher around each."""
+    ids, weights = _segment_postings(segreader, fieldname, term)
     if len(ids) and segreader.has_deletions():
         keep = ~_deleted_mask(segreader)[ids]
         if not keep.all():
@@ -234,18 +234,58 @@ def _deleted_mask(segreader) -> np.ndarray:
     return mask
 
 
-def _leaf_matcher(segreader, fieldname: str, term: str):
-    """The segment's own matcher of a term (without whoosh's filter of deleted documents), or None."""
+def _segment_postings(segreader, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    """A term's postings in the segment, deleted documents included (empty for an unknown term)."""
     terms = getattr(segreader, "_terms", None)
     if terms is None or segreader.is_closed or fieldname not in segreader.schema:
         try:  # another reader: whoosh's postings (deleted documents already left out)
-            return segreader.postings(fieldname, term)
+            return _decode(segreader.postings(fieldname, term))
         except Exception:  # noqa: BLE001  (TermNotFound)
-            return None
+            return _EMPTY_IDS, _EMPTY_WS
     try:
-        return terms.matcher(fieldname, segreader._text_to_bytes(fieldname, term), segreader.schema[fieldname].format)
+        info = terms.term_info(fieldname, segreader._text_to_bytes(fieldname, term))
     except Exception:  # noqa: BLE001  (TermNotFound)
+        return _EMPTY_IDS, _EMPTY_WS
+    if not info.is_inlined():
+        offset, length = info.extent()
+        if isinstance(length, tuple):  # whoosh's W3TermInfo.from_bytes leaves it as struct.unpack gives it
+            length = length[0]
+        found = _read_blocks(terms._postfile, offset, length)
+        if found is not None:
+            return found
+    return _decode(terms._codec.postings_reader(terms._postfile, info, segreader.schema[fieldname].format))
+
+
+_BLOCK_LENGTH = struct.Struct("!i")  # whoosh's int: a block's length, negative for the last block
+
+
+def _read_blocks(postfile, offset: int, length: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The postings written at ``offset`` (the magic, then per block its length, the pickled block
+    info and the pickled, possibly compressed data: what whoosh's ``W3LeafMatcher`` reads), or None
+    for anything else."""
+    buf = postfile.get(offset, length)
+    if buf[:4] != _BLOCK_MAGIC:
         return None
+    stream = io.BytesIO(buf)
+    id_parts: list[np.ndarray] = []
+    weight_parts: list[np.ndarray] = []
+    lengths: list[int] = []
+    pos = 4
+    while pos < length:
+        size = _BLOCK_LENGTH.unpack_from(buf, pos)[0]
+        start = pos + 4
+        stream.seek(start)
+        info = pickle.load(stream)  # noqa: S301  (the index of this app, private; whoosh unpickles the same)
+        end = start + abs(size)
+        data = buf[stream.tell() : end]
+        if info[3]:  # compression
+            data = zlib.decompress(data)
+        raw = pickle.loads(data)  # noqa: S301
+        _add_block(id_parts, weight_parts, lengths, info[0], raw[0], raw[1])
+        if size < 0:
+            return _assemble(id_parts, weight_parts, lengths, byteids=False)
+        pos = end
+    return None  # no last block: not this layout
 
 
 def _decode(m) -> tuple[np.ndarray, np.ndarray]:
@@ -261,19 +301,24 @@ def _decode(m) -> tuple[np.ndarray, np.ndarray]:
     id_parts: list[np.ndarray] = []
     weight_parts: list[np.ndarray] = []
     lengths: list[int] = []
-    byteids = m._byteids
     while m.is_active():
         if m._data is None:
             m._read_data()
-        raw_ids, raw_ws = m._data[0], m._data[1]
-        n = m._blocklength
-        id_parts.append(_as_array(raw_ids, np.int64))
-        lengths.append(n)
-        if raw_ws is None or isinstance(raw_ws, float):
-            weight_parts.append(np.full(n, 1.0 if raw_ws is None else raw_ws, dtype=np.float32))
-        else:
-            weight_parts.append(_as_array(raw_ws, np.float32))
+        _add_block(id_parts, weight_parts, lengths, m._blocklength, m._data[0], m._data[1])
         m._next_block()
+    return _assemble(id_parts, weight_parts, lengths, m._byteids)
+
+
+def _add_block(id_parts: list, weight_parts: list, lengths: list, n: int, raw_ids, raw_ws) -> None:
+    id_parts.append(_as_array(raw_ids, np.int64))
+    lengths.append(n)
+    if raw_ws is None or isinstance(raw_ws, float):
+        weight_parts.append(np.full(n, 1.0 if raw_ws is None else raw_ws, dtype=np.float32))
+    else:
+        weight_parts.append(_as_array(raw_ws, np.float32))
+
+
+def _assemble(id_parts: list, weight_parts: list, lengths: list, byteids) -> tuple[np.ndarray, np.ndarray]:
     arr = np.concatenate(id_parts) if id_parts else _EMPTY_IDS
     if not byteids and len(arr):
         # each block is delta-encoded on its own: cumulative sum over all
