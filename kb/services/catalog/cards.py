@@ -131,8 +131,8 @@ class _SummaryStore:
             self._stores.clear()
 
 
-#: about 1 KB a summary: 20,000 keep the cards of the most shown cases of a generation per process
-summary_store = _SummaryStore(20_000)
+#: about 1.5 KB a summary: 10,000 (15 MB) keep the cards of the most shown cases of a generation per process
+summary_store = _SummaryStore(10_000)
 
 
 def card_summaries(session: Session, ids: Iterable[int]) -> dict[int, CardSummary]:

@@ -209,7 +209,7 @@ def split_compound(word: str) -> list[str]:
     return list(_split_folded(fold(word)))
 
 
-@lru_cache(maxsize=300_000)
+@lru_cache(maxsize=100_000)
 def whole_stem(word: str) -> str | None:
     """The first term of :func:`analyze_word` (the word's *key*) without splitting the word: None
     for stop words and one-letter words."""
