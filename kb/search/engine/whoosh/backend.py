@@ -244,8 +244,9 @@ class WhooshBackend(IndexViews, Scoring, Searching):
         german.load_synonyms()
         view = self._current()
         self._speller_for(view).term_df("warm")
-        if view.size:
-            self._stored_texts(view, 0)  # opens the highlight texts' column: ~0.1 s at 50,000 cases
+        for _segreader, offset, data in view.leaves:  # the highlight texts' columns: ~0.1 s at 50,000 cases
+            if data.count:
+                self._stored_texts(view, offset)
         self._warm_postings(view)
 
     def close(self) -> None:

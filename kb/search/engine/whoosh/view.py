@@ -34,6 +34,7 @@ class _Segment:
     postings: OrderedDict = field(default_factory=OrderedDict)  # term -> (docnums, impacts)
     cached_postings: int = 0
     text_terms: frozenset[bytes] | None = None  # spelling: all terms, loaded on demand
+    texts: object | None = None  # column reader of ``hl`` (opened on first use, kept with the segment)
 
 
 @dataclass
@@ -55,7 +56,6 @@ class _View:
     facet_pairs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]  # field -> (per-doc offsets,
     # value rows, and for a field with at most one value per doc its row per doc, -1 for none)
     newest: np.ndarray | None = None
-    texts: object | None = None  # column reader of ``hl`` (opened on first use)
     terms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     speller: german.Speller | None = None
 
@@ -330,10 +330,18 @@ class IndexViews:
         return None
 
     def _stored_texts(self, view: _View, docnum: int) -> dict | None:
+        """Title, summary and body of a document as stored for highlighting. The column is read
+        through a reader kept with the segment: opening it reads one offset per document (0.1 s at
+        25,000 documents), a new index generation keeps its unchanged segments."""
         try:
-            if view.texts is None:
-                view.texts = view.reader.column_reader("hl")
-            raw = view.texts[docnum]
+            leaf = next((leaf for leaf in view.leaves if leaf[1] <= docnum < leaf[1] + leaf[2].count), None)
+            if leaf is None:
+                return None
+            segreader, offset, data = leaf
+            reader = data.texts
+            if reader is None:
+                reader = data.texts = segreader.column_reader("hl")
+            raw = reader[docnum - offset]
         except Exception:  # noqa: BLE001
             return None
         return json.loads(zlib.decompress(raw).decode()) if raw else None
