@@ -314,3 +314,32 @@ def test_postings_as_whoosh_reads_them(fresh_backend, deleted):
                 blocks += not info.is_inlined()
     assert checked > 20 and blocks > 10
     assert _read_postings(view.leaves[0][0], "text", "gibtesnicht")[0].tolist() == []
+
+
+def test_stored_texts_after_index_changes_as_a_fresh_reader_reads_them(fresh_backend):
+    """The highlight texts' column reader is kept with its segment across index generations: after
+    adding and removing documents every document's texts are those a newly opened backend reads."""
+    from search_fixtures import CORPUS
+
+    from kb.search.engine import SearchQuery, create_backend
+
+    half = len(CORPUS) // 2
+    fresh_backend.rebuild(CORPUS[:half])
+    fresh_backend.warm_up()
+    fresh_backend.search(SearchQuery(text="Chatbot"))
+    fresh_backend.index(CORPUS[half:])
+    fresh_backend.remove([CORPUS[1].id])
+    warm = fresh_backend._current()
+    assert len(warm.leaves) == 2 and warm.leaves[0][2].texts is not None  # kept from the first generation
+    other = create_backend("whoosh", index_dir=fresh_backend.index_dir)
+    try:
+        cold = other._current()
+        assert [int(i) for i in warm.ids] == [int(i) for i in cold.ids]
+        for d in range(warm.size):
+            assert fresh_backend._stored_texts(warm, d) == other._stored_texts(cold, d)
+        assert fresh_backend._stored_texts(warm, warm.size) is None
+        hits = fresh_backend.search(SearchQuery(text="Chatbot Parkplatz")).hits
+        assert [(h.id, h.highlights) for h in hits] == [(h.id, h.highlights) for h in
+                                                         other.search(SearchQuery(text="Chatbot Parkplatz")).hits]
+    finally:
+        other.close()
