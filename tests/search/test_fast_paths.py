@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -335,8 +336,11 @@ def test_stored_texts_after_index_changes_as_a_fresh_reader_reads_them(fresh_bac
     try:
         cold = other._current()
         assert [int(i) for i in warm.ids] == [int(i) for i in cold.ids]
+        whoosh_column = cold.reader.column_reader("hl")  # whoosh's own reader over all segments
         for d in range(warm.size):
-            assert fresh_backend._stored_texts(warm, d) == other._stored_texts(cold, d)
+            raw = whoosh_column[d]
+            expected = json.loads(zlib.decompress(raw).decode()) if raw else None
+            assert fresh_backend._stored_texts(warm, d) == expected == other._stored_texts(cold, d), d
         assert fresh_backend._stored_texts(warm, warm.size) is None
         hits = fresh_backend.search(SearchQuery(text="Chatbot Parkplatz")).hits
         assert [(h.id, h.highlights) for h in hits] == [(h.id, h.highlights) for h in
