@@ -20,6 +20,7 @@ AXE = Axe()
 
 
 def no_violations(page) -> list[str]:
+    page.wait_for_load_state("load")  # not the page half-parsed or without its style sheets
     results = AXE.run(page)
     return [f"{page.url}: {v['id']} ({v['impact']}): {v['nodes'][0]['target']}" for v in results.response["violations"]]
 
@@ -86,6 +87,7 @@ def test_register_submit_moderate_publish_in_the_browser(live_server, browser): 
     moderator.goto(base + "/moderation")
     problems += no_violations(moderator)
     moderator.click(f"a[href='/moderation/{slug}']")
+    moderator.wait_for_url(f"**/moderation/{slug}")
     problems += no_violations(moderator)
     moderator.check("#decision-publish")
     moderator.get_by_role("button", name="Entscheidung speichern").click()
