@@ -51,13 +51,7 @@ def test_facet_counts_equal_a_plain_recomputation(backend):
         for _ in range(6):
             q = SearchQuery(text=text, topics=tuple(rng.sample(topics, nt)), states=tuple(rng.sample(states, ns)),
                             statuses=tuple(rng.sample(statuses, nu)), detect_places=False)
-            parsed = plan.plan(q).parsed
-            scored = None
-            if parsed.is_empty:
-                match = view.live
-            else:
-                _parsed, scored, _outcome = backend._scored_query(view, q, parsed)
-                match = (scored.scores > 0) & view.live
+            _parsed, scored, _outcome, match = backend._matching(view, q, plan.plan(q).parsed)
             fmasks = backend._filter_masks(view, q)
             assert backend._facet_counts(view, q, match, fmasks, scored) == _reference_counts(
                 view, q, match, fmasks, scored), q

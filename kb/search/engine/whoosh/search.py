@@ -18,13 +18,7 @@ class Searching:
         planned = plan.plan(query)
         q, parsed = planned.query, planned.parsed
         view = self._current()
-        scored: Scored | None = None
-        outcome: dict = {}
-        if parsed.is_empty:
-            match = view.live
-        else:
-            parsed, scored, outcome = self._scored_query(view, q, parsed)
-            match = (scored.scores > 0) & view.live
+        parsed, scored, outcome, match = self._matching(view, q, parsed)
         fmasks = self._filter_masks(view, q)
         filtered = match
         for m in fmasks.values():
@@ -57,6 +51,14 @@ class Searching:
             strong_total=int(len(strong_docs)), paged_total=paged, place_filters=list(planned.laender),
             place_words=list(planned.named), **outcome,
         )
+
+    def _matching(self, view: _View, q: SearchQuery, parsed: german.ParsedQuery):
+        """The parsed query as scored, its scores (None for an empty text), the corrections made and the
+        live documents it matches (all live ones for an empty text)."""
+        if parsed.is_empty:
+            return parsed, None, {}, view.live
+        parsed, scored, outcome = self._scored_query(view, q, parsed)
+        return parsed, scored, outcome, (scored.scores > 0) & view.live
 
     def _scored_query(self, view: _View, q: SearchQuery, parsed: german.ParsedQuery):
         """Score the query, with spelling corrections if they find strong hits; the outcome for
