@@ -22,7 +22,7 @@
     ids.push(nav.id);
   });
   button.type = "button";
-  button.className = "site-menu-toggle";
+  button.className = "site-nav__link site-nav__button site-menu-toggle";
   button.setAttribute("aria-controls", ids.join(" "));
   icon.className = "kern-icon kern-icon--dehaze kern-icon--small";
   icon.setAttribute("aria-hidden", "true");
