@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache as built_once
 
 from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.engine import Engine
@@ -46,8 +47,15 @@ def load_cards(session: Session, ids: Iterable[int]) -> list[UseCase]:
     ids = list(ids)
     if not ids:
         return []
-    found = {c.id: c for c in session.scalars(select(UseCase).where(UseCase.id.in_(ids)).options(*card_options()))}
+    found = {c.id: c for c in session.scalars(_cards_by_id(), {"ids": ids})}
     return [found[i] for i in ids if i in found]
+
+
+@built_once
+def _cards_by_id():
+    """The statement of :func:`load_cards` (parameter ``ids``), built once per process: SQLAlchemy
+    keeps a statement's cache key, building and keying the options anew costs as much as the SQL."""
+    return select(UseCase).where(UseCase.id.in_(bindparam("ids", expanding=True))).options(*card_options())
 
 
 @dataclass(frozen=True, slots=True)

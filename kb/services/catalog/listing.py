@@ -7,8 +7,9 @@ computed once per data generation and process (``kb.services.generation.cache``)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache as built_once
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from kb.models import (
@@ -252,7 +253,7 @@ def showcase(session: Session, limit: int = 6) -> tuple[list[UseCase], list[UseC
 
 def get_published(session: Session, slug: str) -> UseCase | None:
     """The published case with this slug, with owner, topics and adopters (three statements)."""
-    return session.scalar(_published().where(UseCase.slug == slug).options(*case_page_options()))
+    return session.scalar(_case_by_slug(published=True), {"slug": slug})
 
 
 def can_view(case: UseCase, viewer: User | None) -> bool:
@@ -277,9 +278,17 @@ def case_page_options():
     )
 
 
+@built_once
+def _case_by_slug(published: bool) -> Select:
+    """The statement of a case page (with its loader options), built once per process: SQLAlchemy
+    keeps a statement's cache key, building and keying it anew cost a fifth of loading the case."""
+    stmt = _published() if published else select(UseCase)
+    return stmt.where(UseCase.slug == bindparam("slug")).options(*case_page_options())
+
+
 def get_visible(session: Session, slug: str, viewer: User | None) -> UseCase | None:
     """Return the case if the viewer may see it, else None (shown as 404)."""
-    case = session.scalar(select(UseCase).where(UseCase.slug == slug).options(*case_page_options()))
+    case = session.scalar(_case_by_slug(published=False), {"slug": slug})
     return case if case is not None and can_view(case, viewer) else None
 
 
@@ -345,26 +354,29 @@ def _activity(session: Session, org: Organisation | None) -> tuple[list[UseCase]
     adoptions of published cases (as cards, with the owners on the map): six statements."""
     if org is None:
         return [], []
-    owned = sorted(  # sorted here: ordered by SQLite, it would walk every published case's date
-        session.scalars(
-            _published().where(UseCase.owner_id == org.id)
-            .options(load_only(*CARD_COLUMNS, UseCase.contact), selectinload(UseCase.topics),
-                     _place_options(joinedload(UseCase.owner, innerjoin=True)),
-                     _place_options(selectinload(UseCase.adoptions).joinedload(Adoption.organisation,
-                                                                                innerjoin=True)))
-        ), key=lambda case: case.published_at, reverse=True,
-    )
-    adopted = list(
-        session.scalars(
-            select(Adoption)
-            .join(UseCase, UseCase.id == Adoption.case_id)
-            .where(Adoption.organisation_id == org.id, UseCase.moderation == ModerationState.PUBLISHED)
-            .options(selectinload(Adoption.case).options(
-                load_only(*CARD_COLUMNS), selectinload(UseCase.topics),
-                selectinload(UseCase.adoptions).load_only(Adoption.status, Adoption.case_id),
-                _place_options(joinedload(UseCase.owner, innerjoin=True))))
-            .order_by(Adoption.updated_at.desc())
-        )
+    owned_stmt, adopted_stmt = _activity_statements()
+    # sorted here: ordered by SQLite, it would walk every published case's date
+    owned = sorted(session.scalars(owned_stmt, {"org": org.id}), key=lambda case: case.published_at, reverse=True)
+    adopted = list(session.scalars(adopted_stmt, {"org": org.id}))
+    return owned, adopted
+
+
+@built_once
+def _activity_statements() -> tuple[Select, Select]:
+    """The two statements of :func:`_activity` (parameter ``org``), built once per process."""
+    owned = _published().where(UseCase.owner_id == bindparam("org")).options(
+        load_only(*CARD_COLUMNS, UseCase.contact), selectinload(UseCase.topics),
+        _place_options(joinedload(UseCase.owner, innerjoin=True)),
+        _place_options(selectinload(UseCase.adoptions).joinedload(Adoption.organisation, innerjoin=True)))
+    adopted = (
+        select(Adoption)
+        .join(UseCase, UseCase.id == Adoption.case_id)
+        .where(Adoption.organisation_id == bindparam("org"), UseCase.moderation == ModerationState.PUBLISHED)
+        .options(selectinload(Adoption.case).options(
+            load_only(*CARD_COLUMNS), selectinload(UseCase.topics),
+            selectinload(UseCase.adoptions).load_only(Adoption.status, Adoption.case_id),
+            _place_options(joinedload(UseCase.owner, innerjoin=True))))
+        .order_by(Adoption.updated_at.desc())
     )
     return owned, adopted
 
