@@ -284,3 +284,17 @@ def test_production_refuses_to_start_on_half_built_translations(app, tmp_path):
     with pytest.raises(MissingTranslations, match="make translations"):
         create_app({**app.config, "ENV_NAME": "production", "BABEL_TRANSLATION_DIRECTORIES": str(copy)})
     assert not (copy / "en" / "LC_MESSAGES" / "messages.mo").exists()
+
+
+def test_template_messages_follow_each_request_s_language_and_escape_their_values(app):
+    """Templates remember translated messages per catalogue: a German request after an English one
+    (and the other way round) still gets its own language, and values stay escaped."""
+    page = app.jinja_env.from_string("{{ _('Suche') }}|{{ _('Thema „%(name)s“', name=value) }}|"
+                                     "{% trans %}Anmelden{% endtrans %}|{{ _('Suche') }}")
+    seen = []
+    for language in ("de", "en", "de", "en"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            seen.append(page.render(value="<b>7</b>"))
+    german = "Suche|Thema „&lt;b&gt;7&lt;/b&gt;“|Anmelden|Suche"
+    english = "Search|Topic “&lt;b&gt;7&lt;/b&gt;”|Sign in|Search"
+    assert seen == [german, english, german, english]

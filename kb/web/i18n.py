@@ -9,6 +9,8 @@ from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from kb.extensions import babel
 from kb.web.i18n_catalogs import ensure_compiled
@@ -46,6 +48,36 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)
+
+
+_messages: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+MAX_REMEMBERED_MESSAGES = 5000
+
+
+@pass_context
+def template_gettext(context, string: str, **variables):
+    """``_()`` and ``{% trans %}`` in templates: Jinja's newstyle gettext (translated, escaped as
+    Markup under autoescape, always %-formatted), with a message without variables remembered per
+    catalogue – a page translates about a hundred, mostly the same ones on every page."""
+    current = translations()
+    autoescape = context.eval_ctx.autoescape
+    if variables:
+        return _translated(current, string, autoescape) % variables
+    memo = _messages.get(current)
+    if memo is None:
+        memo = _messages[current] = {}
+    found = memo.get((string, autoescape))
+    if found is None:
+        found = _translated(current, string, autoescape) % {}
+        if len(memo) < MAX_REMEMBERED_MESSAGES:  # a template translating data must not grow it
+            memo[(string, autoescape)] = found
+    return found
+
+
+def _translated(current, string: str, autoescape: bool):
+    text = current.ugettext(string)
+    return Markup(text) if autoescape else text  # noqa: S704 - the catalogues are ours, as in Jinja's i18n
 
 
 def translations():
