@@ -20,14 +20,23 @@ from kb.models import Municipality, Organisation, OrganisationKind
 from kb.models.usage import OWNER_RUNS_STATUSES, USE_STATUSES
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Band:
-    """A band of population, lower bound inclusive, upper bound exclusive (None: open)."""
+    """A band of population, lower bound inclusive, upper bound exclusive (None: open).
+
+    Bands are equal when their kind and key are (compared and hashed by key: comparing the lazy
+    labels would translate them, three look-ups of the catalogue for every hash)."""
 
     key: str
     lower: int
     upper: int | None
     label: object  # lazy string inside a sentence: "unter 10.000 Einwohnern"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.key))
 
     def contains(self, population: int | None) -> bool:
         return population is not None and population >= self.lower and (self.upper is None or population < self.upper)
@@ -40,7 +49,7 @@ class Band:
         return and_(*conditions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SizeClass(Band):
     """A size class of the catalogue (a Gemeinde band, or all Kreise)."""
 
