@@ -7,7 +7,8 @@ by their label (name, role, organisation) only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from flask import g
 from flask_babel import gettext as _
@@ -17,7 +18,7 @@ from kb.models import FollowKind, Need, Organisation, Referent, Topic, UseCase, 
 from kb.services.adoptions.declarations import is_moderator, organisation_of
 from kb.services.community import follows, needs, pools, referents, relay
 from kb.views.community.blueprint import bp
-from kb.views.community.forms import ActionForm, ContactForm, FollowForm, ReferentForm
+from kb.views.community.forms import ActionForm, ContactForm, ReferentForm
 from kb.web.permissions import current_actor
 
 
@@ -33,8 +34,15 @@ class CasePanel:
     organisation: Organisation | None
     interested: int
     is_moderator: bool
-    contact_form: ContactForm = field(default_factory=lambda: ContactForm(formdata=None))
-    action_form: ActionForm = field(default_factory=lambda: ActionForm(formdata=None))
+
+    @cached_property
+    def contact_form(self) -> ContactForm:
+        """The relay's form, made when a page shows it (to signed-in viewers only)."""
+        return ContactForm(formdata=None)
+
+    @cached_property
+    def action_form(self) -> ActionForm:
+        return ActionForm(formdata=None)
 
     @property
     def can_be_referent(self) -> bool:
@@ -77,12 +85,11 @@ def _panel(case: UseCase) -> CasePanel:
 
 @bp.app_template_global()
 def follow_state(kind: str, ref) -> dict:
-    """Is the viewer following (kind, ref)? With a form for the button."""
+    """Is the viewer following (kind, ref)? (The button's form carries only the form token.)"""
     actor = current_actor()
     ref = str(ref)
     following = actor is not None and follows.find(db.session, actor, FollowKind(kind), ref) is not None
-    return {"signed_in": actor is not None, "following": following, "kind": kind, "ref": ref,
-            "form": FollowForm(formdata=None)}
+    return {"signed_in": actor is not None, "following": following, "kind": kind, "ref": ref}
 
 
 @bp.app_template_global()
