@@ -38,7 +38,8 @@ def _locale(code: str) -> Locale:
 
 def init_app(app: Flask) -> None:
     """Start Flask-Babel on compiled catalogues (compiled now, or refused in production:
-    kb.web.i18n_catalogs); templates translate through :func:`translations`."""
+    kb.web.i18n_catalogs); templates translate through :func:`translations`, ``_()`` through
+    :func:`template_gettext` (registered with the other template helpers, kb.web.templating)."""
     ensure_compiled(app.config)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(
@@ -48,7 +49,6 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)
 
 
 _messages: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

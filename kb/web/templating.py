@@ -41,6 +41,8 @@ def init_app(app: Flask) -> None:
         topic_description=lambda v: i18n.label(labels.TOPIC_DESCRIPTION, v),
     )
     app.jinja_env.globals.update(
+        gettext=i18n.template_gettext,  # after i18n.init_app: replaces Jinja's newstyle gettext
+        _=i18n.template_gettext,
         url_with=url_with,
         url_without=url_without,
         current_locale=lambda: str(get_locale() or "de"),
