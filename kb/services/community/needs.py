@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cache as built_once
 
 from flask import render_template
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.models import (
@@ -169,11 +170,16 @@ def for_organisation(session: Session, org: Organisation | None) -> list[Need]:
     """Published needs a municipality posted or joined, newest first."""
     if org is None:
         return []
-    joined = select(NeedMember.need_id).where(NeedMember.organisation_id == org.id)
-    return list(session.scalars(
-        select(Need).where(Need.moderation == ModerationState.PUBLISHED,
-                           or_(Need.organisation_id == org.id, Need.id.in_(joined)))
-        .options(*_options()).order_by(Need.published_at.desc())))
+    return list(session.scalars(_needs_of_organisation(), {"org": org.id}))
+
+
+@built_once
+def _needs_of_organisation():
+    """The statement of :func:`for_organisation`, built once per process (every municipality page runs it)."""
+    joined = select(NeedMember.need_id).where(NeedMember.organisation_id == bindparam("org"))
+    return (select(Need).where(Need.moderation == ModerationState.PUBLISHED,
+                               or_(Need.organisation_id == bindparam("org"), Need.id.in_(joined)))
+            .options(*_options()).order_by(Need.published_at.desc()))
 
 
 def of_author(session: Session, user: User) -> list[Need]:

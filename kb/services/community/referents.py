@@ -6,8 +6,10 @@ Pages show the referent's name and role, never the address; the relay mails them
 
 from __future__ import annotations
 
+from functools import cache as built_once
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from kb.models import Organisation, Referent, UseCase, User
@@ -33,9 +35,15 @@ class ReferentNotAllowed(PermissionError):
 
 def for_case(session: Session, case: UseCase) -> dict[int, Referent]:
     """The referents of a case by organisation id (one statement, with their accounts and organisations)."""
-    rows = session.scalars(select(Referent).where(Referent.case_id == case.id)
-                           .options(joinedload(Referent.user), joinedload(Referent.organisation)))
+    rows = session.scalars(_referents_of_case(), {"case": case.id})
     return {r.organisation_id: r for r in rows if r.user is not None and r.user.active}
+
+
+@built_once
+def _referents_of_case():
+    """The statement of :func:`for_case`, built once per process (every case page runs it)."""
+    return (select(Referent).where(Referent.case_id == bindparam("case"))
+            .options(joinedload(Referent.user), joinedload(Referent.organisation)))
 
 
 def blocker(session: Session, case: UseCase, user: User | None) -> str | None:

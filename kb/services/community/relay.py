@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from kb.models import ActionKind, Adoption, AdoptionStatus, Need, Referent, UseCase, User
@@ -109,13 +109,16 @@ def team_target(session: Session, case: UseCase) -> Target:
                   _("Sie als Kontakt für die Lösung „%(title)s“ im Praxisatlas genannt sind", title=case.title))
 
 
+_USERS_BY_ID = select(User).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
 def adopter_recipients(session: Session, case: UseCase, adoptions: list[Adoption],
                        by_org: dict[int, Referent] | None = None) -> dict[int, Recipient]:
     """Who answers for each adopting organisation (by organisation id), where someone does."""
     by_org = referents.for_case(session, case) if by_org is None else by_org
     declarers = {a.declared_by_id for a in adoptions if a.organisation_id not in by_org} - {None}
     if declarers:  # one statement for all of them (the rows below then come from the session)
-        session.scalars(select(User).where(User.id.in_(declarers))).all()
+        session.scalars(_USERS_BY_ID, {"ids": sorted(declarers)}).all()
     found = {}
     for adoption in adoptions:
         recipient = _adopter_recipient(adoption, by_org.get(adoption.organisation_id))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache as built_once
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.models import HarvestSource, UseCase
@@ -10,8 +12,14 @@ from kb.models import HarvestSource, UseCase
 
 def source_of(session: Session, case: UseCase) -> HarvestSource | None:
     """The source that feeds the case (the most recently read one if there are several)."""
-    return session.scalar(select(HarvestSource).where(HarvestSource.case_id == case.id)
-                          .order_by(HarvestSource.harvested_at.desc().nulls_last(), HarvestSource.id.desc()).limit(1))
+    return session.scalar(_source_of_case(), {"case": case.id})
+
+
+@built_once
+def _source_of_case():
+    """The statement of :func:`source_of`, built once per process (every case page runs it)."""
+    return (select(HarvestSource).where(HarvestSource.case_id == bindparam("case"))
+            .order_by(HarvestSource.harvested_at.desc().nulls_last(), HarvestSource.id.desc()).limit(1))
 
 
 def all_sources(session: Session) -> list[HarvestSource]:
