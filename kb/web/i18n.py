@@ -6,7 +6,7 @@ import weakref
 from functools import lru_cache
 
 from babel import Locale
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
@@ -87,16 +87,21 @@ def translations():
     about a hundred); this keeps the answer beside the locale it belongs to, so ``force_locale``
     and ``refresh`` (a new locale object) are followed.
     """
-    state = g.get("_flask_babel") if g else None
+    state = _babel_state()
     locale = getattr(state, "babel_locale", None)
     known = getattr(state, "kb_translations", None)
     if known is not None and known[0] is locale and locale is not None:
         return known[1]
     found = get_translations()
-    state = g.get("_flask_babel") if g else None
+    state = _babel_state()
     if state is not None:
         state.kb_translations = (getattr(state, "babel_locale", None), found)
     return found
+
+
+def _babel_state():
+    """Flask-Babel's state of the current context (``g._flask_babel``), through the ``g`` proxy once."""
+    return g._get_current_object().get("_flask_babel") if has_app_context() else None
 
 
 _labels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
