@@ -15,18 +15,25 @@ half under heavy load – so the sides alternate and the load average is printed
 exactly those requests (``totals:`` in its output file): a deterministic figure, independent of the
 machine's load.
 
+``--warm-up`` first prepares the app as gunicorn's ``post_worker_init`` does (``warm_up_worker`` of
+the tree, then ``gc.collect()`` and ``gc.freeze()``): the state the HTTP bench's workers answer in.
+``--dump FILE`` writes every counted response body (path → text) to FILE: two trees' dumps must be
+byte for byte the same when a change should only make things faster (``cmp``).
+
     .venv/bin/python bench/ab_requests.py --write-paths PATHS.json --data-dir DIR [--n 300]
     .venv/bin/python bench/ab_requests.py --tree TREE --data-dir DIR --paths PATHS.json [--route search]
         [--n 300] [--json OUT]
     valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=OUT \\
         .venv/bin/python bench/ab_requests.py --tree TREE --data-dir DIR --paths PATHS.json \\
         --route search --n 50 --callgrind
+    .venv/bin/python bench/ab_requests.py --tree TREE --data-dir DIR --paths PATHS.json --warm-up --dump OUT.json
 """
 
 from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import json
 import os
 import random
@@ -96,6 +103,8 @@ def main() -> int:
     ap.add_argument("--route", choices=("search", "case", "both"), default="both")
     ap.add_argument("--n", type=int, default=300, help="counted requests per route")
     ap.add_argument("--callgrind", action="store_true", help="collect instructions of the counted requests only")
+    ap.add_argument("--warm-up", action="store_true", help="warm the app as gunicorn's post_worker_init does")
+    ap.add_argument("--dump", type=Path, metavar="FILE", help="write the counted responses' bodies (path → text)")
     ap.add_argument("--label", default="")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
@@ -110,17 +119,25 @@ def main() -> int:
     from kb import create_app
 
     app = create_app()
+    if args.warm_up:
+        from kb.search.sync import warm_up_worker
+
+        warm_up_worker(app)
+        gc.collect()
+        gc.freeze()
     client = app.test_client()
     paths = json.loads(args.paths.read_text())
     routes = ["search", "case"] if args.route == "both" else [args.route]
+    bodies: dict[str, str] = {}
 
     def get(path: str) -> float:
         cpu = time.thread_time()
         response = client.get(path, base_url=BASE_URL)
-        response.get_data()
+        body = response.get_data()
         cpu = (time.thread_time() - cpu) * 1000
         if response.status_code != 200:
             raise SystemExit(f"{path} → HTTP {response.status_code}")
+        bodies[path] = body.decode()
         return cpu
 
     for route in routes:  # warm-up: the last WARM_UP paths of each route, never counted
@@ -150,6 +167,9 @@ def main() -> int:
               f"load={load:.2f}→{os.getloadavg()[0]:.2f}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(result))
+    if args.dump:
+        counted = [path for route in routes for path in paths[route][: args.n]]
+        args.dump.write_text(json.dumps({path: bodies[path] for path in counted}, ensure_ascii=False, indent=0))
     return 0
 
 
