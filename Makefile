@@ -51,7 +51,7 @@ run: setup
 ##  2. A throwaway PostgreSQL 15 cluster (scripts/with_postgres.sh) with KB_SEARCH_BACKEND=postgres:
 ##     every test except `browser` and `slow` – all unit, HTTP, CLI and search tests again on
 ##     PostgreSQL – plus the long scenarios marked `postgres_pass` (SIGKILL during a 20,000-case
-##     import, 16 readers for 30 s, 400 SQL-injection payloads) and the PostgreSQL-only tests
+##     import, 16 readers for 10 s, 400 SQL-injection payloads) and the PostgreSQL-only tests
 ##     (two app servers on one database, PostgreSQL search vs. Whoosh nDCG), which skip in pass 1.
 ##  The scenario with 8 contributors on 4 gunicorn workers runs in both passes.
 PYTEST_SQLITE   := -m "not postgres_pass"

@@ -90,8 +90,11 @@ def _moderator(url: str, i: int, app, stop: threading.Event, rec: Recorder) -> N
                 waiting = list(db.session.scalars(select(UseCase.slug).where(
                     UseCase.moderation == ModerationState.SUBMITTED).order_by(UseCase.id)))
                 db.session.remove()
-            if not waiting and stop.is_set():
-                return
+            if not waiting:
+                if stop.is_set():
+                    return
+                stop.wait(0.1)  # poll like a person, not in a loop that takes a core from the workers
+                continue
             for slug in waiting[::-1] if i else waiting:
                 response = rec.note(web.post_form(f"/moderation/{slug}", {"decision": "publish", "reason": ""}),
                                     "publish")
