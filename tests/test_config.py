@@ -27,6 +27,17 @@ def test_production_uses_secure_cookies(tmp_path, monkeypatch):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
+def test_production_hashes_passwords_with_the_full_scrypt_work_factor(tmp_path, monkeypatch):
+    from kb.services.accounts.users import hash_password
+
+    monkeypatch.setenv("KB_ENV", "production")
+    monkeypatch.setenv("KB_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KB_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("KB_BASE_URL", "https://praxisatlas.example.de")
+    with create_app().app_context():
+        assert hash_password("geheim-passwort-1").startswith("scrypt:32768:8:1$")  # not the tests' cheap one
+
+
 def test_development_generates_secret_key_once(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_ENV", "development")
     monkeypatch.setenv("KB_DATA_DIR", str(tmp_path))

@@ -46,16 +46,25 @@ def init_app(app: Flask) -> None:
 def build_id(app: Flask) -> str:
     """A fingerprint of the code, templates, translations, static files and ``KB_*`` settings."""
     digest = hashlib.blake2b(digest_size=12)
-    for folder in (app.root_path, app.template_folder, app.static_folder):
-        root = Path(app.root_path, folder or "")
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix != ".pyc":
-                stat = path.stat()
-                digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    digest.update(_files_fingerprint(app.root_path, app.template_folder or "", app.static_folder or ""))
     settings = {k: repr(v) for k, v in app.config.items()
                 if k.startswith("KB_") and not any(word in k for word in _SECRET_WORDS)}
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()
+
+
+@functools.cache
+def _files_fingerprint(root_path: str, *folders: str) -> bytes:
+    """Names, sizes and times of the files under the package, template and static folders – read
+    once per process (a deployment changes its files with a restart; each test builds an app)."""
+    digest = hashlib.blake2b(digest_size=12)
+    for folder in (root_path, *folders):
+        root = Path(root_path, folder)
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix != ".pyc":
+                stat = path.stat()
+                digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.digest()
 
 
 def signed_in() -> bool:

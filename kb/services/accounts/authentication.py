@@ -25,7 +25,7 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.models import LoginAttempt, User
 from kb.models.base import utcnow
@@ -82,9 +82,14 @@ class Limits:
                    timedelta(minutes=int(config.get("KB_LOGIN_LOCK_MINUTES", 15))))
 
 
-@lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return accounts.hash_password("kein-konto-nur-zeitausgleich")
+    """A hash to check unknown addresses against, as costly as an account's (same method)."""
+    return _dummy_hash_for(accounts.password_hash_method())
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash("kein-konto-nur-zeitausgleich", method=method)
 
 
 def authenticate(session: Session, email: str, password: str, remote_addr: str,
