@@ -275,6 +275,31 @@ def test_warmed_postings_are_the_postings(fresh_backend):
         backend.close()
 
 
+def test_worker_warm_up_changes_no_answer(fresh_backend):
+    """The worker warm-up (postings of the frequent terms, the words of sampled documents analysed
+    for highlighting) only fills caches: the same hits, scores, highlights and facets as cold, and
+    the highlighting caches then hold the sampled documents' words."""
+    from search_fixtures import CORPUS
+
+    from kb.search.engine import SearchQuery, german
+    from kb.search.engine.german import highlight
+
+    fresh_backend.rebuild(CORPUS)
+    queries = [SearchQuery(text=t) for t in ("Chatbot", "Bürgerservice Sensor", "Radwegeplanung", "Datenplattform",
+                                             "Digitalisierung Verwaltung", "Karte", "Beteiligung der Bürger")]
+
+    def answers():
+        return [(r.total, [(h.id, h.score, h.highlights) for h in r.hits], r.facets, r.suggestion)
+                for r in map(fresh_backend.search, queries)]
+
+    german.reset_caches()
+    cold = answers()
+    german.reset_caches()
+    fresh_backend.warm_up()
+    assert highlight._word_terms_cached.cache_info().currsize > 100
+    assert answers() == cold
+
+
 def _whoosh_postings(segreader, field, term):
     m = segreader.postings(field, term)
     ids, weights = [], []

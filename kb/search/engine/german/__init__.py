@@ -50,7 +50,7 @@ Public API
   the index (or any :class:`Vocabulary`: df lookup + prefix scan),
   ``Speller.correct(word)`` (None for a German word, :func:`is_german_word`,
   or a word of the index), ``suggest(query_text, vocabulary) -> str | None``;
-* highlighting: ``match_spans(text, terms, whole_only)``;
+* highlighting: ``match_spans(text, terms, whole_only)``, ``prepare_words(texts)`` (warm its caches);
 * ``load_synonyms()`` / ``parse_synonyms(lines)``, ``data_dir()``,
   ``reset_caches()``.
 
@@ -60,7 +60,7 @@ May import only itself (and PyStemmer).
 from kb.search.engine.german.analysis import analyze, index_tokens
 from kb.search.engine.german.compounds import MIN_PART, MIN_SPLIT, PART_WEIGHT, analyze_word, split_compound
 from kb.search.engine.german.heads import PARTIAL_KINDS, variants
-from kb.search.engine.german.highlight import match_spans, word_terms
+from kb.search.engine.german.highlight import match_spans, prepare_words, word_terms
 from kb.search.engine.german.known import in_word_list, is_german_word
 from kb.search.engine.german.normalise import Word, data_dir, fold, is_stopword, stem, tokenize
 from kb.search.engine.german.query import (
@@ -130,6 +130,7 @@ __all__ = [
     "parse_query",
     "parse_synonyms",
     "phrase_term",
+    "prepare_words",
     "reset_caches",
     "split_compound",
     "stem",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from kb.search.engine.german.compounds import analyze_word, whole_stem
@@ -72,6 +72,19 @@ def _distinct_words(text: str) -> set[str]:
         else:
             words.update(_WORD_RE.findall(token))
     return words
+
+
+def prepare_words(texts: Iterable[str]) -> int:
+    """Analyse the distinct words of ``texts`` as highlighting does, into its caches (a worker's
+    warm-up: the words of the frequent document vocabulary are then analysed before the first
+    search marks them; a compound takes 0.05–0.1 ms). Return the number of distinct words."""
+    words: set[str] = set()
+    for text in texts:
+        words.update(_distinct_words(text))
+    for word in words:
+        if whole_stem(word) is not None:
+            _word_terms_cached(word)
+    return len(words)
 
 
 _JOINERS = "-‐‑"

@@ -35,6 +35,8 @@ FORMAT_FILE = "kb-format"
 #: of another format is recreated empty on open (check-index then reports every
 #: case as missing and ``--repair``/``reindex`` refills it)
 INDEX_FORMAT = "kb-whoosh-6"  # 5: the size facet, 6: the place filter
+#: the worker warm-up analyses the words of this many documents (spread over the index) for highlighting
+WARM_WORDS_FROM = 2000
 log = logging.getLogger(__name__)
 
 
@@ -237,11 +239,13 @@ class WhooshBackend(IndexViews, Scoring, Searching):
 
     def warm_up(self) -> None:
         """Load the analysis data, open the reader and the stored highlight
-        texts, build the spelling vocabulary and read the postings of every term
+        texts, build the spelling vocabulary, read the postings of every term
         in at least 16 documents of a segment into the postings cache, as far as
-        it holds them (at 50,000 cases all of them: about 1.5 s CPU); call at
-        worker start to keep first requests fast – reading a term's postings
-        costs 0.1–1 ms, and a search with compounds and synonyms reads dozens."""
+        it holds them (at 50,000 cases all of them: about 1.5 s CPU), and analyse
+        the words of :data:`WARM_WORDS_FROM` documents for highlighting (about
+        20,000 distinct words, 0.5 s); call at worker start to keep first
+        requests fast – reading a term's postings costs 0.1–1 ms, and a search
+        with compounds and synonyms reads dozens."""
         german.analyze_word("Bürgerbeteiligung")
         german.load_synonyms()
         view = self._current()
@@ -250,6 +254,14 @@ class WhooshBackend(IndexViews, Scoring, Searching):
             if data.count:
                 self._stored_texts(view, offset)
         self._warm_postings(view)
+        german.prepare_words(self._sample_texts(view, WARM_WORDS_FROM))
+
+    def _sample_texts(self, view: _View, docs: int) -> Iterator[str]:
+        """Title, summary and body of ``docs`` documents spread evenly over the index."""
+        for docnum in range(0, view.size, max(1, view.size // max(1, docs))):
+            texts = self._stored_texts(view, docnum)
+            if texts:
+                yield from texts.values()
 
     def close(self) -> None:
         with self._view_lock:
