@@ -42,7 +42,9 @@ def publish(app, moderator: str, need_id: int) -> None:
 
 def test_a_need_is_moderated_then_listed_searchable_and_on_the_municipality_page(app, client, people):
     need_id = post_need(app, people["jena"])
-    assert "Kita-Plätzen" not in client.get("/bedarfe").get_data(as_text=True)
+    empty = client.get("/bedarfe").get_data(as_text=True)
+    assert "Kita-Plätzen" not in empty and "Noch hat keine Kommune einen Bedarf gemeldet" in empty
+    assert "need-filter-heading" not in empty  # no filter form beside an empty board
     assert client.get(f"/bedarfe/{need_id}").status_code == 404  # not yet public
     author_view = signed_in(app, people["jena"]).get(f"/bedarfe/{need_id}").get_data(as_text=True)
     assert "nur für Sie und die Moderation sichtbar" in author_view
@@ -57,7 +59,9 @@ def test_a_need_is_moderated_then_listed_searchable_and_on_the_municipality_page
     assert "Kita-Plätzen" in client.get("/bedarfe?q=kita+portal").get_data(as_text=True)
     assert "Kita-Plätzen" not in client.get("/bedarfe?q=Radweg").get_data(as_text=True)
     assert "Kita-Plätzen" in client.get("/bedarfe?topic=Bildung&state=Thüringen").get_data(as_text=True)
-    assert "Kita-Plätzen" not in client.get("/bedarfe?state=Bayern").get_data(as_text=True)
+    no_match = client.get("/bedarfe?state=Bayern").get_data(as_text=True)
+    assert "Kita-Plätzen" not in no_match and "Kein offener Bedarf passt zu diesen Filtern" in no_match
+    assert "need-filter-heading" in board and "need-filter-heading" in no_match  # filters to change
     assert "Kita-Plätzen" in client.get("/municipalities/16053000").get_data(as_text=True)
     page = client.get(f"/bedarfe/{need_id}").get_data(as_text=True)
     assert "bis 40.000 €" in page and "Wer braucht das auch?" in page and people["jena"] not in page
