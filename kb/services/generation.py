@@ -14,6 +14,11 @@ has caught up.
 
 Per-process caches (:class:`ProcessCache`) and HTTP validators (ETag, Last-Modified) are keyed on
 the token: whatever does not depend on the request is computed once per generation and process.
+
+Case pages have counters of their own, moved in the same transaction: ``case_pages_generation``
+with every change a case page may show except adoptions, and ``case_page:<id>`` with each change of
+that case's adoptions (:func:`case_page_token`). Members declaring "Wir nutzen das auch" thus leave
+the stored pages of all other cases valid, and the index catching up leaves every case page valid.
 """
 
 from __future__ import annotations
@@ -27,18 +32,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import Integer, String, cast, event, insert, select, update
+from sqlalchemy import Integer, String, bindparam, cast, event, insert, literal, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kb.models import AppSetting
+from kb.models import AppSetting, UseCase
 from kb.models.base import utcnow
-from kb.services.public_change import PRIVATE_TABLES, any_public
+from kb.services.public_change import CASE_PAGE_UNSEEN_TABLES, PRIVATE_TABLES, reach
 
 T = TypeVar("T")
 KEY = "data_generation"
+#: moves with every change a case page may show, except adoptions: those move their case's own counter
+CASE_PAGES_KEY = "case_pages_generation"
+_CASE_KEY = "case_page:"  # + case id: that case's adoptions changed
 _CHANGED = "kb_data_changed"  # connection.info: this transaction changed rows
+_BROAD = "kb_case_pages_changed"  # connection.info: … rows every case page may show
+_CASES = "kb_adopted_cases"  # connection.info: … the adoptions of these cases
 _IN_FLUSH = "kb_in_flush"  # connection.info: an ORM flush runs (its objects are judged, not its SQL)
 _SEEN = "kb_generation"  # session.info: the generation read in the current transaction
 _DML = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b(?:\s+OR\s+\w+)?\s+(?:INTO\s+|FROM\s+)?\"?(\w+)", re.I)
@@ -69,16 +79,46 @@ def current(session: Session) -> Generation:
 
 
 def bump(session: Session) -> None:
-    """Count a change in the session's transaction (done by the listeners; call it after raw writes)."""
+    """Count a change in the session's transaction (done by the listeners; call it after raw writes):
+    every page may show it, case pages included."""
+    _bump_keys(session, (KEY, CASE_PAGES_KEY))
+
+
+def _bump_keys(session: Session, keys) -> None:
     now = utcnow()
-    done = session.execute(update(AppSetting).where(AppSetting.key == KEY).values(
+    for key in keys:  # always the data generation first: concurrent writers lock the rows in one order
+        _bump_key(session, key, now)
+
+
+def _bump_key(session: Session, key: str, now: datetime) -> None:
+    done = session.execute(update(AppSetting).where(AppSetting.key == key).values(
         value=cast(cast(AppSetting.value, Integer) + 1, String), updated_at=now))
     if done.rowcount == 0:
         try:
             with session.begin_nested():
-                session.execute(insert(AppSetting).values(key=KEY, value="1", updated_at=now))
+                session.execute(insert(AppSetting).values(key=key, value="1", updated_at=now))
         except IntegrityError:  # another process created it meanwhile
-            bump(session)
+            _bump_key(session, key, now)
+
+
+_CASE_PAGE_READ = select(AppSetting.key, AppSetting.value, AppSetting.updated_at).where(or_(
+    AppSetting.key.in_([KEY, CASE_PAGES_KEY]),
+    AppSetting.key == literal(_CASE_KEY) + cast(
+        select(UseCase.id).where(UseCase.slug == bindparam("slug")).scalar_subquery(), String)))
+
+
+def case_page_token(session: Session, slug: str) -> str:
+    """What an anonymous case page shows at this moment, as a token for its stored answer: the
+    generation of everything case pages show but adoptions, and the count of changes to the adoptions
+    of the case with this slug (:mod:`kb.services.public_change`, ``reach``). Reads the data
+    generation in the same statement (as :func:`current` would, once per transaction)."""
+    rows = {row.key: row for row in session.connection().execute(_CASE_PAGE_READ, {"slug": slug})}
+    found = rows.pop(KEY, None)
+    if found is not None and _SEEN not in session.info:
+        session.info[_SEEN] = Generation(int(found.value), found.updated_at)
+    shared = rows.pop(CASE_PAGES_KEY, None)
+    own = next(iter(rows.values()), None)
+    return f"case.{shared.value if shared else 0}.{own.value if own else 0}"
 
 
 def index_rewritten(session: Session) -> None:
@@ -119,11 +159,13 @@ def _note_change(conn, cursor, statement, _parameters, context, executemany) -> 
         return
     if executemany or cursor.rowcount != 0:  # rowcount 0: nothing changed (e.g. begin_write's no-op)
         conn.info[_CHANGED] = True
+        if table not in CASE_PAGE_UNSEEN_TABLES:
+            conn.info[_BROAD] = True
 
 
 def _forget_change(conn) -> None:
-    conn.info.pop(_CHANGED, None)
-    conn.info.pop(_IN_FLUSH, None)
+    for key in (_CHANGED, _BROAD, _CASES, _IN_FLUSH):
+        conn.info.pop(key, None)
 
 
 def _flush_failed(conn, _name, _context) -> None:
@@ -138,16 +180,28 @@ def _flush_ends(session: Session, _context) -> None:
     """Judge the flushed objects (the session still lists them as before the flush)."""
     info = session.connection().info
     info.pop(_IN_FLUSH, None)
-    if not info.get(_CHANGED) and any_public(session, (*session.new, *session.dirty, *session.deleted)):
+    if info.get(_BROAD):
+        return  # every page counts already
+    found = reach(session, (*session.new, *session.dirty, *session.deleted))
+    if found.public:
         info[_CHANGED] = True
+    if found.broad:
+        info[_BROAD] = True
+    elif found.cases:
+        info.setdefault(_CASES, set()).update(found.cases)
 
 
 def _bump_if_changed(session: Session) -> None:
     if not session.in_transaction() or session.in_nested_transaction():
         return
     session.flush()  # the commit's own flush comes after this listener
-    if session.connection().info.get(_CHANGED):
+    info = session.connection().info
+    if not info.get(_CHANGED):
+        return
+    if info.get(_BROAD):
         bump(session)
+    else:  # only adoptions and rows no case page shows: the other case pages stay as they are
+        _bump_keys(session, (KEY, *(f"{_CASE_KEY}{i}" for i in sorted(info.get(_CASES, ())))))
 
 
 def _forget_token(session: Session, transaction) -> None:

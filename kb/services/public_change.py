@@ -7,28 +7,67 @@ moderation) together with its revisions and re-use paths. Anything else — and 
 cannot judge, such as a case whose state is not loaded, or SQL written without the ORM — counts.
 Only anonymous answers and the per-process caches (public data only) are keyed on the generation;
 signed-in users are never answered from a cache.
+
+Case pages are kept finer (``reach``): an adoption changes only the page of its own case, and a few
+public tables (the search queue, the change journal, the feeds' news) appear on no case page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from kb.models import CaseRevision, ModerationState, ReusePath, UseCase, User
+from kb.models import Adoption, CaseRevision, ModerationState, ReusePath, UseCase, User
 
 #: tables whose rows no page for anonymous visitors shows
 PRIVATE_TABLES = frozenset({"login_attempt", "api_rate_window", "audit_event", "api_token"})
 #: columns of a user account that no page for anonymous visitors shows
 PRIVATE_USER_COLUMNS = frozenset({"last_login_at"})
 _CASE_PARTS = (CaseRevision, ReusePath)  # rows that belong to one case (``case_id``) and are shown only with it
+#: public tables no case page shows: the search index's queue, the change journal, the news of the feeds
+CASE_PAGE_UNSEEN_TABLES = frozenset({"search_outbox", "case_change", "update_event"})
 
 
-def any_public(session: Session, objects: Iterable[object]) -> bool:
-    """True if writing any of these ORM objects changes what an anonymous visitor could see."""
-    return any(_public(session, obj) for obj in objects)
+@dataclass
+class Reach:
+    """What written rows change for anonymous visitors: anything public (``public``), and of that
+    what case pages show — the adoptions of the cases ``cases``, or more (``broad``)."""
+
+    public: bool = False
+    broad: bool = False
+    cases: set[int] = field(default_factory=set)
+
+
+def reach(session: Session, objects: Iterable[object]) -> Reach:
+    """Judge written ORM objects: public at all, and which case pages they change.
+
+    An adoption changes the page of its own case only (its adopters, usage, peers and map); every
+    other public row counts as shown on every case page unless its table is one no case page shows
+    (``CASE_PAGE_UNSEEN_TABLES``) — an organisation, a user, a case itself are broad."""
+    found = Reach()
+    for obj in objects:
+        if not _public(session, obj):
+            continue
+        found.public = True
+        if inspect(obj).mapper.local_table.name in CASE_PAGE_UNSEEN_TABLES:
+            continue
+        ids = _adopted_case_ids(obj) if isinstance(obj, Adoption) else None
+        if ids:
+            found.cases |= ids
+        else:
+            found.broad = True
+    return found
+
+
+def _adopted_case_ids(adoption: Adoption) -> set[int] | None:
+    """The case (before and after this change) of an adoption, None if not known."""
+    history = inspect(adoption).attrs.case_id.history
+    ids = {*history.added, *history.unchanged, *history.deleted}
+    return ids if ids and all(isinstance(i, int) for i in ids) else None
 
 
 def _public(session: Session, obj: object) -> bool:

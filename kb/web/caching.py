@@ -73,17 +73,25 @@ def signed_in() -> bool:
     return "_user_id" in session or remember in request.cookies or "Authorization" in request.headers
 
 
-def public_cache(view: Callable) -> Callable:
-    """Answer an anonymous GET with ``304`` when the visitor's copy is current; tag the answer."""
+def public_cache(view: Callable | None = None, *, stored_by: Callable[..., str] | None = None) -> Callable:
+    """Answer an anonymous GET with ``304`` when the visitor's copy is current; tag the answer.
+
+    The app keeps the answer until the data generation moves, or – with ``stored_by`` – until the
+    token ``stored_by(**view_args)`` changes: a narrower one for a page that shows less than all the
+    data (a case page: ``generation.case_page_token``). The ``ETag`` always follows the generation.
+    """
+    if view is None:
+        return functools.partial(public_cache, stored_by=stored_by)
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if request.method in ("GET", "HEAD") and not signed_in():
+            stored_under = stored_by(**kwargs) if stored_by else None  # may read the generation with it
             tag = generation_tag()
             g.kb_cache_tag = tag
             if request.if_none_match.contains_weak(tag):
                 return Response(status=304)
-            return response_cache.answer(generation.current(db.session).token, view, args, kwargs)
+            return response_cache.answer(stored_under or generation.current(db.session).token, view, args, kwargs)
         return view(*args, **kwargs)
 
     return wrapped

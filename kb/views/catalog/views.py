@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import Kreis, Municipality
+from kb.services import generation
 from kb.services.catalog import geo, recommendations, regions
 from kb.services.catalog import listing as catalog
 from kb.services.interchange.harvest import status as harvest_status
@@ -84,7 +85,7 @@ def _filter_message(exc: Exception) -> str:
 
 
 @bp.get("/cases/<slug>")
-@public_cache
+@public_cache(stored_by=lambda slug: generation.case_page_token(db.session, slug))
 def case_detail(slug: str):
     """Show one case; unpublished cases only for their author and moderators."""
     case = catalog.get_visible(db.session, slug, current_actor())
