@@ -179,12 +179,14 @@ class Scoring:
             if w != 1:
                 np.multiply(best, w, out=best)
             scores += best
+            # credit as a product and a plain addition, not ``np.add(..., where=mask)``: a masked ufunc
+            # costs ~260 µs over 50,000 documents, this ~15 µs; adding 0.0 changes no (non-negative) value
             if full_hit is not None:
-                np.add(matched, w, out=matched, where=full_hit)
+                matched += full_hit * w
                 if id(g) in judged:
                     full_count += full_hit
             if only_partial is not None:
-                np.add(matched, w * np.float32(ranking.PARTIAL_CREDIT), out=matched, where=only_partial)
+                matched += only_partial * (w * np.float32(ranking.PARTIAL_CREDIT))
         if total_w > 0:
             part = np.flatnonzero((scores > 0) & (matched < np.float32(total_w)))
             if len(part):
@@ -192,7 +194,7 @@ class Scoring:
         if fillers:
             hit = scores > 0
             for fs in fillers:
-                scores += np.where(hit, fs * np.float32(german.FILLER_WEIGHT), np.float32(0))
+                scores += (fs * np.float32(german.FILLER_WEIGHT)) * hit  # as above: no np.where
         qualified = (full_count >= ranking.required_full(len(judged))) & (scores > 0) & space.live
         return Scored(space.spread(scores, view.size), space.spread(qualified, view.size), fully_matched)
 
