@@ -13,6 +13,7 @@ from kb.models import SearchOutbox, UseCase
 from kb.search import bulk_import, sync
 from kb.search.backend import get_backend
 from kb.search.engine import SearchQuery
+from kb.search.engine.whoosh.background import shares
 from kb.search.sync import sync_lock
 from kb.services.cases import journal
 from kb.services.interchange import importing
@@ -36,8 +37,9 @@ def _records(n: int) -> list[dict]:
 
 @pytest.fixture
 def large(monkeypatch):
-    """Imports of 3 and more new cases count as large, written 4 at a time."""
+    """Imports of 3 and more new cases count as large, written 2, then 4 at a time."""
     monkeypatch.setattr(bulk_import, "MIN_CASES", 3)
+    monkeypatch.setattr(importing, "FIRST_CHUNK", 2)
     monkeypatch.setattr(importing, "BULK_CHUNK", 4)
 
 
@@ -148,3 +150,13 @@ def test_large_reimport_updates_and_adds_and_the_index_follows(app, client, runn
     assert [hit["slug"] for hit in results] == ["grossimport-0"]
     results = client.get("/api/v1/search", query_string={"q": "Nummer 11"}).get_json()["results"]
     assert results[0]["slug"] == "grossimport-11"
+
+
+@pytest.mark.parametrize("expected, workers", [(50_000, 2), (13, 2), (1, 2), (1_000, 1), (10, 3)])
+def test_every_expected_document_has_one_worker_and_the_first_takes_the_most(expected, workers):
+    counts = shares(expected, workers)
+    assert len(counts) == workers and sum(counts) == expected and min(counts) >= 0
+    assert counts[0] == max(counts)  # it starts first (its documents are written first)
+    if workers == 2 and expected >= 100:
+        assert 0.52 < counts[0] / expected < 0.6  # somewhat more than the other, not all of them
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import sys
 import time
@@ -80,6 +81,7 @@ def import_cases(files: tuple[Path, ...], dry_run: bool, lenient: bool) -> None:
         fail(f"Import abgelehnt – nichts wurde geschrieben ({count} Fehler):\n{exc}")
     except ConcurrentUpdate as exc:
         fail(f"Import abgebrochen – nichts wurde geschrieben: {exc}")
+    no_final_collection()
     report.warnings[:0] = [str(w) for source in sources for w in source.warnings]
     for warning in report.warnings[:50]:
         click.secho(f"Hinweis: {warning}", fg="yellow", err=True)
@@ -133,6 +135,14 @@ def without_cycle_collector() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def no_final_collection() -> None:
+    """Let the interpreter's last garbage collection at exit pass over what exists now: after a bulk
+    import it would walk the millions of objects the process is about to drop anyway (3 s of the 35 s
+    of 50,000 cases); ``atexit`` runs before that collection, ``gc.freeze`` hides the objects from it."""
+    atexit.unregister(gc.freeze)  # once, however many imports a process runs (tests)
+    atexit.register(gc.freeze)
 
 
 COMMANDS = (init_db, seed, import_cases, export_cases)

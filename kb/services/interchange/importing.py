@@ -30,6 +30,8 @@ from kb.services.unit_of_work import retrying
 
 #: new cases are inserted in chunks of this many (bounded memory, a moving progress bar)
 BULK_CHUNK = 5000
+#: the first block is smaller: a large import's index workers start on it after about a second, not five
+FIRST_CHUNK = 1000
 #: the largest import file accepted unless KB_IMPORT_MAX_BYTES says otherwise
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
@@ -314,7 +316,7 @@ def _write_all(session, parsed, source, skip_existing, report, progress) -> None
     new: list[CaseRecord] = []
     written = 0
     with session.no_autoflush:
-        for block in _blocks(parsed, BULK_CHUNK):
+        for block in _blocks(parsed, FIRST_CHUNK, BULK_CHUNK):
             records = [record for _s, record in block]
             existing = _existing_cases(session, [record.slug for record in records])
             if prefetch:
@@ -324,7 +326,7 @@ def _write_all(session, parsed, source, skip_existing, report, progress) -> None
                 if record.slug not in existing:
                     new.append(record)
                     report.slugs.append(record.slug)
-                    if len(new) >= BULK_CHUNK:
+                    if len(new) >= (BULK_CHUNK if report.created else FIRST_CHUNK):
                         _insert_new(session, new, source, topics, report, progress)
                     continue
                 _write_existing(session, record, existing[record.slug], source, topics, skip_existing, report)
@@ -336,13 +338,14 @@ def _write_all(session, parsed, source, skip_existing, report, progress) -> None
     session.flush()
 
 
-def _blocks(pairs: Iterable, size: int) -> Iterator[list]:
+def _blocks(pairs: Iterable, first: int, size: int) -> Iterator[list]:
+    """``pairs`` in lists of ``first``, then ``size`` items."""
     block = []
     for pair in pairs:
         block.append(pair)
-        if len(block) >= size:
+        if len(block) >= first:
             yield block
-            block = []
+            block, first = [], size
     if block:
         yield block
 

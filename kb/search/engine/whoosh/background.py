@@ -7,8 +7,9 @@ index's write lock from start to end, so no other writer commits (and cleans up 
 
 Each worker analyses its documents and inverts their postings in memory (``codec._BulkWriter``),
 and writes its own segment when the build is committed: worker ``k`` takes the ``k``-th share of
-the expected documents, which arrive in id order, so the segments keep the documents in id order
-(ties in ranking are broken by document number, as in a single segment).
+the expected documents (:func:`shares`: the first one a larger share, as it starts first), which
+arrive in id order, so the segments keep the documents in id order (ties in ranking are broken by
+document number, as in a single segment).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import os
 import queue
 import random
 import traceback
+from bisect import bisect_right
 from collections.abc import Callable
 from contextlib import ExitStack
+from itertools import accumulate
 from typing import Any
 
 from kb.search.engine.base import SearchDocument
@@ -29,6 +32,17 @@ from kb.search.engine.whoosh.schema import _doc_fields
 
 #: seconds to wait for a worker's segment after the last document (it writes the segment then)
 FINISH_TIMEOUT = 900.0
+#: how much more than the others the first worker takes: its documents are written first, so it starts
+#: earlier (three tenths more: the two workers of a 50,000-case import finish within a second instead of 4 s apart)
+FIRST_WORKER_EXTRA = 0.3
+
+
+def shares(expected: int, workers: int) -> list[int]:
+    """How many of ``expected`` documents each worker takes, in order (the last one takes any surplus)."""
+    weights = [1.0 + FIRST_WORKER_EXTRA] + [1.0] * (workers - 1)
+    counts = [int(expected * w / sum(weights)) for w in weights]
+    counts[0] += expected - sum(counts)
+    return counts
 
 
 def _next(jobs, parent: int):
@@ -69,6 +83,7 @@ class BackgroundBuild:
         self.live_ids = live_ids
         self.expected = max(expected, 1)
         self.sent = 0
+        self._limits: list[int] = []  # documents sent before worker k + 1 takes over
         self.ids: set[int] = set()
         self._stack = ExitStack()
         self._writer = None
@@ -82,19 +97,20 @@ class BackgroundBuild:
                 process = ctx.Process(target=_work, args=(ix, jobs, results, prepare, os.getpid()), daemon=True)
                 process.start()
                 self._workers.append((process, jobs, results))
+            self._limits = list(accumulate(shares(self.expected, len(self._workers))))
         except BaseException:
             self.cancel()
             raise
 
     def add(self, items: list, ids: list[int]) -> None:
         """Queue documents (or what ``prepare`` makes them from) with their ids, ascending across calls."""
-        share = -(-self.expected // len(self._workers))
+        last = len(self._workers) - 1
         start = 0
         while start < len(items):
-            worker = min(self.sent // share, len(self._workers) - 1)
+            worker = min(bisect_right(self._limits, self.sent), last)
             take = len(items) - start
-            if worker < len(self._workers) - 1:
-                take = min(take, share * (worker + 1) - self.sent)
+            if worker < last:
+                take = min(take, self._limits[worker] - self.sent)
             self._workers[worker][1].put(items[start : start + take])
             self.ids.update(ids[start : start + take])
             self.sent += take
