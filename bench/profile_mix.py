@@ -37,7 +37,7 @@ for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from load_test import MUNICIPALITIES, QUERIES, TOPICS  # noqa: E402
+from load_test import MUNICIPALITIES, QUERIES, SUBMISSION, TOPICS  # noqa: E402
 
 BIN = Path(sys.executable).parent
 _CSRF = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
@@ -118,10 +118,8 @@ class Mix:
         n = entry[1]
         token = self._csrf(client, "Einreichen", "/cases/new")
         self._call(client, "Einreichen", "POST", "/cases/new", data={
-            "csrf_token": token, "action": "submit", "title": f"Lasttest {id(client) % 1000} {n}",
-            "summary": "Eine Lösung aus dem Lasttest.", "description": "Beschreibung mit **Markdown**.",
-            "owner_kind": "municipality", "municipality": self.rng.choice(MUNICIPALITIES),
-            "topics": self.rng.choice(TOPICS), "status": "in_betrieb"})
+            **SUBMISSION, "csrf_token": token, "title": f"Lasttest {id(client) % 1000} {n}",
+            "municipality": self.rng.choice(MUNICIPALITIES), "topics": self.rng.choice(TOPICS)})
         slug = self.rng.choice(self.slugs)
         token = self._csrf(client, "Nachnutzen", f"/cases/{slug}/adopt")
         self._call(client, "Nachnutzen", "POST", f"/cases/{slug}/adopt",
