@@ -11,9 +11,12 @@ import os
 
 # Listen on loopback by default: nginx (TLS, static files) sits in front.
 bind = os.environ.get("KB_GUNICORN_BIND", "127.0.0.1:8000")
-# Sync workers: each handles one request at a time, so CPU-bound search and page rendering
-# scale with processes. 2 × cores + 1 is gunicorn's usual starting point.
-workers = int(os.environ.get("KB_GUNICORN_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+# Sync workers: each handles one request at a time; the work is CPU-bound (threads gain nothing under
+# the GIL) and every worker keeps its own stored answers and warm search caches, so fewer processes
+# answer more: cores + 1 (one spare for a slow request, e.g. a PDF) – measured on 2 cores with
+# `make load-test`: 2 workers 170–172 req/s, 3 workers 159–161, 5 workers (2 × cores + 1) 140–141
+# (docs/performance.md, "Worker-Klasse und -Zahl, Stand am Ende").
+workers = int(os.environ.get("KB_GUNICORN_WORKERS") or multiprocessing.cpu_count() + 1)
 worker_class = "sync"
 timeout = int(os.environ.get("KB_GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
