@@ -310,7 +310,8 @@ def serve(args) -> Iterator[tuple[str, list[tuple[str, str]], str]]:
 
 
 def _process_cpu(pid: int) -> float:
-    """CPU seconds of a process and its living children (gunicorn: the master and its workers)."""
+    """CPU seconds of a process, its living children and the children it has reaped (gunicorn: the
+    master, its workers, and the workers it replaced after ``max_requests``)."""
     total = 0.0
     pids = [pid]
     tick = os.sysconf("SC_CLK_TCK")
@@ -319,7 +320,9 @@ def _process_cpu(pid: int) -> float:
     for p in pids:
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            own = int(fields[11]) + int(fields[12])  # utime, stime
+            reaped = int(fields[13]) + int(fields[14]) if p == pid else 0  # cutime, cstime
+            total += (own + reaped) / tick
     return total
 
 
