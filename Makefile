@@ -79,9 +79,9 @@ lint: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/search_speed.py
 
-## Mixed traffic against a throwaway instance on gunicorn (4 workers) for 60 s.
+## Mixed traffic against a throwaway instance on gunicorn (workers as in gunicorn.conf.py) for 60 s.
 load-test: $(VENV)/.dev-installed
-	$(BIN)/python bench/load_test.py --serve --workers 4 --duration 60 --readers 16 --writers 4
+	$(BIN)/python bench/load_test.py --serve --duration 60 --readers 16 --writers 4
 
 vendor:
 	scripts/vendor_assets.sh

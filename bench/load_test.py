@@ -12,7 +12,7 @@ Against a server you run yourself (accounts needed only for writers)::
 
 Or let the script set up a throwaway instance (init-db, seed, accounts) and serve it with gunicorn::
 
-    .venv/bin/python bench/load_test.py --serve --workers 4 --duration 60 --readers 16 --writers 4
+    .venv/bin/python bench/load_test.py --serve --duration 60 --readers 16 --writers 4  # workers: gunicorn.conf.py
     .venv/bin/python bench/load_test.py --serve --database-url postgresql+psycopg://…/leer --search postgres
 """
 
@@ -291,7 +291,8 @@ def serve(args) -> Iterator[tuple[str, list[tuple[str, str]], str]]:
     token = run("create-token", "--organisation", "08421000", "--name", "Lasttest").strip().split()[-1]
     port = _free_port()
     worker = ["--worker-class", args.worker_class] + (["--threads", str(args.threads)] if args.threads else [])
-    process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--workers", str(args.workers),
+    count = ["--workers", str(args.workers)] if args.workers else []  # else gunicorn.conf.py's: cores + 1
+    process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *count,
                                 *worker, "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     args.server_pid = process.pid
@@ -365,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Lasttest mit gemischtem Verkehr")
     ap.add_argument("--url", help="laufender Server, z. B. http://127.0.0.1:8000")
     ap.add_argument("--serve", action="store_true", help="Wegwerf-Instanz anlegen und mit gunicorn bedienen")
-    ap.add_argument("--workers", type=int, default=4, help="gunicorn-Worker bei --serve")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="gunicorn-Worker bei --serve (Standard: wie gunicorn.conf.py, Kerne + 1)")
     ap.add_argument("--worker-class", default="sync", help="gunicorn-Worker-Klasse bei --serve (sync, gthread)")
     ap.add_argument("--threads", type=int, default=0, help="Threads je Worker bei --serve (gthread)")
     ap.add_argument("--database-url", help="bei --serve: leere Datenbank (Standard: SQLite im Wegwerf-Verzeichnis)")
