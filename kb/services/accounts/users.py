@@ -38,19 +38,14 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
-#: werkzeug's default work factor for scrypt (N=2^15, r=8, p=1): about 85 ms per hash or check
-PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a method, not a password
-
-
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=password_hash_method())
 
 
 def password_hash_method() -> str:
-    """The hash for new passwords: ``KB_PASSWORD_HASH_METHOD`` (the test settings use a cheaper scrypt)."""
-    if has_app_context():
-        return current_app.config.get("KB_PASSWORD_HASH_METHOD", PASSWORD_HASH_METHOD)
-    return PASSWORD_HASH_METHOD
+    """The hash for new passwords: ``KB_PASSWORD_HASH_METHOD`` (config.py: werkzeug's scrypt, a cheaper
+    one under the test settings); outside an app werkzeug's default, the same scrypt."""
+    return current_app.config.get("KB_PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
 
 
 def check_new_password(password: str, *, email: str | None = None, name: str | None = None) -> None:
