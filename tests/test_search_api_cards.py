@@ -2,15 +2,17 @@
 issue 18: search speed). They must give exactly what the ORM cards gave, and follow every change."""
 
 import json
+import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from kb.extensions import db
 from kb.models import Adoption, AdoptionSource, AdoptionStatus, ModerationState, Organisation, UseCase
 from kb.services.catalog.cards import card_summaries, load_cards, summary_store
 from kb.services.catalog.search import SearchQuery, search_cases, search_summaries
 from kb.views.api import serializers
+from kb.web import response_cache
 from tests.helpers import record, write_jsonl
 
 QUERIES = ["", "Chatbot", "KI", "Bürgerservice", "Leipzig", "Geodaten Karte", "Jena", "Digitalisierung", "Portal",
@@ -90,3 +92,51 @@ def test_api_search_follows_changes_of_the_cards(app, client, imported):
         case.moderation = ModerationState.DRAFT
         db.session.commit()
     assert hit("cards-sachsen") is None
+
+
+def _cards_html(body: str) -> str:
+    """The result cards of a search page, without the visitor's form tokens."""
+    cards = re.findall(r'<article class="kern-card[^"]*case-card">.*?</article>', body, re.S)
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", "\n".join(cards))
+
+
+def test_search_page_cards_equal_the_orm_cards(app, client, imported, monkeypatch):
+    """The search page shows its hits from the plain summaries: card for card what the ORM cards showed."""
+    from kb.views.catalog import search_views
+
+    pages = {}
+    for builder in (search_cases, search_summaries):
+        monkeypatch.setattr(search_views, "search_summaries", builder)
+        response_cache.clear(app)
+        pages[builder.__name__] = [_cards_html(client.get("/search", query_string={"q": q}).get_data(as_text=True))
+                                   for q in QUERIES]
+    assert pages["search_summaries"] == pages["search_cases"]
+    assert sum(page.count("case-card__topics") for page in pages["search_cases"]) > 10
+    assert any("· Sachsen" in page for page in pages["search_cases"])
+
+
+def test_an_adoption_renews_only_the_card_of_its_case(app, imported):
+    """Cards are kept per case: "Wir nutzen das auch" for one case leaves every other card stored, and
+    SQL written without the ORM renews them all."""
+    with app.app_context():
+        cases = {c.slug: c for c in db.session.scalars(select(UseCase).where(UseCase.slug.like("cards-%")))}
+        ids = {slug: case.id for slug, case in cases.items()}
+        summary_store.clear()
+        before = card_summaries(db.session, ids.values())
+        taken = [a.organisation_id for a in cases["cards-thueringen"].adoptions] + [cases["cards-thueringen"].owner_id]
+        org = db.session.scalar(select(Organisation).where(Organisation.municipality_ags.is_not(None),
+                                                           Organisation.id.not_in(taken)))
+        db.session.add(Adoption(case_id=ids["cards-thueringen"], organisation_id=org.id,  # as "Wir nutzen das auch"
+                                status=AdoptionStatus.PILOT, source=AdoptionSource.IMPORTED))
+        db.session.commit()
+        after = card_summaries(db.session, ids.values())
+        assert after[ids["cards-thueringen"]].usage.users == before[ids["cards-thueringen"]].usage.users + 1
+        assert after[ids["cards-sachsen"]] is before[ids["cards-sachsen"]]
+        assert after[ids["cards-planung"]] is before[ids["cards-planung"]]
+
+        db.session.execute(text("DELETE FROM adoption WHERE case_id = :case"), {"case": ids["cards-sachsen"]})
+        db.session.commit()
+        raw = card_summaries(db.session, ids.values())
+        assert raw[ids["cards-sachsen"]].usage.users == 0
+        assert raw[ids["cards-planung"]] is not after[ids["cards-planung"]]
+        assert raw[ids["cards-planung"]] == after[ids["cards-planung"]]

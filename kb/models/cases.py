@@ -124,6 +124,19 @@ class UseCase(Base):
         return self.moderation is ModerationState.PUBLISHED
 
     @property
+    def owner_name(self) -> str:
+        return self.owner.name
+
+    @property
+    def land_name(self) -> str | None:
+        """The Land of the owner (a card's line "Jena · Thüringen")."""
+        return self.owner.land.name if self.owner.land else None
+
+    @property
+    def topic_names(self) -> list[str]:
+        return [topic.name for topic in self.topics]
+
+    @property
     def is_software(self) -> bool:
         return bool(self.repository)
 

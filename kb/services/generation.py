@@ -121,6 +121,19 @@ def case_page_token(session: Session, slug: str) -> str:
     return f"case.{shared.value if shared else 0}.{own.value if own else 0}"
 
 
+_CASE_TOKENS_READ = select(AppSetting.key, AppSetting.value).where(
+    AppSetting.key.in_(bindparam("keys", expanding=True)))
+
+
+def case_tokens(session: Session, ids: list[int]) -> dict[int, str]:
+    """The token of :func:`case_page_token` for each of these cases, in one statement: what a card
+    shows of a case (title, owner, topics, usage …) is a part of its page and changes with it."""
+    keys = [CASE_PAGES_KEY, *(f"{_CASE_KEY}{i}" for i in ids)]
+    values = dict(session.connection().execute(_CASE_TOKENS_READ, {"keys": keys}).all())
+    shared = values.get(CASE_PAGES_KEY, 0)
+    return {i: f"case.{shared}.{values.get(f'{_CASE_KEY}{i}', 0)}" for i in ids}
+
+
 def index_rewritten(session: Session) -> None:
     """Count a rebuild or repair of the search index as a change: search answers may differ now."""
     bump(session)

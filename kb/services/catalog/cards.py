@@ -5,7 +5,8 @@ active adoptions; the API's list entries add the dates. The long texts (descript
 reuse …) stay in the database.
 
 :func:`card_summaries` gives the same as plain values (:class:`CardSummary`), read with three Core
-statements and kept per data generation and process: the JSON search answers need no ORM objects.
+statements and kept per process until the case's page changes: the search page and the JSON search
+answers need no ORM objects.
 """
 
 from __future__ import annotations
@@ -81,6 +82,11 @@ class CardSummary:
     def is_published(self) -> bool:
         return self.moderation is ModerationState.PUBLISHED
 
+    @property
+    def topic_names(self) -> tuple[str, ...]:
+        """The topics as a card shows them (``UseCase.topic_names``)."""
+        return self.topics
+
 
 def _adoptions(statuses: tuple | None = None):
     """The number of the card's adoptions (with one of these statuses)."""
@@ -105,32 +111,37 @@ _SUMMARY_ROWS = (
 
 
 class _SummaryStore:
-    """Card summaries by case id, for one data generation per database (bounded, thread-safe)."""
+    """Card summaries by case id, each kept under its case's token (bounded, thread-safe, one store
+    per database): a change to one case leaves the other cases' summaries valid."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._stores: weakref.WeakKeyDictionary[Engine, tuple[str, OrderedDict[int, CardSummary]]] = (
+        self._stores: weakref.WeakKeyDictionary[Engine, OrderedDict[int, tuple[str, CardSummary]]] = (
             weakref.WeakKeyDictionary())
         self._lock = threading.Lock()
 
-    def lookup(self, engine: Engine, token: str, ids: list[int]) -> tuple[dict[int, CardSummary], list[int]]:
-        """The summaries held for ``ids`` and the ids not held."""
+    def lookup(self, engine: Engine, tokens: dict[int, str]) -> tuple[dict[int, CardSummary], list[int]]:
+        """The summaries held under the current tokens of these ids, and the ids not held."""
         with self._lock:
-            held = self._stores.get(engine)
-            if held is None or held[0] != token:
-                return {}, ids
-            store = held[1]
-            found = {i: store[i] for i in ids if i in store}
-        return found, [i for i in ids if i not in found]
+            store = self._stores.get(engine)
+            if store is None:
+                return {}, list(tokens)
+            found = {}
+            for case_id, token in tokens.items():
+                held = store.get(case_id)
+                if held is not None and held[0] == token:
+                    found[case_id] = held[1]
+                    store.move_to_end(case_id)
+        return found, [i for i in tokens if i not in found]
 
-    def add(self, engine: Engine, token: str, summaries: Iterable[CardSummary]) -> None:
+    def add(self, engine: Engine, tokens: dict[int, str], summaries: Iterable[CardSummary]) -> None:
         with self._lock:
-            held = self._stores.get(engine)
-            if held is None or held[0] != token:
-                held = self._stores[engine] = (token, OrderedDict())
-            store = held[1]
+            store = self._stores.get(engine)
+            if store is None:
+                store = self._stores[engine] = OrderedDict()
             for summary in summaries:
-                store[summary.id] = summary
+                store[summary.id] = (tokens[summary.id], summary)
+                store.move_to_end(summary.id)
             while len(store) > self.size:
                 store.popitem(last=False)
 
@@ -139,22 +150,23 @@ class _SummaryStore:
             self._stores.clear()
 
 
-#: about 1.5 KB a summary: 10,000 (15 MB) keep the cards of the most shown cases of a generation per process
+#: about 1.5 KB a summary: 10,000 (15 MB) keep the most shown cards per process
 summary_store = _SummaryStore(10_000)
 
 
 def card_summaries(session: Session, ids: Iterable[int]) -> dict[int, CardSummary]:
-    """The cards of the cases with these ids as plain values (unknown ids left out), per data
-    generation and process read once (three Core statements for those not held yet)."""
+    """The cards of the cases with these ids as plain values (unknown ids left out), read once per
+    process and change of the case (``generation.case_tokens``: the tokens of its page, read first, in
+    one statement; three Core statements for the cards not held)."""
     ids = list(dict.fromkeys(ids))
     if not ids:
         return {}
-    token = generation.current(session).token
+    tokens = generation.case_tokens(session, ids)
     engine = session.get_bind()
-    found, missing = summary_store.lookup(engine, token, ids)
+    found, missing = summary_store.lookup(engine, tokens)
     if missing:
         loaded = _read_summaries(session, missing)
-        summary_store.add(engine, token, loaded.values())
+        summary_store.add(engine, tokens, loaded.values())
         found.update(loaded)
     return found
 

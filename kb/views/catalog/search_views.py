@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from kb.extensions import db
 from kb.services.catalog import listing as catalog
-from kb.services.catalog.search import SearchQuery, canonical_query, search_cases, suggest_cases
+from kb.services.catalog.search import SearchQuery, canonical_query, search_summaries, suggest_cases
 from kb.services.community import needs
 from kb.views.catalog.blueprint import bp
 from kb.web.caching import public_cache
@@ -30,7 +30,7 @@ def search():
         return _error(str(exc))
     except catalog.FilterError as exc:
         return _error(_("Unbekannter Filterwert %(name)s = „%(value)s“.", name=exc.name, value=exc.value))
-    found = search_cases(db.session, query)
+    found = search_summaries(db.session, query)
     result = found.result
     page = catalog.Page(found.hits, result.paged_total, query.page, query.per_page)
     filters = catalog.CaseFilters(list(query.topics), list(query.states), list(query.statuses), list(query.sizes))
