@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache as built_once
+from typing import NamedTuple
 
 import numpy as np
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import Select, bindparam, case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from kb.models import (
@@ -31,7 +33,7 @@ from kb.models import (
     UseCase,
     usage,
 )
-from kb.services.catalog.cards import load_cards
+from kb.services.catalog.cards import CardSummary, card_summaries
 from kb.services.generation import cache
 
 
@@ -69,9 +71,9 @@ def population_class(population: int | None) -> PopulationClass | None:
 
 @dataclass
 class Recommendation:
-    """A case with its score and the municipalities that explain it."""
+    """A case (as a card) with its score and the municipalities that explain it."""
 
-    case: UseCase
+    case: CardSummary
     score: float = 0.0
     users: dict[str, list[Municipality]] = field(default_factory=lambda: defaultdict(list))  # not the owner
     reasons: list[str] = field(default_factory=list)
@@ -97,18 +99,18 @@ def recommend(session: Session, municipality: Municipality, limit: int = 6) -> l
 
     The uses within each population class are summed up once per data generation and process
     (:func:`_class_uses`); a recommendation adds the sums of the municipality's Land and Kreis to the
-    nationwide ones. The cards and peers shown are loaded for the ``limit`` recommendations only.
+    nationwide ones. The cards (plain values, :func:`card_summaries`) and peers shown are loaded for the
+    ``limit`` recommendations only.
     """
     klass = population_class(municipality.population)
     if klass is None:
         return []
     ranked = cache.get(session, ("recommend", municipality.ags, limit),
                        lambda: _rank(session, municipality, klass, limit))
-    cases = {case.id: case for case in load_cards(session, [case_id for case_id, _score, _users, _owner in ranked])}
+    cases = card_summaries(session, [case_id for case_id, _score, _users, _owner in ranked])
     wanted = {ags for _id, _score, users, _owner in ranked for peers in users.values() for ags in peers}
     wanted |= {owner for _id, _score, _users, owner in ranked if owner}
-    peers = {m.ags: m for m in session.scalars(select(Municipality).where(Municipality.ags.in_(wanted)))} \
-        if wanted else {}
+    peers = {m.ags: m for m in session.scalars(_PEERS, {"keys": list(wanted)})} if wanted else {}
     recs = []
     for case_id, score, users, owner in ranked:
         rec = Recommendation(cases[case_id], score, owner_peer=peers.get(owner) if owner else None)
@@ -165,7 +167,8 @@ def _rank(session: Session, municipality: Municipality, klass: PopulationClass,
         if key in groups:
             ids, weights = groups[key]
             scores[ids] += weights
-    known = [i for i in session.scalars(_cases_known_to(municipality.ags)) if i < len(scores)]
+    statements = _statements(klass.key)
+    known = [i for i in session.scalars(statements.known, {"ags": municipality.ags}) if i < len(scores)]
     scores[known] = 0.0
     candidates = np.flatnonzero(scores > 0)
     if not len(candidates):
@@ -173,21 +176,41 @@ def _rank(session: Session, municipality: Municipality, klass: PopulationClass,
     if len(candidates) > limit:  # the best ``limit`` and every case tied with the last of them
         cut = np.partition(scores[candidates], len(candidates) - limit)[len(candidates) - limit]
         candidates = candidates[scores[candidates] >= cut]
-    titles = dict(session.execute(select(UseCase.id, UseCase.title).where(UseCase.id.in_(candidates.tolist()))).all())
+    titles = dict(session.execute(_TITLES, {"ids": candidates.tolist()}).all())
     top = sorted(candidates.tolist(), key=lambda i: (-round(scores[i], 9), titles[i]))[:limit]
     users: dict[int, dict[str, list[str]]] = {case_id: defaultdict(list) for case_id in top}
     owners: dict[int, str] = {}
-    adoption_uses, owned_uses = _uses_in_class(klass, top)
-    for case_id, ags in session.execute(select(owned_uses.c.case_id, owned_uses.c.ags)):
+    for case_id, ags in session.execute(statements.owners, {"ids": top}):
         owners[case_id] = ags
-    for case_id, ags, kreis_key, land_code in session.execute(
-            select(adoption_uses.c.case_id, adoption_uses.c.ags, adoption_uses.c.kreis_key, adoption_uses.c.land_code)
-            .where(adoption_uses.c.ags != municipality.ags)):
+    for case_id, ags, kreis_key, land_code in session.execute(statements.users, {"ids": top, "ags": municipality.ags}):
         peers = users[case_id][region_of(municipality, kreis_key, land_code)]
         if ags not in peers and ags != owners.get(case_id):
             peers.append(ags)
     return [(case_id, float(scores[case_id]), {region: tuple(keys) for region, keys in users[case_id].items()},
              owners.get(case_id)) for case_id in top]
+
+
+class _Statements(NamedTuple):
+    """The statements of :func:`_rank` for one population class."""
+
+    known: Select  # ids of the cases the municipality knows (parameter ``ags``)
+    owners: Select  # (case id, AGS) of the owners in the class of the cases ``ids``
+    users: Select  # (case id, AGS, Kreis, Land) of the users in the class of the cases ``ids`` but ``ags``
+
+
+_TITLES = select(UseCase.id, UseCase.title).where(UseCase.id.in_(bindparam("ids", expanding=True)))
+_PEERS = select(Municipality).where(Municipality.ags.in_(bindparam("keys", expanding=True)))
+
+
+@built_once
+def _statements(klass_key: str) -> _Statements:
+    """The statements of :func:`_rank` for the class with this key, built once per process:
+    SQLAlchemy keeps a statement's cache key, building and keying them anew cost as much as running them."""
+    klass = next(c for c in POPULATION_CLASSES if c.key == klass_key)
+    adoption_uses, owned_uses = _uses_in_class(klass, bindparam("ids", expanding=True))
+    users = select(adoption_uses.c.case_id, adoption_uses.c.ags, adoption_uses.c.kreis_key,
+                   adoption_uses.c.land_code).where(adoption_uses.c.ags != bindparam("ags"))
+    return _Statements(_cases_known_to(bindparam("ags")), select(owned_uses.c.case_id, owned_uses.c.ags), users)
 
 
 def region_of(municipality: Municipality, kreis_key: str | None, land_code: str) -> str:
@@ -225,9 +248,10 @@ def explain(rec: Recommendation, municipality: Municipality, klass: PopulationCl
     return reasons
 
 
-def _cases_known_to(ags: str):
-    """Ids of cases the municipality (any organisation registered for it) runs or has an adoption record
-    for (a select): a municipality is never offered its own solution, nor one it already knows."""
+def _cases_known_to(ags):
+    """Ids of cases the municipality with the AGS ``ags`` (a value or a bound parameter) – any
+    organisation registered for it – runs or has an adoption record for (a select): a municipality is
+    never offered its own solution, nor one it already knows."""
     org_ids = select(Organisation.id).where(Organisation.municipality_ags == ags)
     return union_all(select(UseCase.id).where(UseCase.owner_id.in_(org_ids)),
                      select(Adoption.case_id).where(Adoption.organisation_id.in_(org_ids)))
@@ -246,9 +270,10 @@ def _weight(column, enum_cls, weights: dict[str, float]):
     return case(*known, else_=0.0)
 
 
-def _uses_in_class(klass: PopulationClass, case_ids: list[int] | None = None):
+def _uses_in_class(klass: PopulationClass, case_ids=None):
     """Two subqueries of the uses of published cases by municipalities of the class — their adoptions,
-    then their own cases — with (case id, AGS, Kreis, Land, weight); only ``case_ids`` if given."""
+    then their own cases — with (case id, AGS, Kreis, Land, weight); only ``case_ids`` (a list or an
+    expanding bound parameter) if given."""
     published = UseCase.moderation == ModerationState.PUBLISHED
     peers = _class_filter(klass)
     place = (Municipality.ags, Municipality.kreis_key, Municipality.land_code)

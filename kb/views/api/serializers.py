@@ -175,7 +175,7 @@ def _adopted_json(adoption: Adoption) -> dict[str, Any]:
 
 def recommendation_json(rec) -> dict[str, Any]:
     """A "Kommunen wie Ihre" recommendation: the case, why, and by whom it is used."""
-    return {**case_summary(rec.case), "score": round(rec.score, 2), "reason": rec.reason,
+    return {**card_summary(rec.case), "score": round(rec.score, 2), "reason": rec.reason,
             "reasons": list(rec.reasons), "used_by": [m.ags for m in rec.examples]}
 
 
