@@ -111,3 +111,22 @@ def test_behind_the_proxy_the_forwarded_client_address_is_used(app, make_user):
         assert client.get("/konto", headers={"X-Forwarded-For": "203.0.113.5"}).status_code == 302
     finally:
         dbprovision.dispose(proxied)
+
+
+def test_a_visitor_session_is_set_once_and_a_signed_in_one_stays_bound(app, client, make_user):
+    """A visitor's session (only a form token) is sent once, not cleared and set again with every page
+    (which also kept proxies from storing pages); a signed-in session still ends for another client."""
+    first = client.get("/")
+    assert any(c.startswith("session=") for c in first.headers.getlist("Set-Cookie"))
+    token = client.get_cookie("session").value
+    for path in ("/", "/search?q=Chatbot", "/cases"):
+        again = client.get(path, environ_base={"REMOTE_ADDR": "203.0.113.9"}, headers={"User-Agent": "Anderer"})
+        assert again.status_code == 200
+        assert again.headers.getlist("Set-Cookie") == [], path
+    assert client.get_cookie("session").value == token
+    _id, email, password = make_user("reader")
+    client.post("/login", data={"email": email, "password": password})
+    assert signed_in(client)
+    thief = captured(app, client)
+    assert thief.get("/konto", environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code == 302
+    assert signed_in(client)
