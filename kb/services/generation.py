@@ -53,27 +53,47 @@ _IN_FLUSH = "kb_in_flush"  # connection.info: an ORM flush runs (its objects are
 _SEEN = "kb_generation"  # session.info: the generation read in the current transaction
 _DML = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b(?:\s+OR\s+\w+)?\s+(?:INTO\s+|FROM\s+)?\"?(\w+)", re.I)
 _installed = False
-_READ = select(AppSetting.value, AppSetting.updated_at).where(AppSetting.key == KEY)
+_READ = select(AppSetting.key, AppSetting.value, AppSetting.updated_at).where(
+    AppSetting.key.in_([KEY, CASE_PAGES_KEY]))
+_NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class Generation:
-    """The data generation: a counter and the time of the change that set it."""
+    """The data generation: a counter and the time of the change that set it; and the counter of
+    every change but adoptions (``case_pages_generation``) with the time of its last change."""
 
     number: int
     changed_at: datetime
+    but_adoptions: int = 0
+    but_adoptions_at: datetime = _NEVER
 
     @property
     def token(self) -> str:
         return f"{self.number}.{int(self.changed_at.timestamp() * 1_000_000)}"
+
+    @property
+    def token_but_adoptions(self) -> str:
+        """A token that moves with every public change except adoptions of a known case (and the
+        three tables no case page shows: ``public_change.CASE_PAGE_UNSEEN_TABLES``) – for what does not
+        depend on them."""
+        return f"b{self.but_adoptions}.{int(self.but_adoptions_at.timestamp() * 1_000_000)}"
+
+
+def _generation(rows: dict) -> Generation:
+    found, shared = rows.get(KEY), rows.get(CASE_PAGES_KEY)
+    if found is None:
+        return Generation(0, _NEVER)
+    if shared is None:
+        return Generation(int(found.value), found.updated_at)
+    return Generation(int(found.value), found.updated_at, int(shared.value), shared.updated_at)
 
 
 def current(session: Session) -> Generation:
     """The generation as this session's transaction sees it (read once per transaction)."""
     found = session.info.get(_SEEN)
     if found is None:  # Core, not ORM: this runs on every public request, cached answers included
-        row = session.connection().execute(_READ).first()
-        found = Generation(int(row.value), row.updated_at) if row else Generation(0, datetime(2000, 1, 1, tzinfo=UTC))
+        found = _generation({row.key: row for row in session.connection().execute(_READ)})
         session.info[_SEEN] = found
     return found
 
@@ -113,9 +133,9 @@ def case_page_token(session: Session, slug: str) -> str:
     of the case with this slug (:mod:`kb.services.public_change`, ``reach``). Reads the data
     generation in the same statement (as :func:`current` would, once per transaction)."""
     rows = {row.key: row for row in session.connection().execute(_CASE_PAGE_READ, {"slug": slug})}
-    found = rows.pop(KEY, None)
-    if found is not None and _SEEN not in session.info:
-        session.info[_SEEN] = Generation(int(found.value), found.updated_at)
+    if _SEEN not in session.info:
+        session.info[_SEEN] = _generation(rows)
+    rows.pop(KEY, None)
     shared = rows.pop(CASE_PAGES_KEY, None)
     own = next(iter(rows.values()), None)
     return f"case.{shared.value if shared else 0}.{own.value if own else 0}"
@@ -234,9 +254,12 @@ class ProcessCache:
         self._stores: weakref.WeakKeyDictionary[Engine, OrderedDict] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
-        """The value cached under ``key`` for the current generation, computing it if needed."""
-        token = current(session).token
+    def get(self, session: Session, key: Hashable, compute: Callable[[], T], *, but_adoptions: bool = False) -> T:
+        """The value cached under ``key`` for the current generation, computing it if needed; with
+        ``but_adoptions`` for the current :attr:`Generation.token_but_adoptions` (a value that no
+        adoption of a case can change)."""
+        seen = current(session)
+        token = seen.token_but_adoptions if but_adoptions else seen.token
         engine = session.get_bind()
         with self._lock:
             store = self._stores.setdefault(engine, OrderedDict())

@@ -30,7 +30,7 @@ from kb.models import (
 )
 from kb.search.engine.places import land_name
 from kb.services.catalog import reference
-from kb.services.catalog.cards import CARD_COLUMNS, card_options, load_cards
+from kb.services.catalog.cards import CARD_COLUMNS, CardSummary, card_options, card_summaries, load_cards
 from kb.services.generation import cache
 from kb.services.paging import Page
 
@@ -231,9 +231,11 @@ def _size_counts(session: Session, cases) -> dict[str, int]:
 
 
 def _first_ids(session: Session, sort: str, limit: int) -> list[int]:
-    """Ids of the first published cases in this order (once per data generation)."""
+    """Ids of the first published cases in this order (once per data generation; newest first or by
+    title: once per change other than an adoption)."""
     return cache.get(session, ("first", sort, limit), lambda: list(session.scalars(
-        _sorted(select(UseCase.id).where(UseCase.moderation == ModerationState.PUBLISHED), sort).limit(limit))))
+        _sorted(select(UseCase.id).where(UseCase.moderation == ModerationState.PUBLISHED), sort).limit(limit))),
+        but_adoptions=sort != "adoption")
 
 
 def newest(session: Session, limit: int = 6) -> list[UseCase]:
@@ -244,10 +246,11 @@ def most_adopted(session: Session, limit: int = 6) -> list[UseCase]:
     return load_cards(session, _first_ids(session, "adoption", limit))
 
 
-def showcase(session: Session, limit: int = 6) -> tuple[list[UseCase], list[UseCase]]:
-    """The start page's newest and most adopted cases, loaded together."""
+def showcase(session: Session, limit: int = 6) -> tuple[list[CardSummary], list[CardSummary]]:
+    """The start page's newest and most adopted cases as plain cards, kept per case until its page
+    changes (:func:`card_summaries`)."""
     newest_ids, adopted_ids = _first_ids(session, "newest", limit), _first_ids(session, "adoption", limit)
-    cards = {case.id: case for case in load_cards(session, dict.fromkeys(newest_ids + adopted_ids))}
+    cards = card_summaries(session, newest_ids + adopted_ids)
     return [cards[i] for i in newest_ids if i in cards], [cards[i] for i in adopted_ids if i in cards]
 
 
@@ -293,8 +296,8 @@ def get_visible(session: Session, slug: str, viewer: User | None) -> UseCase | N
 
 
 def topic_overview(session: Session) -> list[tuple[reference.TopicInfo, int]]:
-    """Return every topic with its number of published cases."""
-    return cache.get(session, ("topic_overview",), lambda: _topic_overview(session))
+    """Return every topic with its number of published cases (once per change other than an adoption)."""
+    return cache.get(session, ("topic_overview",), lambda: _topic_overview(session), but_adoptions=True)
 
 
 def _topic_overview(session: Session) -> list[tuple[reference.TopicInfo, int]]:

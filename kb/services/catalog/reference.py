@@ -1,6 +1,7 @@
-"""Topics and Länder as plain values, read once per data generation and process.
+"""Topics and Länder as plain values, read once per process and change other than an adoption.
 
-Every list, filter, facet and search needs them; they change only when the vocabulary does.
+Every list, filter, facet and search needs them; they change only when the vocabulary does (a change
+no adoption makes: ``ProcessCache.get(…, but_adoptions=True)``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def topics(session: Session) -> tuple[TopicInfo, ...]:
     """Every topic, in vocabulary order."""
     return cache.get(session, ("topics",), lambda: tuple(
         TopicInfo(t.id, t.name, t.slug, t.description, t.position)
-        for t in session.scalars(select(Topic).order_by(Topic.position, Topic.id))))
+        for t in session.scalars(select(Topic).order_by(Topic.position, Topic.id))), but_adoptions=True)
 
 
 def topic_lookup(session: Session) -> dict[str, int]:
@@ -39,16 +40,17 @@ def topic_lookup(session: Session) -> dict[str, int]:
         found.update({t.slug: t.id for t in topics(session)})
         return found
 
-    return cache.get(session, ("topic_lookup",), build)
+    return cache.get(session, ("topic_lookup",), build, but_adoptions=True)
 
 
 def topic_names(session: Session) -> dict[int, str]:
-    return cache.get(session, ("topic_names",), lambda: {t.id: t.name for t in topics(session)})
+    return cache.get(session, ("topic_names",), lambda: {t.id: t.name for t in topics(session)}, but_adoptions=True)
 
 
 def land_names(session: Session) -> dict[str, str]:
     """Land names by code."""
-    return cache.get(session, ("lands",), lambda: dict(session.execute(select(Land.code, Land.name)).all()))
+    return cache.get(session, ("lands",), lambda: dict(session.execute(select(Land.code, Land.name)).all()),
+                     but_adoptions=True)
 
 
 def land_lookup(session: Session) -> dict[str, str]:
@@ -58,4 +60,4 @@ def land_lookup(session: Session) -> dict[str, str]:
         found.update({code: code for code in land_names(session)})
         return found
 
-    return cache.get(session, ("land_lookup",), build)
+    return cache.get(session, ("land_lookup",), build, but_adoptions=True)
