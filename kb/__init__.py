@@ -68,7 +68,17 @@ def register_subsystems(app: Flask) -> None:
     from kb.services.cases import journal as change_journal
     from kb.services.community import updates
     from kb.views.auth import login_setup
-    from kb.web import after_response, caching, hosts, proxy, query_params, request_guard, security, templating
+    from kb.web import (
+        after_response,
+        caching,
+        form_widgets,
+        hosts,
+        proxy,
+        query_params,
+        request_guard,
+        security,
+        templating,
+    )
     from kb.web import request_log as logging_setup
 
     hosts.init_app(app)
@@ -80,6 +90,7 @@ def register_subsystems(app: Flask) -> None:
     search_sync.init_app(app)
     change_journal.init_app(app)
     templating.init_app(app)
+    form_widgets.init_app(app)
     security.init_app(app)
     login_setup.init_app(app)
     after_response.init_app(app)
