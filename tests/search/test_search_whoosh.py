@@ -317,6 +317,41 @@ def test_segments_merge_with_array_blocks(tmp_path):
     b.close()
 
 
+def _outcome(b, text: str) -> tuple:
+    """Total, scores by case id and facet counts of a search (ties may come in another order)."""
+    result = b.search(SearchQuery(text=text, per_page=100))
+    return result.total, {h.id: h.score for h in result.hits}, result.facets
+
+
+def test_small_updates_merge_segments_without_losing_postings(tmp_path):
+    """Many one-document updates and removals (each a new segment, small segments merged in memory)
+    end with the same postings and results as a rebuild of the final documents."""
+    updated = create_backend("whoosh", index_dir=tmp_path / "updated", rebuild_procs=1)
+    final = {d.id: d for d in _glasfaser_docs(30) + [replace(d, id=d.id + 100) for d in CORPUS]}
+    updated.rebuild(final.values())
+    for step in range(150):
+        doc_id = sorted(final)[(step * 7) % len(final)]
+        if step % 9 == 4:
+            updated.remove([doc_id])
+            del final[doc_id]
+            continue
+        final[doc_id] = replace(final[doc_id], adopter_count=step, topics=["Mobilität"] if step % 2 else ["Bildung"],
+                                title=f"{final[doc_id].title} aktualisiert Runde{step}")
+        updated.index([final[doc_id]])
+    assert len(updated._current().leaves) < 10  # merged along the way
+    rebuilt = create_backend("whoosh", index_dir=tmp_path / "rebuilt", rebuild_procs=1)
+    rebuilt.rebuild(final.values())
+    assert updated.doc_count() == rebuilt.doc_count() == len(final)
+    for term in ("aktualisiert", "glasfas", "chatbot", "runde12"):  # in blocks, inlined, of one document
+        assert _postings(updated, term) == _postings(rebuilt, term)
+    assert len(_postings(updated, "aktualisiert")) > 8
+    for text in ("Glasfaser", "aktualisiert", "Chatbot", "Runde12", "", "Parkplatz"):
+        assert _outcome(updated, text) == _outcome(rebuilt, text)
+    assert updated.versions() == rebuilt.versions()
+    updated.close()
+    rebuilt.close()
+
+
 def test_search_keeps_working_during_rebuild(fresh_backend):
     import threading
     import time

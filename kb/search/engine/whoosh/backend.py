@@ -103,6 +103,11 @@ class WhooshBackend(IndexViews, Scoring, Searching):
         # about to be released by a dying process: wait for it briefly
         return self._ix.writer(timeout=30.0, delay=0.05, codec=make_codec(), **kwargs)
 
+    def _small_writer(self) -> _BulkWriter:
+        # the in-memory writer also for a few documents: whoosh's own writer routes every posting of
+        # a segment it merges through its sorting pool one at a time (up to 200 ms for a merge at 41 cases)
+        return _BulkWriter(self._ix, timeout=30.0, delay=0.05, codec=make_codec())
+
     # --------------------------------------------------------------- writing
 
     @staticmethod
@@ -118,10 +123,10 @@ class WhooshBackend(IndexViews, Scoring, Searching):
 
     def index(self, docs: Iterable[SearchDocument]) -> None:
         """Add or replace documents.  Up to ``BULK_THRESHOLD`` documents are
-        analysed before the write lock is taken and written with whoosh's
-        ordinary writer; larger inputs (a bulk import) are streamed: analysed
-        in worker processes and written as one new segment by the in-memory
-        bulk writer, without holding all documents in memory."""
+        analysed before the write lock is taken and written as a new segment
+        (merged with small ones as ``_merge_lazily`` says); larger inputs (a
+        bulk import) are streamed: analysed in worker processes and written as
+        one new segment, without holding all documents in memory."""
         it = iter(docs)
         head = list(islice(it, BULK_THRESHOLD))
         if len(head) == BULK_THRESHOLD:
@@ -131,7 +136,7 @@ class WhooshBackend(IndexViews, Scoring, Searching):
         if not prepared:
             return
         with self._write_lock():
-            w = self._writer()
+            w = self._small_writer()
             try:
                 for fields_ in prepared:
                     w.update_document(**fields_)
@@ -176,7 +181,7 @@ class WhooshBackend(IndexViews, Scoring, Searching):
         if not keys:
             return
         with self._write_lock():
-            w = self._writer()
+            w = self._small_writer()
             try:
                 for k in keys:
                     w.delete_by_term("id", k)

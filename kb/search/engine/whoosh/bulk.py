@@ -36,6 +36,17 @@ class _Postings:
             self.weights.extend(weights)
         return len(ids)
 
+    def add_term(self, term: str, docnums: list[int] | np.ndarray, weights: list[float] | np.ndarray) -> None:
+        """Append one term's postings (docnums above all added so far for this term, ascending)."""
+        tid = self.vocab.setdefault(term, len(self.vocab))
+        self.terms.extend(repeat(tid, len(docnums)))
+        if isinstance(docnums, np.ndarray):
+            self.docs.frombytes(docnums.astype(np.uint32).tobytes())
+            self.weights.frombytes(np.asarray(weights, dtype=np.float32).tobytes())
+        else:
+            self.docs.extend(docnums)
+            self.weights.extend(weights)
+
     def by_term(self) -> Iterator[tuple[str, array, array]]:
         """``(term, docnums, weights)`` in term order, docnums ascending."""
         if not self.vocab:

@@ -97,13 +97,12 @@ def make_codec() -> W3Codec:
 
 
 class _BulkWriter(writing.SegmentWriter):
-    """Segment writer for ``rebuild`` and bulk ``index``: keeps the postings of
+    """Segment writer for ``rebuild``, bulk and small ``index``: keeps the postings of
     the new segment in memory (flat term-id/doc/weight arrays, inverted with
     numpy at commit) instead of whoosh's sorting pool, several times faster
-    for bulk loads.  Only ever writes a new segment: commit with
-    ``mergetype=writing.CLEAR`` (rebuild) or ``merge=False`` (append); a merge
-    would route the old segments' postings through the pool, which this
-    writer does not flush."""
+    for bulk loads.  Segments merged into it (a merge policy's ``add_reader``)
+    go the same way: their postings are read in one piece per term, not one
+    posting at a time through the pool."""
 
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
@@ -147,6 +146,36 @@ class _BulkWriter(writing.SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def add_reader(self, reader) -> None:
+        """Append the live documents of a segment reader (what a merge policy calls)."""
+        self._check_state()
+        basedoc = self.docnum
+        fieldnames = set(self.schema.names()) | {f for f in reader.indexed_field_names() if f in self.schema}
+        docmap = self.write_per_doc(fieldnames, reader)  # None: no deletions, documents keep their order
+        if docmap is None:
+            new_docnum = list(range(basedoc, self.docnum))
+        else:
+            new_docnum = [-1] * reader.doc_count_all()
+            for old, new in docmap.items():
+                new_docnum[old] = new
+        lookup = np.array(new_docnum, dtype=np.int64)
+        for fieldname, term, ids, weights in _all_postings(reader):
+            if fieldname not in self.schema:
+                continue
+            if isinstance(ids, np.ndarray):
+                new = lookup[ids]
+                keep = new >= 0
+                ids, weights = new[keep], weights[keep]
+            else:
+                pairs = [(new_docnum[d], w) for d, w in zip(ids, weights, strict=True) if new_docnum[d] >= 0]
+                ids, weights = [d for d, _w in pairs], [w for _d, w in pairs]
+            if len(ids):
+                postings = self._mem.get(fieldname)
+                if postings is None:
+                    postings = self._mem[fieldname] = _Postings()
+                postings.add_term(term.decode("utf-8"), ids, weights)
+        self._added = True
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         fw = self.fieldwriter
@@ -189,6 +218,25 @@ def commit_segments(writer: writing.SegmentWriter, segments: list) -> None:
     writer._close_segment()
     writer._commit_toc(final)
     writer._finish()
+
+
+def _all_postings(segreader):
+    """``(field, term bytes, docnums, weights)`` of every term of a segment, deleted documents
+    included: inlined postings (rare terms) as the tuples stored in the term table, the others
+    as numpy arrays read in one piece."""
+    terms = segreader._terms
+    for (fieldname, term), info in terms.items():
+        if info.is_inlined():
+            ids, weights, _values = info.inlined_postings()
+            yield fieldname, term, ids, weights
+            continue
+        offset, length = info.extent()
+        if isinstance(length, tuple):
+            length = length[0]
+        found = _read_blocks(terms._postfile, offset, length)
+        if found is None:
+            found = _decode(terms._codec.postings_reader(terms._postfile, info, segreader.schema[fieldname].format))
+        yield fieldname, term, found[0], found[1]
 
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
