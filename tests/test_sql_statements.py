@@ -95,3 +95,18 @@ def test_more_adopters_hits_and_cases_take_no_more_statements(app, client):
         adopt_widely(app, slug, ADOPTERS)
     after = {path: statements(app, client, path) for path in pages}
     assert after == before
+
+
+def test_declaring_reuse_takes_a_bounded_number_of_statements(app, client, make_user, login):
+    """"Wir nutzen das auch": form and declaration load the case with its owner only (not the case page's
+    topics, adopters and reports), and the answer reads nothing again after the commit."""
+    _id, email, password = make_user("contributor", municipality=ADOPTERS[0])
+    login(email, password)
+    with counted(app) as form:
+        assert client.get(f"/cases/{CASE}/adopt").status_code == 200
+    with counted(app) as declared:
+        assert client.post(f"/cases/{CASE}/adopt", data={"status": "pilot"}).status_code == 303
+    assert len(form) <= 4  # account, case with owner, organisation, its adoption
+    # + the search document, the outbox and the counters of the pages the adoption changes
+    assert len(declared) <= 34
+    assert not [s for s in form + declared if "reuse_path" in s]  # the case page's loader is not used

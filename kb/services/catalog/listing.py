@@ -259,6 +259,17 @@ def get_published(session: Session, slug: str) -> UseCase | None:
     return session.scalar(_case_by_slug(published=True), {"slug": slug})
 
 
+def get_published_with_owner(session: Session, slug: str) -> UseCase | None:
+    """The published case with this slug and its owner, nothing else (one statement): for the forms
+    about a case ("Wir nutzen das auch"), which show its title and owner only."""
+    return session.scalar(_case_with_owner(), {"slug": slug})
+
+
+@built_once
+def _case_with_owner() -> Select:
+    return _published().where(UseCase.slug == bindparam("slug")).options(joinedload(UseCase.owner, innerjoin=True))
+
+
 def can_view(case: UseCase, viewer: User | None) -> bool:
     """Published cases are public; others only for their author and moderators."""
     if case.moderation is ModerationState.PUBLISHED:

@@ -44,7 +44,9 @@ def _own_adoption(case: UseCase) -> Adoption:
 @role_required(Role.READER)
 def declare(slug: str):
     """Declare "Wir nutzen das auch" for the member's own municipality (or change the declaration)."""
-    case = _case_or_404(slug)
+    case = catalog.get_published_with_owner(db.session, slug)  # the form shows the title and owner only
+    if case is None:
+        abort(404)
     actor = current_actor()
     blocker = adoptions.declare_blocker(db.session, case, actor)
     org = adoptions.organisation_of(db.session, actor)
@@ -52,6 +54,8 @@ def declare(slug: str):
     form = DeclareForm(data={"status": own.status.value, "note": own.note or "",
                              **DeclareForm.since_data(own.since)} if own else None)
     if request.method == "POST" and blocker is None and form.validate():
+        # what the answer names, read before the commit expires it (else three more statements)
+        title, org_name, case_url = case.title, org.name, _case_url(case)
         try:
             result = adoption_proposals.submit_declaration(db.session, case=case, actor=actor,
                                                            status=form.status.data, note=form.note.data,
@@ -61,11 +65,12 @@ def declare(slug: str):
             field.errors.append(str(exc))
         else:
             if isinstance(result, AdoptionProposal):
-                flash(_held_message(result), "info")
+                flash(_held_message(org_name), "info")
             else:
-                flash(_("Gespeichert: %(org)s nutzt „%(title)s“ (%(status)s).", org=result.organisation.name,
-                        title=case.title, status=labels.label(labels.ADOPTION_STATUS, result.status)), "success")
-            return redirect(_case_url(case), 303)
+                status = adoptions.parse_status(form.status.data)  # what was stored
+                flash(_("Gespeichert: %(org)s nutzt „%(title)s“ (%(status)s).", org=org_name,
+                        title=title, status=labels.label(labels.ADOPTION_STATUS, status)), "success")
+            return redirect(case_url, 303)
     status = 200
     if request.method == "POST":
         status = 403 if blocker else 400
@@ -73,10 +78,10 @@ def declare(slug: str):
                            organisation=org, speaks_for=org is not None and adoptions.may_speak_for(actor, org)), status
 
 
-def _held_message(proposal: AdoptionProposal) -> str:
+def _held_message(org_name: str) -> str:
     return _("Danke! Ihre Angabe wartet auf Prüfung: Ihre Zugehörigkeit zu %(org)s ist noch nicht bestätigt, "
              "deshalb sieht die Moderation sie sich an, bevor sie erscheint. Sie bekommen eine E-Mail, "
-             "sobald entschieden ist.", org=proposal.organisation.name)
+             "sobald entschieden ist.", org=org_name)
 
 
 @bp.post("/cases/<slug>/adopt/confirm")
@@ -120,7 +125,7 @@ def report(slug: str):
             form[exc.field].errors.append(str(exc))
         else:
             if isinstance(saved, AdoptionProposal):
-                flash(_held_message(saved), "info")
+                flash(_held_message(saved.organisation.name), "info")
             else:
                 flash(_("Ihr Erfahrungsbericht ist gespeichert.") if saved
                       else _("Ihr Erfahrungsbericht ist gelöscht."), "success")
