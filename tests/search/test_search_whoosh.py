@@ -374,3 +374,20 @@ def test_search_keeps_working_during_rebuild(fresh_backend):
     assert time.perf_counter() - t0 < 0.5
     t.join(10)
     assert sorted(ids(b, "Chatbot")) == [10, 11, 12, 13, 14]
+
+
+def test_highlights_follow_a_changed_document_and_stay_the_callers(fresh_backend):
+    """Highlights are kept per segment: asked again they are the same, a changed case (written to a
+    new segment) is highlighted from its new text, and a caller changing its copy changes nothing."""
+    fresh_backend.rebuild([make_doc(1, "Chatbot im Bürgeramt", "Ein Chatbot beantwortet Fragen."),
+                           make_doc(2, "Chatbot für Schulen", "Fragen der Eltern.")])
+    first = {h.id: h.highlights for h in fresh_backend.search(SearchQuery(text="Chatbot")).hits}
+    first[1]["summary"] = "verändert"
+    again = {h.id: h.highlights for h in fresh_backend.search(SearchQuery(text="Chatbot")).hits}
+    assert again[1]["summary"] == "Ein <mark>Chatbot</mark> beantwortet Fragen."
+    assert again[2] == first[2]
+    fresh_backend.index([make_doc(1, "Chatbot im Bürgeramt", "Der Chatbot antwortet rund um die Uhr.",
+                                  version="v2")])
+    changed = {h.id: h.highlights for h in fresh_backend.search(SearchQuery(text="Chatbot")).hits}
+    assert changed[1]["summary"] == "Der <mark>Chatbot</mark> antwortet rund um die Uhr."
+    assert changed[2] == first[2]

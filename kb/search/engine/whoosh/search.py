@@ -10,6 +10,9 @@ from kb.search.engine.whoosh.codec import _read_postings
 from kb.search.engine.whoosh.scoring import Scored, strong_mask
 from kb.search.engine.whoosh.view import _FACET_FIELDS, _pack, _View
 
+#: highlights kept per segment (documents × queries; under 1 KB each)
+HIGHLIGHTS_PER_SEGMENT = 5_000
+
 
 class Searching:
     """Search side of :class:`WhooshBackend` (the semantics are in :mod:`kb.search.engine.base`)."""
@@ -172,6 +175,22 @@ class Searching:
         return docs[order][:need]
 
     def _highlights(self, view: _View, docnum: int, hl_terms) -> dict[str, str]:
+        """The marked title and snippets of a document for these terms, worked out once per segment
+        (a segment's texts never change: a changed case is written to a new segment)."""
+        leaf = next((leaf for leaf in view.leaves if leaf[1] <= docnum < leaf[1] + leaf[2].count), None)
+        if leaf is None:
+            return {}
+        kept = leaf[2].highlights
+        key = (docnum - leaf[1], hl_terms)
+        found = kept.get(key)
+        if found is None:
+            found = self._work_out_highlights(view, docnum, hl_terms)
+            if len(kept) >= HIGHLIGHTS_PER_SEGMENT:
+                kept.clear()
+            kept[key] = found
+        return dict(found)
+
+    def _work_out_highlights(self, view: _View, docnum: int, hl_terms) -> dict[str, str]:
         data = self._stored_texts(view, docnum)
         if not data:
             return {}

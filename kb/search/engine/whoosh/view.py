@@ -35,6 +35,7 @@ class _Segment:
     cached_postings: int = 0
     text_terms: frozenset[bytes] | None = None  # spelling: all terms, loaded on demand
     texts: object | None = None  # column reader of ``hl`` (opened on first use, kept with the segment)
+    highlights: dict = field(default_factory=dict)  # (local docnum, highlight terms) -> highlights
 
 
 @dataclass
