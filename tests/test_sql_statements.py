@@ -24,13 +24,13 @@ ADOPTERS = ["08421000", "09162000", "05913000", "16053000", "07312000", "0641200
 #: PostgreSQL search engine (see ``bound``); a case page reads its referents (the contact relay's
 #: recipients), a municipality page its needs
 BOUNDS = {
-    "/": 12,
+    "/": 10,
     "/search?q=Chatbot": 5,
     "/api/v1/search?q=Chatbot": 5,
     f"/cases/{CASE}": 7,  # + the harvest source of the case
     f"/api/v1/cases/{CASE}": 6,  # + the harvest source of the case
-    "/municipalities/14713000": 22,
-    "/api/v1/municipalities/14713000": 24,
+    "/municipalities/14713000": 18,
+    "/api/v1/municipalities/14713000": 18,
     "/statistik": 12,  # the totals are the start page's counts (issue 13: one counting rule)
     "/cases?topic=Mobilit%C3%A4t": 12,  # + the facet of the users' size classes (issue 13)
     "/feeds/cases.atom": 5,

@@ -340,21 +340,32 @@ class Profile:
     former: list[Adoption] = field(default_factory=list)
 
 
-def profile(session: Session, key: str) -> Profile | None:
-    """Return the profile for an AGS or Kreis key, or None if the key is unknown."""
-    municipality = session.get(Municipality, key) if len(key) == 8 else None
-    kreis = session.get(Kreis, key) if len(key) == 5 else None
-    if municipality is None and kreis is None:
+def profile(session: Session, key: str, adopted_usage: bool = True) -> Profile | None:
+    """Return the profile for an AGS or Kreis key, or None if the key is unknown; without
+    ``adopted_usage`` the usage of the adopted cases is not loaded (a page that does not show it)."""
+    found = _PLACES.get(len(key))
+    place = session.scalar(found[0], {"key": key}) if found else None
+    if place is None:
         return None
-    if municipality is not None:
-        org = session.scalar(select(Organisation).where(Organisation.municipality_ags == key))
-        name, kind, land, kreis = municipality.display_name, "gemeinde", municipality.land, municipality.kreis
+    org = session.scalar(found[1], {"key": key})
+    if isinstance(place, Municipality):
+        municipality, kreis, kind = place, place.kreis, "gemeinde"
     else:
-        org = session.scalar(select(Organisation).where(Organisation.kreis_key == key))
-        name, kind, land = kreis.display_name, "kreis", kreis.land
-    owned, adoptions = _activity(session, org)
+        municipality, kreis, kind = None, place, "kreis"
+    owned, adoptions = _activity(session, org, adopted_usage)
     adopted, interested, former = usage.split(adoptions)
-    return Profile(key, name, kind, municipality, kreis, land, org, owned, adopted, interested, former)
+    return Profile(key, place.display_name, kind, municipality, kreis, place.land, org, owned, adopted, interested,
+                   former)
+
+
+#: by the length of the key (AGS or Kreis key): the place with its Land (and Kreis), and its organisation
+_PLACES = {
+    8: (select(Municipality).where(Municipality.ags == bindparam("key")).options(
+        joinedload(Municipality.land), joinedload(Municipality.kreis)),
+        select(Organisation).where(Organisation.municipality_ags == bindparam("key")).limit(1)),
+    5: (select(Kreis).where(Kreis.key == bindparam("key")).options(joinedload(Kreis.land)),
+        select(Organisation).where(Organisation.kreis_key == bindparam("key")).limit(1)),
+}
 
 
 def _place_options(relationship):
@@ -363,12 +374,14 @@ def _place_options(relationship):
                                 joinedload(Organisation.land))
 
 
-def _activity(session: Session, org: Organisation | None) -> tuple[list[UseCase], list[Adoption]]:
+def _activity(session: Session, org: Organisation | None,
+              adopted_usage: bool = True) -> tuple[list[UseCase], list[Adoption]]:
     """The published cases ``org`` runs (as cards with contact and adopters on the map) and its
-    adoptions of published cases (as cards, with the owners on the map): six statements."""
+    adoptions of published cases (as cards, with the owners on the map; their usage if
+    ``adopted_usage``): five or four statements."""
     if org is None:
         return [], []
-    owned_stmt, adopted_stmt = _activity_statements()
+    owned_stmt, adopted_stmt = _activity_statements(adopted_usage)
     # sorted here: ordered by SQLite, it would walk every published case's date
     owned = sorted(session.scalars(owned_stmt, {"org": org.id}), key=lambda case: case.published_at, reverse=True)
     adopted = list(session.scalars(adopted_stmt, {"org": org.id}))
@@ -376,20 +389,21 @@ def _activity(session: Session, org: Organisation | None) -> tuple[list[UseCase]
 
 
 @built_once
-def _activity_statements() -> tuple[Select, Select]:
+def _activity_statements(adopted_usage: bool) -> tuple[Select, Select]:
     """The two statements of :func:`_activity` (parameter ``org``), built once per process."""
     owned = _published().where(UseCase.owner_id == bindparam("org")).options(
         load_only(*CARD_COLUMNS, UseCase.contact), selectinload(UseCase.topics),
         _place_options(joinedload(UseCase.owner, innerjoin=True)),
         _place_options(selectinload(UseCase.adoptions).joinedload(Adoption.organisation, innerjoin=True)))
+    case_options = [load_only(*CARD_COLUMNS), selectinload(UseCase.topics),
+                    _place_options(joinedload(UseCase.owner, innerjoin=True))]
+    if adopted_usage:
+        case_options.append(selectinload(UseCase.adoptions).load_only(Adoption.status, Adoption.case_id))
     adopted = (
         select(Adoption)
         .join(UseCase, UseCase.id == Adoption.case_id)
         .where(Adoption.organisation_id == bindparam("org"), UseCase.moderation == ModerationState.PUBLISHED)
-        .options(selectinload(Adoption.case).options(
-            load_only(*CARD_COLUMNS), selectinload(UseCase.topics),
-            selectinload(UseCase.adoptions).load_only(Adoption.status, Adoption.case_id),
-            _place_options(joinedload(UseCase.owner, innerjoin=True))))
+        .options(joinedload(Adoption.case, innerjoin=True).options(*case_options))
         .order_by(Adoption.updated_at.desc())
     )
     return owned, adopted

@@ -132,10 +132,7 @@ class _ClassUses:
 
 
 def _class_uses(session: Session, klass: PopulationClass) -> _ClassUses:
-    adoption_uses, owned_uses = _uses_in_class(klass)
-    uses = union_all(adoption_uses, owned_uses).subquery()
-    rows = session.execute(select(uses.c.kreis_key, uses.c.land_code, uses.c.case_id, func.sum(uses.c.weight))
-                           .group_by(uses.c.kreis_key, uses.c.land_code, uses.c.case_id)).all()
+    rows = session.execute(_statements(klass.key).sums).all()
     size = max((row[2] for row in rows), default=0) + 1
     bund = np.zeros(size)
     by_land: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
@@ -193,6 +190,7 @@ def _rank(session: Session, municipality: Municipality, klass: PopulationClass,
 class _Statements(NamedTuple):
     """The statements of :func:`_rank` for one population class."""
 
+    sums: Select  # (Kreis, Land, case id, summed weight) of the uses in the class
     known: Select  # ids of the cases the municipality knows (parameter ``ags``)
     owners: Select  # (case id, AGS) of the owners in the class of the cases ``ids``
     users: Select  # (case id, AGS, Kreis, Land) of the users in the class of the cases ``ids`` but ``ags``
@@ -207,10 +205,14 @@ def _statements(klass_key: str) -> _Statements:
     """The statements of :func:`_rank` for the class with this key, built once per process:
     SQLAlchemy keeps a statement's cache key, building and keying them anew cost as much as running them."""
     klass = next(c for c in POPULATION_CLASSES if c.key == klass_key)
+    uses = union_all(*_uses_in_class(klass)).subquery()
+    sums = select(uses.c.kreis_key, uses.c.land_code, uses.c.case_id, func.sum(uses.c.weight)).group_by(
+        uses.c.kreis_key, uses.c.land_code, uses.c.case_id)
     adoption_uses, owned_uses = _uses_in_class(klass, bindparam("ids", expanding=True))
     users = select(adoption_uses.c.case_id, adoption_uses.c.ags, adoption_uses.c.kreis_key,
                    adoption_uses.c.land_code).where(adoption_uses.c.ags != bindparam("ags"))
-    return _Statements(_cases_known_to(bindparam("ags")), select(owned_uses.c.case_id, owned_uses.c.ags), users)
+    return _Statements(sums, _cases_known_to(bindparam("ags")), select(owned_uses.c.case_id, owned_uses.c.ags),
+                       users)
 
 
 def region_of(municipality: Municipality, kreis_key: str | None, land_code: str) -> str:

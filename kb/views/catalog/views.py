@@ -106,7 +106,7 @@ def municipality(key: str):
                 return redirect(url_for("catalog.municipality", key=city.ags), 301)
         if kreis is not None:
             return redirect(url_for("catalog.kreis", key=key), 301)
-    profile = catalog.profile(db.session, key) if key.isdigit() else None
+    profile = catalog.profile(db.session, key, adopted_usage=False) if key.isdigit() else None
     if profile is None:
         abort(404)
     return render_template("catalog/municipality.html", profile=profile, **municipality_extras(profile))
