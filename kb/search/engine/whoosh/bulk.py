@@ -62,6 +62,28 @@ class _Postings:
             yield term, array("I", docs[start:end].tobytes()), array("f", weights[start:end].tobytes())
 
 
+class Renumbering:
+    """The new docnums of a merged segment's documents: ``docmap`` old → new for the live ones, or
+    (``docmap`` None: a segment without deletions) all in order from ``base``."""
+
+    def __init__(self, docmap: dict[int, int] | None, count: int, base: int) -> None:
+        self.new = list(range(base, base + count)) if docmap is None else [-1] * count
+        for old, new in (docmap or {}).items():
+            self.new[old] = new
+        self.lookup = np.array(self.new, dtype=np.int64)
+
+    def __call__(self, ids, weights) -> tuple:
+        """A term's postings renumbered, deleted documents left out: numpy arrays as arrays, tuples
+        (inlined postings, a few each) as lists."""
+        if isinstance(ids, np.ndarray):
+            new = self.lookup[ids]
+            keep = new >= 0
+            return new[keep], weights[keep]
+        new = self.new
+        pairs = [(new[d], w) for d, w in zip(ids, weights, strict=True) if new[d] >= 0]
+        return [d for d, _w in pairs], [w for _d, w in pairs]
+
+
 def _analysed(
     docs: Iterable[SearchDocument], procs: int, progress: Callable[[int], None] | None = None,
     batch_size: int = 500,

@@ -14,10 +14,11 @@ from itertools import repeat
 import numpy as np
 from whoosh import writing
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _BLOCK_MAGIC
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter, W3TermInfo
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from kb.search.engine.whoosh.bulk import _Postings
+from kb.search.engine.whoosh.bulk import Renumbering, _Postings
 from kb.search.engine.whoosh.schema import ListTokenizer, PackedImpacts
 
 
@@ -152,28 +153,13 @@ class _BulkWriter(writing.SegmentWriter):
         basedoc = self.docnum
         fieldnames = set(self.schema.names()) | {f for f in reader.indexed_field_names() if f in self.schema}
         docmap = self.write_per_doc(fieldnames, reader)  # None: no deletions, documents keep their order
-        if docmap is None:
-            new_docnum = list(range(basedoc, self.docnum))
-        else:
-            new_docnum = [-1] * reader.doc_count_all()
-            for old, new in docmap.items():
-                new_docnum[old] = new
-        lookup = np.array(new_docnum, dtype=np.int64)
+        renumber = Renumbering(docmap, reader.doc_count_all(), basedoc)
         for fieldname, term, ids, weights in _all_postings(reader):
             if fieldname not in self.schema:
                 continue
-            if isinstance(ids, np.ndarray):
-                new = lookup[ids]
-                keep = new >= 0
-                ids, weights = new[keep], weights[keep]
-            else:
-                pairs = [(new_docnum[d], w) for d, w in zip(ids, weights, strict=True) if new_docnum[d] >= 0]
-                ids, weights = [d for d, _w in pairs], [w for _d, w in pairs]
+            ids, weights = renumber(ids, weights)
             if len(ids):
-                postings = self._mem.get(fieldname)
-                if postings is None:
-                    postings = self._mem[fieldname] = _Postings()
-                postings.add_term(term.decode("utf-8"), ids, weights)
+                self._mem.setdefault(fieldname, _Postings()).add_term(term.decode("utf-8"), ids, weights)
         self._added = True
 
     def _flush_segment(self) -> None:
@@ -182,23 +168,42 @@ class _BulkWriter(writing.SegmentWriter):
         for fieldname in sorted(self._mem):
             fw.start_field(fieldname, self.schema[fieldname])
             pw = fw._postwriter
-            limit = pw._blocklimit
             for term, ids, ws in self._mem[fieldname].by_term():
-                fw.start_term(term.encode("utf-8"))
-                n = len(ids)
-                for start in range(0, n, limit):
-                    chunk_ws = ws[start : start + limit]
-                    pw._ids = ids[start : start + limit]
-                    pw._weights = chunk_ws
-                    pw._values = []
-                    pw._maxweight = max(chunk_ws)
-                    pw._minlength = pw._maxlength = 1
-                    if start + limit < n:
-                        pw._write_block()  # starts a new block itself
-                fw.finish_term()
+                if len(ids) < pw._inlinelimit:
+                    _write_inlined(fw, term.encode("utf-8"), ids, ws)
+                else:
+                    _write_term(fw, term.encode("utf-8"), ids, ws)
             fw.finish_field()
         self._mem.clear()
         fw.close()
+
+
+def _write_term(fw, btext: bytes, ids: array, ws: array) -> None:
+    """Write a term's postings in blocks with whoosh's term writer and :class:`_PostingsWriter`."""
+    pw = fw._postwriter
+    limit = pw._blocklimit
+    fw.start_term(btext)
+    for start in range(0, len(ids), limit):
+        chunk_ws = ws[start : start + limit]
+        pw._ids = ids[start : start + limit]
+        pw._weights = chunk_ws
+        pw._values = []
+        pw._maxweight = max(chunk_ws)
+        pw._minlength = pw._maxlength = 1
+        if start + limit < len(ids):
+            pw._write_block()  # starts a new block itself
+    fw.finish_term()
+
+
+_ONE = length_to_byte(1)  # the field length written for every posting (impacts carry the scoring)
+
+
+def _write_inlined(fw, btext: bytes, ids: array, ws: array) -> None:
+    """Add a rare term (fewer postings than the inline limit) to the term table with its postings: the
+    bytes :func:`_write_term` gives, without whoosh's objects per term (most terms are rare)."""
+    n = len(ids)
+    head = W3TermInfo._struct.pack(True, 0 + sum(ws), n, _ONE, _ONE, max(0, max(ws)), ids[0], ids[-1])
+    fw._tindex.add(pack_ushort(fw._fieldid) + btext, head + pickle.dumps((tuple(ids), tuple(ws), (b"",) * n), 2))
 
 
 def finish_segment(writer: writing.SegmentWriter):
