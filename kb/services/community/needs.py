@@ -31,7 +31,7 @@ from kb.models import (
     User,
 )
 from kb.models.base import utcnow
-from kb.services import audit
+from kb.services import audit, generation
 from kb.services.adoptions.declarations import is_member, is_moderator, may_speak_for, organisation_of
 from kb.services.community.follows import follow_quietly
 from kb.services.links import external_url
@@ -145,9 +145,13 @@ def list_published(session: Session, *, topic: str | None = None, state: str | N
 
 def count_published(session: Session, *, topic: str | None = None, state: str | None = None,
                     text: str | None = None) -> int:
-    """How many open needs the board lists for these filters (the search page's "Bedarfe" count)."""
-    stmt = _published(topic=topic, state=state, text=text, include_closed=False)
-    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    """How many open needs the board lists for these filters (the search page's "Bedarfe" count),
+    counted once per process until something but an adoption changes (needs, topics, organisations)."""
+    def count() -> int:
+        stmt = _published(topic=topic, state=state, text=text, include_closed=False)
+        return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+    return generation.cache.get(session, ("needs.count_published", topic, state, text), count, but_adoptions=True)
 
 
 def _published(*, topic: str | None, state: str | None, text: str | None, include_closed: bool):
