@@ -12,14 +12,16 @@ from contextlib import contextmanager
 from itertools import chain, islice
 from pathlib import Path
 
+import numpy as np
 from whoosh import index, writing
+from whoosh.reading import SegmentReader
 
 from kb.search.engine import german
 from kb.search.engine.base import IndexBusyError, SearchDocument
 from kb.search.engine.locking import file_lock
 from kb.search.engine.whoosh.background import BackgroundBuild
 from kb.search.engine.whoosh.bulk import _analysed
-from kb.search.engine.whoosh.codec import _BulkWriter, _column, make_codec
+from kb.search.engine.whoosh.codec import _BulkWriter, _column, _numeric_column, make_codec
 from kb.search.engine.whoosh.schema import _doc_fields, make_schema
 from kb.search.engine.whoosh.scoring import Scoring
 from kb.search.engine.whoosh.search import Searching
@@ -138,8 +140,9 @@ class WhooshBackend(IndexViews, Scoring, Searching):
         with self._write_lock():
             w = self._small_writer()
             try:
+                self._delete_cases(w, [fields_["docid"] for fields_ in prepared])
                 for fields_ in prepared:
-                    w.update_document(**fields_)
+                    w.add_document(**fields_)
             except BaseException:
                 w.cancel()
                 raise
@@ -177,18 +180,37 @@ class WhooshBackend(IndexViews, Scoring, Searching):
                                live_ids, expected, self._procs(procs), prepare)
 
     def remove(self, ids: Iterable[int]) -> None:
-        keys = [str(int(i)) for i in ids]
-        if not keys:
+        ids = [int(i) for i in ids]
+        if not ids:
             return
         with self._write_lock():
             w = self._small_writer()
             try:
-                for k in keys:
-                    w.delete_by_term("id", k)
+                self._delete_cases(w, ids)
             except BaseException:
                 w.cancel()
                 raise
             w.commit(mergetype=self._merge_lazily)
+
+    def _delete_cases(self, writer: writing.SegmentWriter, ids: Iterable[int]) -> None:
+        """Mark the documents of these cases deleted in the writer's segments, found by each segment's
+        case ids (whoosh's ``delete_by_term`` first opens a reader with its term table on every segment)."""
+        wanted = np.fromiter(ids, dtype=np.int64)
+        for segment in writer.segments:
+            for docnum in np.flatnonzero(np.isin(self._case_ids(segment), wanted)).tolist():
+                segment.delete_document(docnum)
+
+    def _case_ids(self, segment) -> np.ndarray:
+        """Docnum → case id of a segment (kept with the segment's data once this process has read it)."""
+        with self._view_lock:
+            data = self._segments.get(segment.segment_id())
+        if data is not None:
+            return data.ids
+        reader = SegmentReader(self._ix.storage, self.schema, segment)
+        try:
+            return _numeric_column(reader, "docid", reader.doc_count_all(), -1, "int64")
+        finally:
+            reader.close()
 
     def _procs(self, procs: int | None) -> int:
         procs = self.rebuild_procs if procs is None else procs
