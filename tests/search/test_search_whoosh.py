@@ -393,6 +393,33 @@ def test_small_updates_merge_segments_without_losing_postings(tmp_path):
     updated.close()
 
 
+def _segment_ids(b) -> list[str]:
+    return [reader.segment().segment_id() for reader, _offset, _data in b._current().leaves]
+
+
+def test_updates_merge_small_segments_and_leave_large_ones(tmp_path):
+    """One-case updates keep the number of segments small, but never rewrite large segments (a web
+    request would wait for it: ``rebuild`` does that)."""
+    b = create_backend("whoosh", index_dir=tmp_path, rebuild_procs=1)
+    for part in range(4):  # four segments of 64 documents: one size class, but large
+        b.index([make_doc(part * 100 + i, f"Glasfaser Abschnitt {i}") for i in range(64)])
+    large = set(_segment_ids(b))
+    assert len(large) == 4
+    for step in range(60):
+        b.index([make_doc(1000 + step % 12, f"Neubau Abschnitt {step}")])
+    assert large <= set(_segment_ids(b)) and len(_segment_ids(b)) <= 4 + 6
+    assert b.doc_count() == 4 * 64 + 12 and len(ids(b, "Neubau", per_page=20)) == 12
+    b.close()
+
+
+def test_segment_with_every_document_replaced_is_dropped(tmp_path):
+    b = create_backend("whoosh", index_dir=tmp_path, rebuild_procs=1)
+    b.rebuild(_glasfaser_docs(3))
+    b.index([replace(d, title="Neubau") for d in _glasfaser_docs(3)])
+    assert len(_segment_ids(b)) == 1 and ids(b, "Neubau") and not ids(b, "Glasfaser")
+    b.close()
+
+
 def test_search_keeps_working_during_rebuild(fresh_backend):
     import threading
     import time

@@ -7,6 +7,7 @@ import logging
 import multiprocessing as mp
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import chain, islice
@@ -30,8 +31,12 @@ from kb.search.engine.whoosh.view import IndexViews, _Segment, _View
 LOCK_NAME = "kb-write.lock"
 #: ``index()`` with at least this many documents takes the streaming bulk path
 BULK_THRESHOLD = 1000
-#: small updates add a segment each; whoosh merges only once this many segments exist
-MERGE_AFTER_SEGMENTS = 8
+#: small updates add a segment each; once this many small segments of one size class exist (the
+#: classes: 1–3, 4–15, 16–63 documents), they are merged with all smaller ones
+MERGE_FACTOR = 4
+#: segments of at least this many documents (deleted ones included) are left to ``rebuild``: merging
+#: them would make a web request wait
+MERGE_LIMIT = 64
 FORMAT_FILE = "kb-format"
 #: bump when the schema, analysis or impact model changes incompatibly: an index
 #: of another format is recreated empty on open (check-index then reports every
@@ -40,6 +45,15 @@ INDEX_FORMAT = "kb-whoosh-6"  # 5: the size facet, 6: the place filter
 #: the worker warm-up analyses the words of this many documents (spread over the index) for highlighting
 WARM_WORDS_FROM = 2000
 log = logging.getLogger(__name__)
+
+
+def _size_class(documents: int) -> int:
+    """0 for 1–3 documents, 1 for 4–15, 2 for 16–63 … (``MERGE_FACTOR`` 4)."""
+    size_class = 0
+    while documents >= MERGE_FACTOR:
+        documents //= MERGE_FACTOR
+        size_class += 1
+    return size_class
 
 
 class WhooshBackend(IndexViews, Scoring, Searching):
@@ -114,14 +128,24 @@ class WhooshBackend(IndexViews, Scoring, Searching):
 
     @staticmethod
     def _merge_lazily(writer, segments):
-        """Whoosh's merge policy, but only once ``MERGE_AFTER_SEGMENTS`` segments exist.
+        """Merge small segments by size class (a tiered policy), drop those whose documents are all deleted.
 
-        A one-case update adds a tiny segment; merging at every commit (whoosh's default) rewrote
-        all small segments each time — on a small index the whole index — and made every worker
-        load the merged segment anew."""
-        if len(segments) < MERGE_AFTER_SEGMENTS:
-            return segments
-        return writing.MERGE_SMALL(writer, segments)
+        A one-case update adds a tiny segment. Whoosh's default merges at every commit (all small
+        segments, on a small index the whole index, and every worker loads the result anew); its
+        MERGE_SMALL merged the same growing segment again every few updates. Here a document is
+        merged about once per size class."""
+        kept = [s for s in segments if s.doc_count()]  # all deleted: nothing to carry over
+        small = [s for s in kept if s.doc_count_all() < MERGE_LIMIT]
+        classes = Counter([0] + [_size_class(s.doc_count_all()) for s in small])  # 0: the segment being written
+        full = [c for c, count in classes.items() if count >= MERGE_FACTOR]
+        if not full:
+            return kept
+        merged = {id(s): s for s in small if _size_class(s.doc_count_all()) <= min(full)}
+        for segment in merged.values():
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+        return [s for s in kept if id(s) not in merged]
 
     def index(self, docs: Iterable[SearchDocument]) -> None:
         """Add or replace documents.  Up to ``BULK_THRESHOLD`` documents are
