@@ -235,7 +235,8 @@ def _account_settings(environ: Mapping[str, str]) -> dict:
 
 def _operations_settings(environ: Mapping[str, str]) -> dict:
     """Reverse-proxy hops to trust (ProxyFix) and how long it may keep anonymous answers, how many
-    anonymous answers each process keeps, full client addresses in logs, the API rate limit."""
+    anonymous answers each process keeps (and whether the processes share them), full client addresses
+    in logs, the API rate limit."""
     hops = environ.get("KB_PROXY_HOPS") or "0"
     cache_seconds = environ.get("KB_PROXY_CACHE_SECONDS") or "10"
     entries = environ.get("KB_RESPONSE_CACHE_ENTRIES") or "512"
@@ -248,6 +249,8 @@ def _operations_settings(environ: Mapping[str, str]) -> dict:
         "KB_PROXY_CACHE_SECONDS": int(cache_seconds),
         "KB_RESPONSE_CACHE_ENTRIES": int(entries),
         "KB_LOG_FULL_IP": (environ.get("KB_LOG_FULL_IP") or "0").lower() not in ("0", "false", "no"),
+        "KB_RESPONSE_CACHE_SHARED": (environ.get("KB_RESPONSE_CACHE_SHARED") or "1").lower() not in ("0", "false",
+                                                                                                   "no"),
     }
     if environ.get("KB_API_RATE_LIMIT"):
         settings["KB_API_RATE_LIMIT"] = environ["KB_API_RATE_LIMIT"]

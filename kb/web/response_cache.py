@@ -12,7 +12,8 @@ and no change of the visitor's session other than creating the form token; flash
 The before- and after-request handlers (rate limits, headers, request log) run for every answer.
 
 ``KB_RESPONSE_CACHE_ENTRIES`` answers at most per process (0: off); each is rendered anew after
-``MAX_AGE_SECONDS`` at the latest.
+``MAX_AGE_SECONDS`` at the latest. The processes of one server share what they rendered through
+files (:mod:`kb.web.shared_answers`, ``<KB_DATA_DIR>/answers``; ``KB_RESPONSE_CACHE_SHARED=0``: off).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_babel import get_locale
@@ -33,6 +35,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from kb.services import deferred
+from kb.web.shared_answers import SharedAnswer, SharedAnswers
 
 _STORE = "kb_response_cache"
 MAX_AGE_SECONDS = 300  # an answer is rendered anew after this long even if nothing changed
@@ -46,10 +49,11 @@ class Stored:
     headers: tuple[tuple[str, str], ...]
     body: bytes
     has_token: bool
+    placeholder: bytes  # where the visitor's form token goes (the storing process's)
     stored_at: float = field(default_factory=time.monotonic)
 
-    def replay(self, placeholder: bytes) -> Response:
-        body = self.body.replace(placeholder, generate_csrf().encode()) if self.has_token else self.body
+    def replay(self) -> Response:
+        body = self.body.replace(self.placeholder, generate_csrf().encode()) if self.has_token else self.body
         response = Response(body, status=self.status)
         response.headers.clear()
         for name, value in self.headers:
@@ -61,10 +65,12 @@ class Stored:
 
 
 class ResponseStore:
-    """A bounded, thread-safe map from request key to (generation key, stored answer)."""
+    """A bounded, thread-safe map from request key to stored answer, in front of the answers the
+    server's other processes stored (``shared``)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, shared: SharedAnswers | None = None) -> None:
         self.size = size
+        self.shared = shared
         self.placeholder = f"kb-form-token-{secrets.token_hex(12)}".encode()
         self._entries: OrderedDict[str, Stored] = OrderedDict()
         self._lock = threading.Lock()
@@ -72,12 +78,24 @@ class ResponseStore:
     def get(self, key: str) -> Stored | None:
         with self._lock:
             hit = self._entries.get(key)
-            if hit is None or time.monotonic() - hit.stored_at > MAX_AGE_SECONDS:
-                return None
-            self._entries.move_to_end(key)
-            return hit
+            if hit is not None and time.monotonic() - hit.stored_at <= MAX_AGE_SECONDS:
+                self._entries.move_to_end(key)
+                return hit
+        found = self.shared.get(key) if self.shared is not None else None
+        if found is None:
+            return None
+        stored = Stored(found.status, found.headers, found.body, found.has_token, found.placeholder,
+                        time.monotonic() - (time.time() - found.stored_at))
+        self._keep(key, stored)
+        return stored
 
     def put(self, key: str, stored: Stored) -> None:
+        self._keep(key, stored)
+        if self.shared is not None:
+            self.shared.put(key, SharedAnswer(stored.status, stored.headers, stored.body, stored.has_token,
+                                              stored.placeholder, time.time()))
+
+    def _keep(self, key: str, stored: Stored) -> None:
         with self._lock:
             self._entries[key] = stored
             self._entries.move_to_end(key)
@@ -87,11 +105,18 @@ class ResponseStore:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+        if self.shared is not None:
+            self.shared.clear()
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("KB_RESPONSE_CACHE_ENTRIES", 512)
-    app.extensions[_STORE] = ResponseStore(int(app.config["KB_RESPONSE_CACHE_ENTRIES"]))
+    app.config.setdefault("KB_RESPONSE_CACHE_SHARED", True)
+    size = int(app.config["KB_RESPONSE_CACHE_ENTRIES"])
+    shared = None
+    if size > 0 and app.config["KB_RESPONSE_CACHE_SHARED"]:
+        shared = SharedAnswers(Path(app.config["KB_DATA_DIR"]) / "answers", MAX_AGE_SECONDS, 4 * size)
+    app.extensions[_STORE] = ResponseStore(size, shared)
 
 
 def clear(app: Flask) -> None:
@@ -111,7 +136,7 @@ def answer(generation_token: str, view: Callable, args: tuple, kwargs: dict) -> 
     key = _key(generation_token, before)
     hit = store.get(key)
     if hit is not None:
-        return hit.replay(store.placeholder)
+        return hit.replay()
     response = make_response(view(*args, **kwargs))
     stored = _storable(response, before, store.placeholder)
     if stored is not None:
@@ -143,4 +168,4 @@ def _storable(response: Response, visitor_before: str, placeholder: bytes) -> St
     if has_token:
         body = body.replace(token.encode(), placeholder)
     headers = tuple((k, v) for k, v in response.headers.items() if k.lower() != "content-length")
-    return Stored(response.status_code, headers, body, has_token)
+    return Stored(response.status_code, headers, body, has_token, placeholder)

@@ -1,0 +1,92 @@
+"""Stored answers shared by the processes of one server (kb.web.shared_answers): a page one gunicorn
+worker rendered is answered by the others, with each visitor's own form token, and never after a
+change it does not show."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from kb import create_app
+from kb.services.catalog import listing
+from kb.web.shared_answers import SharedAnswer, SharedAnswers
+from tests import dbprovision
+from tests.helpers import signed_in
+
+CASE = "kaiserslautern-lotsensystem-sehbehinderung"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def workers(app):
+    """Two more apps on the same database and data directory, with form tokens checked: two workers."""
+    settings = dbprovision.settings(Path(app.config["KB_DATA_DIR"]), app.config["SQLALCHEMY_DATABASE_URI"])
+    started = [create_app({**settings, "WTF_CSRF_ENABLED": True}) for _ in range(2)]
+    yield started
+    for worker in started:
+        dbprovision.dispose(worker)
+
+
+@pytest.fixture
+def loads(monkeypatch) -> list[str]:
+    seen: list[str] = []
+    load = listing.get_visible
+
+    def counted(session, slug, viewer):
+        seen.append(slug)
+        return load(session, slug, viewer)
+
+    monkeypatch.setattr(listing, "get_visible", counted)
+    return seen
+
+
+def test_a_page_one_worker_rendered_is_answered_by_the_other(workers, loads):
+    first, second = workers
+    assert first.test_client().get(f"/cases/{CASE}").status_code == 200
+    assert loads == [CASE]
+    visitor = second.test_client()
+    page = visitor.get(f"/cases/{CASE}").get_data(as_text=True)
+    assert loads == [CASE], "the second worker answered from the shared store"
+    token = TOKEN.search(page).group(1)
+    assert "kb-form-token" not in page
+    added = visitor.post("/merkliste", data={"case": CASE, "csrf_token": token})
+    assert added.status_code in (302, 303), "the form token in the shared page is this visitor's own"
+
+
+def test_a_change_renews_the_shared_page_in_every_worker(app, workers, loads, make_user):
+    first, second = workers
+    for worker in (first, second):
+        worker.test_client().get(f"/cases/{CASE}")
+    assert loads == [CASE]
+    make_user("contributor", email="ulm@example.org", municipality="08421000")
+    member = signed_in(app, "ulm@example.org")
+    declared = member.post(f"/cases/{CASE}/adopt", data={"status": "in_betrieb"})
+    assert declared.status_code in (302, 303)
+    loads.clear()
+    after = second.test_client().get(f"/cases/{CASE}").get_data(as_text=True)
+    assert loads == [CASE] and "Ulm" in after
+    first.test_client().get(f"/cases/{CASE}")
+    assert loads == [CASE], "the page the second worker rendered anew is the first one's too"
+
+
+def test_old_and_surplus_answers_are_removed(tmp_path):
+    store = SharedAnswers(tmp_path, max_age=60, limit=3)
+    for n in range(5):
+        store.put(f"k{n}", SharedAnswer(200, (("Content-Type", "text/html"),), b"<p>%d</p>" % n, False, b"x",
+                                        time.time()))
+        os.utime(tmp_path / f"k{n}", (time.time() - 10 + n, time.time() - 10 + n))
+    old = tmp_path / "k1"
+    head = json.loads(old.read_bytes().split(b"\n", 1)[0])
+    old.write_bytes(json.dumps({**head, "at": time.time() - 120}).encode() + b"\n<p>1</p>")
+    os.utime(old, (time.time() - 120, time.time() - 120))
+    assert store.get("k1") is None, "older than max_age: not answered"
+    assert store.get("k4").body == b"<p>4</p>"
+    (tmp_path / ".tmp-half").write_bytes(b"{")
+    os.utime(tmp_path / ".tmp-half", (time.time() - 600, time.time() - 600))
+    store.prune()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k2", "k3", "k4"]
