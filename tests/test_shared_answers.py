@@ -90,3 +90,34 @@ def test_old_and_surplus_answers_are_removed(tmp_path):
     os.utime(tmp_path / ".tmp-half", (time.time() - 600, time.time() - 600))
     store.prune()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k2", "k3", "k4"]
+
+
+def test_a_counter_that_comes_again_after_a_restore_gives_another_token(app):
+    """Stored answers outlive a process; after a restore of an older backup the case page counters may
+    take the same numbers again for other data – the time they moved is part of the token."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from kb.extensions import db
+    from kb.models import AppSetting
+    from kb.services import generation
+
+    with app.app_context():
+        generation.bump(db.session)
+        db.session.commit()
+        before = generation.case_page_token(db.session, CASE)
+        db.session.rollback()
+        # as a restore would leave it: the same number, another time (written past the listeners that
+        # would count the write itself as a change)
+        stmt = update(AppSetting).where(AppSetting.key == generation.CASE_PAGES_KEY).values(
+            updated_at=datetime(2031, 1, 1, tzinfo=UTC))
+        compiled = stmt.compile(dialect=db.engine.dialect)
+        raw = db.session.connection().connection.driver_connection
+        params = compiled.construct_params()
+        if db.engine.dialect.paramstyle == "qmark":
+            raw.execute(str(compiled), [params[name] for name in compiled.positiontup])
+        else:
+            raw.execute(str(compiled), params)
+        db.session.commit()
+        assert generation.case_page_token(db.session, CASE) != before

@@ -137,11 +137,18 @@ def case_page_token(session: Session, slug: str) -> str:
         session.info[_SEEN] = _generation(rows)
     rows.pop(KEY, None)
     shared = rows.pop(CASE_PAGES_KEY, None)
-    own = next(iter(rows.values()), None)
-    return f"case.{shared.value if shared else 0}.{own.value if own else 0}"
+    return f"case.{_counter(shared)}.{_counter(next(iter(rows.values()), None))}"
 
 
-_CASE_TOKENS_READ = select(AppSetting.key, AppSetting.value).where(
+def _counter(row) -> str:
+    """A counter of ``app_setting`` with the time it moved: after a restore of an older backup the
+    same number may come again for other data, never with the same time."""
+    if row is None:
+        return "0"
+    return f"{row.value}@{int(row.updated_at.timestamp() * 1_000_000) if row.updated_at else 0}"
+
+
+_CASE_TOKENS_READ = select(AppSetting.key, AppSetting.value, AppSetting.updated_at).where(
     AppSetting.key.in_(bindparam("keys", expanding=True)))
 
 
@@ -149,9 +156,9 @@ def case_tokens(session: Session, ids: list[int]) -> dict[int, str]:
     """The token of :func:`case_page_token` for each of these cases, in one statement: what a card
     shows of a case (title, owner, topics, usage …) is a part of its page and changes with it."""
     keys = [CASE_PAGES_KEY, *(f"{_CASE_KEY}{i}" for i in ids)]
-    values = dict(session.connection().execute(_CASE_TOKENS_READ, {"keys": keys}).all())
-    shared = values.get(CASE_PAGES_KEY, 0)
-    return {i: f"case.{shared}.{values.get(f'{_CASE_KEY}{i}', 0)}" for i in ids}
+    rows = {row.key: row for row in session.connection().execute(_CASE_TOKENS_READ, {"keys": keys})}
+    shared = _counter(rows.get(CASE_PAGES_KEY))
+    return {i: f"case.{shared}.{_counter(rows.get(f'{_CASE_KEY}{i}'))}" for i in ids}
 
 
 def index_rewritten(session: Session) -> None:
