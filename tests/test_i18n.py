@@ -298,3 +298,15 @@ def test_template_messages_follow_each_request_s_language_and_escape_their_value
     german = "Suche|Thema „&lt;b&gt;7&lt;/b&gt;“|Anmelden|Suche"
     english = "Search|Topic “&lt;b&gt;7&lt;/b&gt;”|Sign in|Search"
     assert seen == [german, english, german, english]
+
+
+def test_the_number_filter_formats_like_babel_in_both_languages(app):
+    """Small counts take a shortcut past Babel: the same text in German and English."""
+    from flask_babel import force_locale
+
+    values = [*range(0, 1101), 12345, 1234567, -3, -1000, 2.5, 1000.75]
+    with app.test_request_context("/"):
+        number = app.jinja_env.filters["number"]
+        for locale in ("de", "en"):
+            with force_locale(locale):
+                assert [number(v) for v in values] == [format_decimal(v, locale=locale) for v in values], locale
