@@ -215,23 +215,20 @@ def record_declaration(
         session.flush()
     case_id, org_id, actor_id = case.id, organisation.id, actor.id if actor else None
     declared_by_id = declared_by.id if declared_by is not None else actor_id
+    values = {"status": status, "note": note, "source": source, "verified": verified,
+              "declared_by_id": declared_by_id, "confirmed_at": utcnow(), **({"since": since} if since else {})}
     adoption = find(session, case, organisation)
     created = adoption is None
-    if created:
-        adoption = _insert(session, case_id, org_id, status, source)
+    if created:  # inserted with its values: one write, not an insert and an update
+        adoption = _insert(session, case_id, org_id, values)
         if adoption is None:  # someone else inserted it meanwhile: update theirs
             created = False
             adoption = session.scalar(select(Adoption).where(
                 Adoption.case_id == case_id, Adoption.organisation_id == org_id))
     before = snapshot(adoption) if not created else None
-    adoption.status = status
-    adoption.note = note
-    if since is not None:
-        adoption.since = since
-    adoption.source = source
-    adoption.verified = verified
-    adoption.declared_by_id = declared_by_id
-    adoption.confirmed_at = utcnow()
+    if not created:
+        for name, value in values.items():
+            setattr(adoption, name, value)
     _audit(session, actor_id, "adoption.declare" if created else "adoption.update", adoption,
            data={"before": before, "after": snapshot(adoption)})
     return adoption
@@ -243,10 +240,9 @@ def check_not_owner(case: UseCase, organisation: Organisation) -> None:
         raise AdoptionError("organisation", _("Die betreibende Stelle kann ihre eigene Lösung nicht nachnutzen."))
 
 
-def _insert(session: Session, case_id: int, org_id: int, status: AdoptionStatus,
-            source: AdoptionSource) -> Adoption | None:
+def _insert(session: Session, case_id: int, org_id: int, values: dict[str, Any]) -> Adoption | None:
     """Insert a new adoption row; return None if the unique constraint says it exists already."""
-    adoption = Adoption(case_id=case_id, organisation_id=org_id, status=status, source=source)
+    adoption = Adoption(case_id=case_id, organisation_id=org_id, **values)
     session.add(adoption)
     try:
         session.flush()
@@ -358,6 +354,7 @@ def snapshot(adoption: Adoption) -> dict[str, Any]:
 
 def _audit(session: Session, actor_id: int | None, action: str, adoption: Adoption, *,
            reason: str | None = None, data: dict | None = None) -> None:
-    session.flush()
+    if adoption.id is None:  # the event names it; otherwise written with the commit's flush
+        session.flush()
     session.add(AuditEvent(actor_id=actor_id, action=action, object_type="adoption",
                            object_id=str(adoption.id), case_id=adoption.case_id, reason=reason, data=data))
