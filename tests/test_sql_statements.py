@@ -74,9 +74,9 @@ def adopt_widely(app, slug: str, places: list[str]) -> None:
 
 
 def bound(app, path: str) -> int:
-    """The page's bound plus the PostgreSQL search engine's own queries (vocabulary, document count,
-    ranking with facets, stored texts for highlights)."""
-    engine = 6 if "search" in path and app.config["KB_SEARCH_BACKEND"] == "postgres" else 0
+    """The page's bound plus the PostgreSQL search engine's own queries (vocabulary with the document
+    count, ranking with facets and the texts for highlights)."""
+    engine = 2 if "search" in path and app.config["KB_SEARCH_BACKEND"] == "postgres" else 0
     return BOUNDS[path] + engine
 
 

@@ -183,8 +183,8 @@ class PostgresBackend:
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
         """A read-only snapshot: document frequencies, matches and facets agree."""
-        with self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
-            conn.execute(text("SET TRANSACTION READ ONLY"))
+        options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}  # both in the BEGIN
+        with self.engine.connect().execution_options(**options) as conn, conn.begin():
             yield conn
 
     def search(self, query: SearchQuery) -> SearchResult:
@@ -223,7 +223,7 @@ class PostgresBackend:
             parsed = trial
         hits = sorted((r for r in rows if r.kind == "hit"), key=lambda r: r.n)
         total, strong = _count(rows, "total"), _count(rows, "strong")
-        texts = self._texts(conn, [r.id for r in hits])
+        texts = {r.id: (r.title, r.summary, r.body) for r in hits}
         terms = ranking.highlight_terms(parsed) if not parsed.is_empty else None
         return SearchResult(
             hits=[SearchHit(id=r.id, score=round(float(r.score), 6) if not parsed.is_empty else 0.0,
@@ -248,13 +248,6 @@ class PostgresBackend:
             tsquery = tsquery_of(scoring_groups(groups), vocabulary.known)
         search_statement(self.tables, q, stmt, scoring, tsquery)
         return conn.execute(text(stmt.sql), stmt.params).all()
-
-    def _texts(self, conn: Connection, ids: list[int]) -> dict[int, tuple[str, str, str]]:
-        if not ids:
-            return {}
-        rows = conn.execute(self.tables.sql("SELECT id, title, summary, body FROM {doc} WHERE id = ANY(:ids)"),
-                            {"ids": ids})
-        return {r.id: (r.title, r.summary, r.body) for r in rows}
 
     def _highlights(self, texts: tuple[str, str, str] | None, terms) -> dict[str, str]:
         """Snippets as the Whoosh backend makes them: HTML-escaped, matches in ``<mark>``."""

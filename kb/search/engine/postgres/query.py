@@ -171,7 +171,8 @@ def search_statement(tables: Tables, q: SearchQuery, stmt: Statement, scoring: S
     """Complete ``stmt`` (which already binds the scoring terms) to one statement returning
     hit rows, the totals and the disjunctive facet counts.
 
-    Rows are ``(kind, value, id, score, n)``: ``hit`` (n = rank, value ``strong`` or ``weak``),
+    Rows are ``(kind, value, id, score, n, title, summary, body)``: ``hit`` (n = rank, value ``strong``
+    or ``weak``, with the texts the highlights are made of; NULL texts in the other rows),
     ``total`` and ``strong`` (with all filters), ``matched`` and ``qualified`` (without filters),
     ``full`` (value = group index, n = documents matching that group fully),
     ``topic``/``state``/``status``/``size`` (value, count)."""
@@ -216,7 +217,7 @@ def facet_counts(rows: list[tuple[str, str, int]], q: SearchQuery) -> dict[str, 
     return out
 
 
-_FULL_COUNT = "\nUNION ALL SELECT 'full', '{i}', NULL, NULL, count(*) FROM g WHERE f{i} > 0"
+_FULL_COUNT = "\nUNION ALL SELECT 'full', '{i}', NULL, NULL, count(*), NULL, NULL, NULL FROM g WHERE f{i} > 0"
 
 _SEARCH_SQL = """
 WITH g AS MATERIALIZED (
@@ -245,26 +246,27 @@ WITH g AS MATERIALIZED (
 ), hits AS (
     SELECT id, score, strong, rank FROM ranked WHERE {window}
 )
-SELECT 'hit' AS kind, CASE WHEN strong THEN 'strong' ELSE 'weak' END AS value, id, score, rank AS n FROM hits
-UNION ALL SELECT 'total', NULL, NULL, NULL, count(*) FROM r
-UNION ALL SELECT 'strong', NULL, NULL, NULL, count(*) FROM r WHERE strong
-UNION ALL SELECT 'matched', NULL, NULL, NULL, count(*) FROM f
-UNION ALL SELECT 'qualified', NULL, NULL, NULL, count(*) FROM f WHERE qualified
-UNION ALL SELECT 'topic', value, NULL, NULL, count(*) FROM (
+SELECT 'hit' AS kind, CASE WHEN strong THEN 'strong' ELSE 'weak' END AS value, hits.id, score, rank AS n,
+       d.title, d.summary, d.body FROM hits JOIN {doc} d ON d.id = hits.id
+UNION ALL SELECT 'total', NULL, NULL, NULL, count(*), NULL, NULL, NULL FROM r
+UNION ALL SELECT 'strong', NULL, NULL, NULL, count(*), NULL, NULL, NULL FROM r WHERE strong
+UNION ALL SELECT 'matched', NULL, NULL, NULL, count(*), NULL, NULL, NULL FROM f
+UNION ALL SELECT 'qualified', NULL, NULL, NULL, count(*), NULL, NULL, NULL FROM f WHERE qualified
+UNION ALL SELECT 'topic', value, NULL, NULL, count(*), NULL, NULL, NULL FROM (
     SELECT t AS value, score, qualified, fbest
     FROM (SELECT f.*, max(score) FILTER (WHERE qualified) OVER () AS fbest FROM f
           WHERE ok_state AND ok_status AND ok_size AND ok_place) f
     CROSS JOIN LATERAL unnest(f.topics) AS t) v CROSS JOIN aq
     WHERE ({facet_floor}) GROUP BY value
-UNION ALL SELECT 'state', value, NULL, NULL, count(*) FROM (
+UNION ALL SELECT 'state', value, NULL, NULL, count(*), NULL, NULL, NULL FROM (
     SELECT state AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER () AS fbest
     FROM f WHERE ok_topic AND ok_status AND ok_size AND ok_place) v CROSS JOIN aq
     WHERE ({facet_floor}) AND value IS NOT NULL GROUP BY value
-UNION ALL SELECT 'status', value, NULL, NULL, count(*) FROM (
+UNION ALL SELECT 'status', value, NULL, NULL, count(*), NULL, NULL, NULL FROM (
     SELECT status AS value, score, qualified, max(score) FILTER (WHERE qualified) OVER () AS fbest
     FROM f WHERE ok_topic AND ok_state AND ok_size AND ok_place) v CROSS JOIN aq
     WHERE ({facet_floor}) GROUP BY value
-UNION ALL SELECT 'size', value, NULL, NULL, count(*) FROM (
+UNION ALL SELECT 'size', value, NULL, NULL, count(*), NULL, NULL, NULL FROM (
     SELECT z AS value, score, qualified, fbest
     FROM (SELECT f.*, max(score) FILTER (WHERE qualified) OVER () AS fbest FROM f
           WHERE ok_topic AND ok_state AND ok_status AND ok_place) f
