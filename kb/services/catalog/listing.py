@@ -404,7 +404,7 @@ def _activity_statements(adopted_usage: bool) -> tuple[Select, Select]:
         .join(UseCase, UseCase.id == Adoption.case_id)
         .where(Adoption.organisation_id == bindparam("org"), UseCase.moderation == ModerationState.PUBLISHED)
         .options(joinedload(Adoption.case, innerjoin=True).options(*case_options))
-        .order_by(Adoption.updated_at.desc())
+        .order_by(Adoption.updated_at.desc(), Adoption.id)  # adoptions imported together tie on the time
     )
     return owned, adopted
 
