@@ -212,3 +212,18 @@ def _recomputed_vocabulary(backend) -> dict[str, int]:
         return dict(conn.execute(text(
             f"SELECT lexeme, count(*) FROM {backend.tables.document}, unnest(tsv) GROUP BY lexeme"
         )).all())
+
+
+def test_highlights_follow_a_changed_document_with_the_same_version(pg):
+    """Snippets shown for a search are those of the document as it is now, also when another server
+    changed it and its version stamp stayed the same."""
+    pg.index([make_doc(3, "Chatbot im Rathaus", "Der Chatbot beantwortet Fragen.")])
+    assert pg.search(SearchQuery(text="Chatbot")).hits[0].highlights["title"] == "<mark>Chatbot</mark> im Rathaus"
+    other = create_backend("postgres", engine=DATABASE_URL, table_prefix=pg.tables.prefix)
+    try:
+        other.index([make_doc(3, "Chatbot im Bürgerbüro", "Der Chatbot vergibt Termine.")])
+    finally:
+        other.close()
+    hit = pg.search(SearchQuery(text="Chatbot")).hits[0]
+    assert hit.highlights["title"] == "<mark>Chatbot</mark> im Bürgerbüro"
+    assert "Termine" in hit.highlights["summary"]

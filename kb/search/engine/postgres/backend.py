@@ -56,6 +56,7 @@ WEIGHT_FIELDS = (("A", ("title",)), ("B", ("tags", "topics")), ("C", ("summary",
 RETRIES = 4
 _TRANSIENT = ("40001", "40P01")  # serialization failure, deadlock detected
 _LOCK_TIMEOUT = "55P03"
+HIGHLIGHTS_KEPT = 5_000  # per process: (document, query terms) -> the texts and their highlights
 
 
 class PostgresBackend:
@@ -79,6 +80,7 @@ class PostgresBackend:
         self.lock_timeout = lock_timeout
         self.snippet_size = snippet_size
         self.rebuild_procs = rebuild_procs if rebuild_procs is not None else (os.cpu_count() or 1)
+        self._kept_highlights: dict[tuple, tuple[tuple[str, str, str], dict[str, str]]] = {}
         if create_tables:
             self.create_tables()
 
@@ -223,11 +225,11 @@ class PostgresBackend:
             parsed = trial
         hits = sorted((r for r in rows if r.kind == "hit"), key=lambda r: r.n)
         total, strong = _count(rows, "total"), _count(rows, "strong")
-        texts = {r.id: (r.title, r.summary, r.body) for r in hits}
         terms = ranking.highlight_terms(parsed) if not parsed.is_empty else None
         return SearchResult(
             hits=[SearchHit(id=r.id, score=round(float(r.score), 6) if not parsed.is_empty else 0.0,
-                            highlights=self._highlights(texts.get(r.id), terms), weaker=r.value == "weak")
+                            highlights=self._highlights(r.id, (r.title, r.summary, r.body), terms),
+                            weaker=r.value == "weak")
                   for r in hits],
             total=total, page=q.page, per_page=q.per_page,
             facets=facet_counts([(r.kind, r.value, r.n) for r in rows], q), strong_total=strong,
@@ -249,10 +251,20 @@ class PostgresBackend:
         search_statement(self.tables, q, stmt, scoring, tsquery)
         return conn.execute(text(stmt.sql), stmt.params).all()
 
-    def _highlights(self, texts: tuple[str, str, str] | None, terms) -> dict[str, str]:
+    def _highlights(self, doc_id: int, texts: tuple[str, str, str], terms) -> dict[str, str]:
+        """The highlights of these texts, worked out once per process for the same texts and terms
+        (kept with the texts they were made of: a changed document never gets old snippets)."""
+        key = (doc_id, terms)
+        found = self._kept_highlights.get(key)
+        if found is None or found[0] != texts:
+            found = (texts, self._work_out_highlights(texts, terms))
+            if len(self._kept_highlights) >= HIGHLIGHTS_KEPT:
+                self._kept_highlights.clear()
+            self._kept_highlights[key] = found
+        return dict(found[1])
+
+    def _work_out_highlights(self, texts: tuple[str, str, str], terms) -> dict[str, str]:
         """Snippets as the Whoosh backend makes them: HTML-escaped, matches in ``<mark>``."""
-        if texts is None:
-            return {}
         title, summary, body = texts
         words, whole = terms if terms is not None else (frozenset(), frozenset())
         out = {"title": ranking.mark(title, words, whole)}
