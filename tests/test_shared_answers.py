@@ -121,3 +121,16 @@ def test_a_counter_that_comes_again_after_a_restore_gives_another_token(app):
             raw.execute(str(compiled), params)
         db.session.commit()
         assert generation.case_page_token(db.session, CASE) != before
+
+
+def test_only_answers_under_a_lasting_token_are_shared(workers):
+    """A page kept per data generation (search, start page) is not written for the other workers: the
+    next adoption ends it anyway, and writing every such page cost a twentieth of the server's CPU."""
+    first, _second = workers
+    answers = Path(first.config["KB_DATA_DIR"]) / "answers"
+    client = first.test_client()
+    for path in ("/search?q=Chatbot", "/", "/search?q=Radweg"):
+        assert client.get(path).status_code == 200
+    assert [p for p in answers.iterdir() if not p.name.startswith(".")] == []
+    client.get(f"/cases/{CASE}")
+    assert len([p for p in answers.iterdir() if not p.name.startswith(".")]) == 1

@@ -91,7 +91,9 @@ def public_cache(view: Callable | None = None, *, stored_by: Callable[..., str] 
             g.kb_cache_tag = tag
             if request.if_none_match.contains_weak(tag):
                 return Response(status=304)
-            return response_cache.answer(stored_under or generation.current(db.session).token, view, args, kwargs)
+            if stored_under:
+                return response_cache.answer(stored_under, view, args, kwargs, share=True)
+            return response_cache.answer(generation.current(db.session).token, view, args, kwargs)
         return view(*args, **kwargs)
 
     return wrapped

@@ -89,9 +89,10 @@ class ResponseStore:
         self._keep(key, stored)
         return stored
 
-    def put(self, key: str, stored: Stored) -> None:
+    def put(self, key: str, stored: Stored, share: bool = True) -> None:
+        """Keep an answer; with ``share`` also for the server's other processes."""
         self._keep(key, stored)
-        if self.shared is not None:
+        if share and self.shared is not None:
             self.shared.put(key, SharedAnswer(stored.status, stored.headers, stored.body, stored.has_token,
                                               stored.placeholder, time.time()))
 
@@ -126,8 +127,10 @@ def clear(app: Flask) -> None:
         store.clear()
 
 
-def answer(generation_token: str, view: Callable, args: tuple, kwargs: dict) -> Response:
-    """The stored answer to this anonymous GET, or the view's (stored when it is a plain one)."""
+def answer(generation_token: str, view: Callable, args: tuple, kwargs: dict, share: bool = False) -> Response:
+    """The stored answer to this anonymous GET, or the view's (stored when it is a plain one; with
+    ``share`` for the server's other processes too – worth a file only under a token that outlives
+    the next data change, such as a case page's)."""
     store: ResponseStore | None = current_app.extensions.get(_STORE)
     if store is None or store.size <= 0 or request.method != "GET":
         return view(*args, **kwargs)
@@ -140,7 +143,7 @@ def answer(generation_token: str, view: Callable, args: tuple, kwargs: dict) -> 
     response = make_response(view(*args, **kwargs))
     stored = _storable(response, before, store.placeholder)
     if stored is not None:
-        store.put(key, stored)
+        store.put(key, stored, share)
     return response
 
 

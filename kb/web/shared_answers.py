@@ -3,8 +3,9 @@
 Every gunicorn worker keeps its own stored answers (kb.web.response_cache); without this store each
 worker renders a page once more after a change. A page rendered by one worker is written here (a
 file named by its key, written to a temporary name and renamed: readers never see half a file) and
-read by the others. The key holds everything the answer depends on (the data generation or the case
-page's counters among it), so a file is never stale; files older than ``max_age`` are not read and
+read by the others – only answers kept under a token that outlives the next data change (case pages,
+kb.web.caching ``stored_by``): a page of the data generation would be written for nothing whenever
+members write. The key holds everything the answer depends on, so a file is never stale; files older than ``max_age`` are not read and
 are removed now and then, as are the oldest beyond ``limit``.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -63,18 +63,18 @@ class SharedAnswers:
         """Store an answer (atomically; a failed write leaves nothing behind)."""
         head = json.dumps({"status": answer.status, "headers": answer.headers, "token": answer.has_token,
                            "placeholder": answer.placeholder.decode(), "at": answer.stored_at})
-        try:
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as out:
-                out.write(head.encode() + b"\n" + answer.body)
-            os.replace(temporary, self.directory / key)
-        except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(temporary)
-            return
         with self._lock:
             self._writes += 1
             due = self._writes % PRUNE_EVERY == 0
+            temporary = self.directory / f".tmp-{os.getpid()}-{threading.get_ident()}-{self._writes}"
+        try:
+            with open(temporary, "wb") as out:
+                out.write(head.encode() + b"\n" + answer.body)
+            os.replace(temporary, self.directory / key)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            return
         if due:
             self.prune()
 
