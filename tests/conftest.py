@@ -121,3 +121,19 @@ def login(client):
         return response
 
     return do_login
+
+
+@pytest.fixture
+def case_page_loads(monkeypatch) -> list[str]:
+    """The slugs of the case pages rendered (not answered from a store of answers) from now on."""
+    from kb.services.catalog import listing
+
+    seen: list[str] = []
+    load = listing.get_visible
+
+    def counted(session, slug, viewer):
+        seen.append(slug)
+        return load(session, slug, viewer)
+
+    monkeypatch.setattr(listing, "get_visible", counted)
+    return seen

@@ -13,7 +13,6 @@ from sqlalchemy import select, text
 
 from kb.extensions import db
 from kb.models import Organisation
-from kb.services.catalog import listing
 from tests.helpers import signed_in
 
 CASE = "kaiserslautern-lotsensystem-sehbehinderung"  # run by Kaiserslautern, no adopters in the seed
@@ -24,17 +23,9 @@ FORM_TOKEN = re.compile(r'(name="csrf[-_]token"[^>]*?(?:value|content)=")[^"]+')
 
 
 @pytest.fixture
-def loads(monkeypatch) -> list[str]:
-    """The slugs of the case pages rendered (not answered from the store) from now on."""
-    seen: list[str] = []
-    load = listing.get_visible
-
-    def counted(session, slug, viewer):
-        seen.append(slug)
-        return load(session, slug, viewer)
-
-    monkeypatch.setattr(listing, "get_visible", counted)
-    return seen
+def loads(case_page_loads) -> list[str]:
+    """The slugs of the case pages rendered (not answered from a store) from now on."""
+    return case_page_loads
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from kb import create_app
-from kb.services.catalog import listing
 from kb.web.shared_answers import SharedAnswer, SharedAnswers
 from tests import dbprovision
 from tests.helpers import signed_in
@@ -33,16 +32,9 @@ def workers(app):
 
 
 @pytest.fixture
-def loads(monkeypatch) -> list[str]:
-    seen: list[str] = []
-    load = listing.get_visible
-
-    def counted(session, slug, viewer):
-        seen.append(slug)
-        return load(session, slug, viewer)
-
-    monkeypatch.setattr(listing, "get_visible", counted)
-    return seen
+def loads(case_page_loads) -> list[str]:
+    """The slugs of the case pages rendered (not answered from a store) from now on."""
+    return case_page_loads
 
 
 def test_a_page_one_worker_rendered_is_answered_by_the_other(workers, loads):

@@ -5,8 +5,8 @@ worker renders a page once more after a change. A page rendered by one worker is
 file named by its key, written to a temporary name and renamed: readers never see half a file) and
 read by the others – only answers kept under a token that outlives the next data change (case pages,
 kb.web.caching ``stored_by``): a page of the data generation would be written for nothing whenever
-members write. The key holds everything the answer depends on, so a file is never stale; files older than ``max_age`` are not read and
-are removed now and then, as are the oldest beyond ``limit``.
+members write. The key holds everything the answer depends on, so a file is never stale; files older
+than ``max_age`` are not read and are removed now and then, as are the oldest beyond ``limit``.
 """
 
 from __future__ import annotations
