@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kb import create_app
-from kb.web.shared_answers import SharedAnswer, SharedAnswers
+from kb.web.shared_answers import SharedAnswers, StoredAnswer
 from tests import dbprovision
 from tests.helpers import signed_in
 
@@ -69,7 +69,7 @@ def test_a_change_renews_the_shared_page_in_every_worker(app, workers, loads, ma
 def test_old_and_surplus_answers_are_removed(tmp_path):
     store = SharedAnswers(tmp_path, max_age=60, limit=3)
     for n in range(5):
-        store.put(f"k{n}", SharedAnswer(200, (("Content-Type", "text/html"),), b"<p>%d</p>" % n, False, b"x",
+        store.put(f"k{n}", StoredAnswer(200, (("Content-Type", "text/html"),), b"<p>%d</p>" % n, False, b"x",
                                         time.time()))
         os.utime(tmp_path / f"k{n}", (time.time() - 10 + n, time.time() - 10 + n))
     old = tmp_path / "k1"

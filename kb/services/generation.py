@@ -137,7 +137,12 @@ def case_page_token(session: Session, slug: str) -> str:
         session.info[_SEEN] = _generation(rows)
     rows.pop(KEY, None)
     shared = rows.pop(CASE_PAGES_KEY, None)
-    return f"case.{_counter(shared)}.{_counter(next(iter(rows.values()), None))}"
+    return _case_token(shared, next(iter(rows.values()), None))
+
+
+def _case_token(shared, own) -> str:
+    """A case page's token from the row of ``case_pages_generation`` and the row of its own counter."""
+    return f"case.{_counter(shared)}.{_counter(own)}"
 
 
 def _counter(row) -> str:
@@ -157,8 +162,7 @@ def case_tokens(session: Session, ids: list[int]) -> dict[int, str]:
     shows of a case (title, owner, topics, usage …) is a part of its page and changes with it."""
     keys = [CASE_PAGES_KEY, *(f"{_CASE_KEY}{i}" for i in ids)]
     rows = {row.key: row for row in session.connection().execute(_CASE_TOKENS_READ, {"keys": keys})}
-    shared = _counter(rows.get(CASE_PAGES_KEY))
-    return {i: f"case.{shared}.{_counter(rows.get(f'{_CASE_KEY}{i}'))}" for i in ids}
+    return {i: _case_token(rows.get(CASE_PAGES_KEY), rows.get(f"{_CASE_KEY}{i}")) for i in ids}
 
 
 def index_rewritten(session: Session) -> None:

@@ -25,7 +25,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,33 +34,23 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from kb.services import deferred
-from kb.web.shared_answers import SharedAnswer, SharedAnswers
+from kb.web.shared_answers import SharedAnswers, StoredAnswer
 
 _STORE = "kb_response_cache"
 MAX_AGE_SECONDS = 300  # an answer is rendered anew after this long even if nothing changed
 
 
-@dataclass(frozen=True)
-class Stored:
-    """An answer as the view gave it (before the after-request handlers)."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    has_token: bool
-    placeholder: bytes  # where the visitor's form token goes (the storing process's)
-    stored_at: float = field(default_factory=time.monotonic)
-
-    def replay(self) -> Response:
-        body = self.body.replace(self.placeholder, generate_csrf().encode()) if self.has_token else self.body
-        response = Response(body, status=self.status)
-        response.headers.clear()
-        for name, value in self.headers:
-            response.headers.add(name, value)
-        response.headers["Content-Length"] = str(len(body))
-        if "ETag" in response.headers:  # the view answers conditional requests itself (http_headers.conditional)
-            return response.make_conditional(request)
-        return response
+def _replay(stored: StoredAnswer) -> Response:
+    """The stored answer with this visitor's form token in place of the placeholder."""
+    body = stored.body.replace(stored.placeholder, generate_csrf().encode()) if stored.has_token else stored.body
+    response = Response(body, status=stored.status)
+    response.headers.clear()
+    for name, value in stored.headers:
+        response.headers.add(name, value)
+    response.headers["Content-Length"] = str(len(body))
+    if "ETag" in response.headers:  # the view answers conditional requests itself (http_headers.conditional)
+        return response.make_conditional(request)
+    return response
 
 
 class ResponseStore:
@@ -72,31 +61,27 @@ class ResponseStore:
         self.size = size
         self.shared = shared
         self.placeholder = f"kb-form-token-{secrets.token_hex(12)}".encode()
-        self._entries: OrderedDict[str, Stored] = OrderedDict()
+        self._entries: OrderedDict[str, StoredAnswer] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Stored | None:
+    def get(self, key: str) -> StoredAnswer | None:
         with self._lock:
             hit = self._entries.get(key)
-            if hit is not None and time.monotonic() - hit.stored_at <= MAX_AGE_SECONDS:
+            if hit is not None and time.time() - hit.stored_at <= MAX_AGE_SECONDS:
                 self._entries.move_to_end(key)
                 return hit
         found = self.shared.get(key) if self.shared is not None else None
-        if found is None:
-            return None
-        stored = Stored(found.status, found.headers, found.body, found.has_token, found.placeholder,
-                        time.monotonic() - (time.time() - found.stored_at))
-        self._keep(key, stored)
-        return stored
+        if found is not None:
+            self._keep(key, found)
+        return found
 
-    def put(self, key: str, stored: Stored, share: bool = True) -> None:
+    def put(self, key: str, stored: StoredAnswer, share: bool = True) -> None:
         """Keep an answer; with ``share`` also for the server's other processes."""
         self._keep(key, stored)
         if share and self.shared is not None:
-            self.shared.put(key, SharedAnswer(stored.status, stored.headers, stored.body, stored.has_token,
-                                              stored.placeholder, time.time()))
+            self.shared.put(key, stored)
 
-    def _keep(self, key: str, stored: Stored) -> None:
+    def _keep(self, key: str, stored: StoredAnswer) -> None:
         with self._lock:
             self._entries[key] = stored
             self._entries.move_to_end(key)
@@ -139,7 +124,7 @@ def answer(generation_token: str, view: Callable, args: tuple, kwargs: dict, sha
     key = _key(generation_token, before)
     hit = store.get(key)
     if hit is not None:
-        return hit.replay()
+        return _replay(hit)
     response = make_response(view(*args, **kwargs))
     stored = _storable(response, before, store.placeholder)
     if stored is not None:
@@ -159,7 +144,7 @@ def _key(generation_token: str, visitor: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
 
 
-def _storable(response: Response, visitor_before: str, placeholder: bytes) -> Stored | None:
+def _storable(response: Response, visitor_before: str, placeholder: bytes) -> StoredAnswer | None:
     if (response.status_code != 200 or response.is_streamed or response.direct_passthrough
             or "Set-Cookie" in response.headers
             or deferred.pending() or "_flashes" in session or _visitor() != visitor_before):
@@ -171,4 +156,4 @@ def _storable(response: Response, visitor_before: str, placeholder: bytes) -> St
     if has_token:
         body = body.replace(token.encode(), placeholder)
     headers = tuple((k, v) for k, v in response.headers.items() if k.lower() != "content-length")
-    return Stored(response.status_code, headers, body, has_token, placeholder)
+    return StoredAnswer(response.status_code, headers, body, has_token, placeholder)

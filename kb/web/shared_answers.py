@@ -16,23 +16,23 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PRUNE_EVERY = 200  # writes between two clean-ups of one process
 
 
 @dataclass(frozen=True)
-class SharedAnswer:
-    """An answer as read from the store: what response_cache.Stored holds, its placeholder for the form
-    token and the wall-clock time it was stored."""
+class StoredAnswer:
+    """An answer as the view gave it (before the after-request handlers): where the visitor's form token
+    goes (``placeholder``, the storing process's) and the wall-clock time it was stored."""
 
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
     has_token: bool
     placeholder: bytes
-    stored_at: float
+    stored_at: float = field(default_factory=time.time)
 
 
 class SharedAnswers:
@@ -46,7 +46,7 @@ class SharedAnswers:
         self._lock = threading.Lock()
         directory.mkdir(parents=True, exist_ok=True)
 
-    def get(self, key: str) -> SharedAnswer | None:
+    def get(self, key: str) -> StoredAnswer | None:
         """The answer stored under ``key`` if there is one younger than ``max_age``."""
         try:
             with open(self.directory / key, "rb") as stored:
@@ -56,10 +56,10 @@ class SharedAnswers:
             return None
         if time.time() - meta["at"] > self.max_age:
             return None
-        return SharedAnswer(meta["status"], tuple(tuple(h) for h in meta["headers"]), body, meta["token"],
+        return StoredAnswer(meta["status"], tuple(tuple(h) for h in meta["headers"]), body, meta["token"],
                             meta["placeholder"].encode(), meta["at"])
 
-    def put(self, key: str, answer: SharedAnswer) -> None:
+    def put(self, key: str, answer: StoredAnswer) -> None:
         """Store an answer (atomically; a failed write leaves nothing behind)."""
         head = json.dumps({"status": answer.status, "headers": answer.headers, "token": answer.has_token,
                            "placeholder": answer.placeholder.decode(), "at": answer.stored_at})

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hmac
 from hashlib import sha512
 
-from flask import Flask, current_app, request, session
+from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login.config import COOKIE_NAME
 
 from kb.extensions import db, login_manager
 from kb.models import User
+from kb.web.caching import signed_in
 
 
 def load_user(session_id: str) -> User | None:
@@ -31,7 +31,7 @@ def client_identifier() -> str:
     uses ``request.remote_addr``, which is the forwarded address only through ProxyFix
     (``KB_PROXY_HOPS``, kb/web/proxy.py).
     """
-    if "_user_id" not in session and current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) not in request.cookies:
+    if not signed_in():
         # a visitor's session (a form token, a Merkliste) binds no account: nothing to protect. Flask-Login
         # would clear it on every request and set the cookie anew – no answer could be stored by a proxy
         return session.get("_id")
