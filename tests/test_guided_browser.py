@@ -162,6 +162,17 @@ def revise_costs(page, title: str, audit=lambda page: []) -> list:
     return problems
 
 
+def refused_with(page, message: str):
+    """Wait for the check page's error summary to name ``message``; fail with what the page shows instead."""
+    summary = page.locator("#error-summary")
+    try:
+        expect(summary).to_contain_text(message, timeout=30_000)
+    except AssertionError as missing:
+        shown = page.locator("main").inner_text() if page.locator("main").count() else page.content()
+        raise AssertionError(f"{page.url} shows no error summary naming {message!r}:\n{shown[:1500]}") from missing
+    return summary
+
+
 def no_overflow(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
 
@@ -196,15 +207,16 @@ def test_the_whole_walk_works_without_javascript(live_server, browser):  # noqa:
     author.get_by_role("button", name="Speichern und weiter").click()
     author.wait_for_url(re.compile(r"/schritte/kontakt$"))
     author.get_by_role("button", name="Speichern und weiter").click()  # no contact
+    author.wait_for_url(re.compile(r"/schritte/pruefen$"))
     author.get_by_role("button", name="Zur Prüfung einreichen").click()
-    summary = author.locator("#error-summary")
-    assert "Schritt 4 „Kontakt“: Kontakt für Nachfragen fehlt." in summary.inner_text() and no_overflow(author)
+    summary = refused_with(author, "Schritt 4 „Kontakt“: Kontakt für Nachfragen fehlt.")
+    assert no_overflow(author)
     summary.get_by_role("link", name=re.compile("Schritt 4")).click()
     author.fill("#contact_name", "Tiefbauamt Ulm")  # a name alone cannot be asked anything
     author.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
     author.wait_for_url(re.compile(r"/schritte/pruefen$"))
     author.get_by_role("button", name="Zur Prüfung einreichen").click()
-    assert "Zum Namen gehört eine E-Mail-Adresse, eine Telefonnummer oder eine Webseite." in summary.inner_text()
+    refused_with(author, "Zum Namen gehört eine E-Mail-Adresse, eine Telefonnummer oder eine Webseite.")
     summary.get_by_role("link", name=re.compile("Schritt 4")).click()
     author.fill("#contact_url", "https://www.ulm.example/maengel")
     author.get_by_role("button", name="Speichern und zurück zur Prüfung").click()
