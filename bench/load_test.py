@@ -184,7 +184,9 @@ def reader(base: str, stats: Stats, slugs: list[str], deadline: float, rng: rand
 
 
 def writer(base: str, stats: Stats, account: tuple[str, str], slugs: list[str], deadline: float,
-           rng: random.Random) -> None:
+           rng: random.Random, pause: float = 0.0) -> None:
+    """Sign in, then submit a case and declare "Wir nutzen das auch" over and over – ``pause`` seconds
+    between the two actions (0: at once, the worst case ``make load-test`` measures)."""
     client = Client(base, stats)
     token = client.csrf("Anmelden", "/login")
     client.call("Anmelden", "POST", "/login", data={"email": account[0], "password": account[1], "csrf_token": token})
@@ -195,10 +197,18 @@ def writer(base: str, stats: Stats, account: tuple[str, str], slugs: list[str], 
         client.call("Einreichen", "POST", "/cases/new", data={
             **SUBMISSION, "csrf_token": token, "title": f"Lasttest {account[0].split('@')[0]} {n}",
             "municipality": rng.choice(MUNICIPALITIES), "topics": rng.choice(TOPICS)})
+        _think(pause, deadline)
         slug = rng.choice(slugs)
         token = client.csrf("Nachnutzen", f"/cases/{slug}/adopt")
         client.call("Nachnutzen", "POST", f"/cases/{slug}/adopt",
                     data={"csrf_token": token, "status": rng.choice(["pilot", "in_betrieb"]), "note": f"Lauf {n}"})
+        _think(pause, deadline)
+
+
+def _think(pause: float, deadline: float) -> None:
+    """Wait like a person between two actions, but not past the end of the run."""
+    if pause > 0:
+        time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
 
 
 def api_writer(base: str, stats: Stats, token: str, deadline: float) -> None:
@@ -345,11 +355,13 @@ def run_load(base: str, accounts: list[tuple[str, str]], token: str | None, args
     rng = random.Random(args.seed)
     threads = [threading.Thread(target=reader, args=(base, stats, slugs, deadline, random.Random(rng.random())))
                for _ in range(args.readers)]
-    threads += [threading.Thread(target=writer, args=(base, stats, acc, slugs, deadline, random.Random(rng.random())))
-                for acc in accounts]
+    pause = getattr(args, "writer_pause", 0.0)
+    threads += [threading.Thread(target=writer, args=(base, stats, acc, slugs, deadline, random.Random(rng.random()),
+                                                      pause)) for acc in accounts]
     if token:
         threads.append(threading.Thread(target=api_writer, args=(base, stats, token, deadline)))
-    print(f"{args.readers} Leser, {len(accounts)} Schreiber{', 1 API-Client' if token else ''} für "
+    print(f"{args.readers} Leser, {len(accounts)} Schreiber{f' (je {pause:g} s Pause)' if pause else ''}"
+          f"{', 1 API-Client' if token else ''} für "
           f"{args.duration} s gegen {base} …", file=sys.stderr)
     for t in threads:
         t.start()
@@ -376,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--readers", type=int, default=16)
     ap.add_argument("--writers", type=int, default=4, help="bei --serve: so viele Konten anlegen")
     ap.add_argument("--writer", action="append", default=[], metavar="EMAIL:PASSWORT")
+    ap.add_argument("--writer-pause", type=float, default=0.0, metavar="SEKUNDEN",
+                    help="Pause der Schreibenden zwischen Einreichen und Nachnutzen (Standard 0: ohne Pause, "
+                         "der ungünstigste Fall, den make load-test misst)")
     ap.add_argument("--api-token")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
