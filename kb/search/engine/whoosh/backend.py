@@ -88,6 +88,7 @@ class WhooshBackend(IndexViews, Scoring, Searching):
         self._cache_lock = threading.Lock()
         self._view: _View | None = None
         self._segments: dict[str, _Segment] = {}
+        self._segment_readers: dict[tuple[str, int], object] = {}
         self.index_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         with contextlib.suppress(OSError):  # private like the rest of the data directory
             os.chmod(self.index_dir, 0o700)
@@ -322,4 +323,5 @@ class WhooshBackend(IndexViews, Scoring, Searching):
                 finally:
                     self._view = None
             self._segments = {}
+            self._segment_readers = {}
             self._ix.close()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import index
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 
 from kb.search.engine import german
 from kb.search.engine.base import SearchError
@@ -166,9 +167,9 @@ class IndexViews:
     def _current(self) -> _View:
         """The view of the latest index generation (reopened only on change).
 
-        A fresh reader is opened on change (whoosh's ``refresh()`` reuses the
-        reader of a segment whose deletions changed); per-segment data is
-        cached by segment id and reused."""
+        A fresh reader is opened on change, keeping the readers of unchanged
+        segments (:meth:`_open_reader`); per-segment data is cached by segment
+        id and reused."""
         with self._view_lock:
             view = self._view
             try:
@@ -180,7 +181,7 @@ class IndexViews:
             last_exc: Exception | None = None
             for _ in range(5):
                 try:
-                    new = self._make_view(self._ix.reader())
+                    new = self._make_view(self._open_reader())
                     break
                 except (OSError, index.EmptyIndexError) as exc:  # a writer swapped files
                     last_exc = exc
@@ -192,6 +193,24 @@ class IndexViews:
             # may still use them; they are released with their last reference
             self._view = new
             return new
+
+    def _open_reader(self):
+        """A reader of the latest generation that keeps the open reader of every segment that did not
+        change: a segment's files are written once, only its deletions grow (whoosh's own ``reuse``
+        closes readers a search in another thread may still use). Opening every segment anew after
+        each "Wir nutzen das auch" cost each worker a reader per segment."""
+        toc = self._ix._read_toc()
+        if not toc.segments:
+            self._segment_readers = {}
+            return EmptyReader(toc.schema)
+        known = getattr(self, "_segment_readers", {})
+        kept = {}
+        for segment in toc.segments:
+            key = (segment.segment_id(), segment.deleted_count())
+            kept[key] = known.get(key) or SegmentReader(self._ix.storage, toc.schema, segment,
+                                                        generation=toc.generation)
+        self._segment_readers = kept
+        return MultiReader(list(kept.values()), generation=toc.generation)
 
     def _make_view(self, reader) -> _View:
         leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
