@@ -225,6 +225,12 @@ def commit_segments(writer: writing.SegmentWriter, segments: list) -> None:
     writer._finish()
 
 
+def latest_toc(ix):
+    """The table of contents of ``ix``'s latest generation (segments, schema), read with the index's
+    own schema as whoosh's ``reader()`` reads it."""
+    return ix._read_toc()
+
+
 def _all_postings(segreader):
     """``(field, term bytes, docnums, weights)`` of every term of a segment, deleted documents
     included: inlined postings (rare terms) as the tuples stored in the term table, the others

@@ -15,7 +15,7 @@ from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 
 from kb.search.engine import german
 from kb.search.engine.base import SearchError
-from kb.search.engine.whoosh.codec import _EMPTY_IDS, _EMPTY_WS, _numeric_column, _read_postings
+from kb.search.engine.whoosh.codec import _EMPTY_IDS, _EMPTY_WS, _numeric_column, _read_postings, latest_toc
 
 _FACET_FIELDS = {"topic": "topics", "state": "states", "status": "statuses", "size": "sizes"}
 
@@ -199,7 +199,7 @@ class IndexViews:
         change: a segment's files are written once, only its deletions grow (whoosh's own ``reuse``
         closes readers a search in another thread may still use). Opening every segment anew after
         each "Wir nutzen das auch" cost each worker a reader per segment."""
-        toc = self._ix._read_toc()
+        toc = latest_toc(self._ix)
         if not toc.segments:
             self._segment_readers = {}
             return EmptyReader(toc.schema)
