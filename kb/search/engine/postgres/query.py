@@ -40,7 +40,11 @@ ORDER_BY = {
 
 @dataclass
 class Statement:
-    """SQL text with its bind parameters (terms are always bound, never inlined)."""
+    """SQL text with its bind parameters.
+
+    Terms, weights and page bounds are always bound, never inlined: the text then depends only on
+    the query's shape, so psycopg prepares it and PostgreSQL can keep its plan (the idf weights
+    change with every write)."""
 
     sql: str
     params: dict[str, object] = field(default_factory=dict)
@@ -49,6 +53,14 @@ class Statement:
         name = f"p{len(self.params)}"
         self.params[name] = value
         return f":{name}"
+
+    def number(self, value: float) -> str:
+        """A bound ``float8``."""
+        return f"CAST({self.bind(float(value))} AS float8)"
+
+    def integer(self, value: int) -> str:
+        """A bound ``int8``."""
+        return f"CAST({self.bind(int(value))} AS int8)"
 
 
 def tsquery_of(groups: list[german.Group], df: Mapping[str, int]) -> str | None:
@@ -72,8 +84,8 @@ def _alternative_score(stmt: Statement, alt: german.Alternative, df: Mapping[str
     if len(alt.terms) == 1:
         term = alt.terms[0]
         used = group_df if alt.kind in _BLENDED and group_df else df[term]
-        return f"{alt.boost * ranking.idf(used, n)!r} * {_impact(stmt, term)}"
-    summed = " + ".join(f"{alt.boost * ranking.idf(df[t], n) * share!r} * {_impact(stmt, t)}"
+        return f"{stmt.number(alt.boost * ranking.idf(used, n))} * {_impact(stmt, term)}"
+    summed = " + ".join(f"{stmt.number(alt.boost * ranking.idf(df[t], n) * share)} * {_impact(stmt, t)}"
                         for t, share in zip(alt.terms, alt.shares(), strict=True))
     present = f"jsonb_exists_all(impacts, CAST({stmt.bind(list(alt.terms))} AS text[]))"
     return f"CASE WHEN {present} THEN {summed} ELSE 0 END"
@@ -141,17 +153,17 @@ def score_columns(stmt: Statement, groups: list[german.Group], df: Mapping[str, 
             full_flags.append(f"(f{i} > 0)::int")
     if not weighted:
         return Scoring(columns, "0::float8", "FALSE", len(groups))
-    score = " + ".join(f"{w!r} * GREATEST(f{i}, p{i})" for w, i in weighted)
+    score = " + ".join(f"{stmt.number(w)} * GREATEST(f{i}, p{i})" for w, i in weighted)
     partial_credit = ranking.PARTIAL_CREDIT
-    matched = " + ".join(f"(CASE WHEN f{i} > 0 THEN {w!r} WHEN p{i} > 0 THEN {w * partial_credit!r} ELSE 0 END)"
-                         for w, i in weighted)
-    coverage = f"LEAST(1.0, ({matched}) / {total_weight!r})"
+    matched = " + ".join(f"(CASE WHEN f{i} > 0 THEN {stmt.number(w)} WHEN p{i} > 0 THEN "
+                         f"{stmt.number(w * partial_credit)} ELSE 0 END)" for w, i in weighted)
+    coverage = f"LEAST(1.0, ({matched}) / {stmt.number(total_weight)})"
     score = f"({score}) * power({coverage}, {ranking.COORD_POWER!r})"
     if fillers:
         bonus = " + ".join(fillers)
         score = f"({score}) + (CASE WHEN ({score}) > 0 THEN {german.FILLER_WEIGHT!r} * ({bonus}) ELSE 0 END)"
     required = ranking.required_full(len(judged))
-    qualified = f"({' + '.join(full_flags) or '0'}) >= {required}"
+    qualified = f"({' + '.join(full_flags) or '0'}) >= {stmt.integer(required)}"
     return Scoring(columns, score, qualified, len(groups))
 
 
@@ -189,12 +201,12 @@ def search_statement(tables: Tables, q: SearchQuery, stmt: Statement, scoring: S
     # facet counts: the strong hits by the floor over the other facets' filters, all hits if none qualifies
     facet_floor = "TRUE" if scoring is None else (
         f"(qualified AND score >= {ranking.FLOOR_RATIO!r} * fbest) OR NOT any_qualified")
-    off, lim = (q.page - 1) * q.per_page, q.per_page
-    window = f"rank > {off} AND rank <= {off + lim}"
+    off, end, lim = (stmt.integer(n) for n in ((q.page - 1) * q.per_page, q.page * q.per_page, q.per_page))
+    window = f"rank > {off} AND rank <= {end}"
     if q.group_weaker:  # the pages run over the strong hits, the weaker ones end the last page
         window = (f"CASE WHEN nstrong = 0 THEN {window} ELSE (strong AND {window}) OR (NOT strong"
-                  f" AND nstrong > {off} AND nstrong <= {off + lim} AND rank <= nstrong + {lim}) END")
-    # every value is a bound parameter or a number formatted by repr(); table names are validated
+                  f" AND nstrong > {off} AND nstrong <= {end} AND rank <= nstrong + {lim}) END")
+    # every value is a bound parameter or a constant of ranking formatted by repr(); table names are validated
     stmt.sql = _SEARCH_SQL.format(
         doc=tables.document, group_columns=group_columns, where=where, score=score, order=order,
         qualified=qualified, floor=floor, full_counts=full_counts,
