@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 from pathlib import Path
 
 from flask import Flask
@@ -13,13 +15,18 @@ from kb.services.private_files import private_file
 
 
 def init_app(app: Flask) -> None:
-    """Turn on SQLite foreign keys, WAL and a busy timeout for every connection; keep the file private."""
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
-        with app.app_context():
-            from kb.extensions import db
+    """Turn on SQLite foreign keys, WAL and a busy timeout for every connection; keep the file private.
+    On PostgreSQL, end transactions that only read with a commit (see ``end_reads_with_commit``)."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        _private_sqlite_file(uri)
+    with app.app_context():
+        from kb.extensions import db
 
+        if is_sqlite(db.engine):
             event.listen(db.engine, "connect", _tune_sqlite)
+        elif db.engine.dialect.name == "postgresql":
+            end_reads_with_commit(db.engine)
 
 
 def _private_sqlite_file(uri: str) -> None:
@@ -38,6 +45,43 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_WROTE = "kb_wrote"  # key in the connection's info: the transaction ran something other than a SELECT
+
+
+def end_reads_with_commit(engine: Engine) -> None:
+    """End a transaction that only ran SELECTs with COMMIT instead of ROLLBACK (PostgreSQL).
+
+    psycopg forgets every statement it has prepared on a connection at each ROLLBACK (it sends
+    ``DEALLOCATE ALL``), and each request that only reads ends with one when its session closes: no
+    statement was ever prepared, PostgreSQL parsed and planned every one of them anew. For a
+    transaction that only read, COMMIT and ROLLBACK end it alike. Anything but a SELECT (writes,
+    savepoints, SET) and a failed statement keep the ROLLBACK.
+    """
+    event.listen(engine, "begin", _transaction_begins)
+    event.listen(engine, "before_cursor_execute", _note_statement)
+    event.listen(engine, "rollback", _commit_if_only_read)
+
+
+def _transaction_begins(conn) -> None:
+    conn.info[_WROTE] = False
+
+
+def _note_statement(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if not _READ.match(statement):
+        conn.info[_WROTE] = True
+
+
+def _commit_if_only_read(conn) -> None:
+    if conn.invalidated or conn.info.get(_WROTE, True):
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection is None or dbapi_connection.info.transaction_status.name != "INTRANS":
+        return  # idle, or a statement failed: only ROLLBACK ends it
+    with contextlib.suppress(conn.dialect.loaded_dbapi.Error):  # the ROLLBACK that follows finds out what is wrong
+        dbapi_connection.commit()
 
 
 def begin_write(session: Session) -> None:
