@@ -50,9 +50,11 @@ def prepare_instance(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects to the app."""
+    from kb import database
     from kb.extensions import csrf, db, login_manager, migrate
     from kb.web import i18n
 
+    database.configure_engine(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(BASE_DIR) / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import re
+import select
 from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 
 from kb.services.private_files import private_file
 
 
+def configure_engine(app: Flask) -> None:
+    """On PostgreSQL, no ``pool_pre_ping`` (a round trip per checkout): ``init_app`` drops connections the
+    server has closed without one (``_drop_closed_connection``). Call before the engine is created."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
+
+
 def init_app(app: Flask) -> None:
     """Turn on SQLite foreign keys, WAL and a busy timeout for every connection; keep the file private.
-    On PostgreSQL, end transactions that only read with a commit (see ``end_reads_with_commit``)."""
+    On PostgreSQL, end transactions that only read with a commit (see ``end_reads_with_commit``) and
+    check a connection on checkout without a round trip (``_drop_closed_connection``)."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         _private_sqlite_file(uri)
@@ -27,6 +38,7 @@ def init_app(app: Flask) -> None:
             event.listen(db.engine, "connect", _tune_sqlite)
         elif db.engine.dialect.name == "postgresql":
             end_reads_with_commit(db.engine)
+            event.listen(db.engine, "checkout", _drop_closed_connection)
 
 
 def _private_sqlite_file(uri: str) -> None:
@@ -82,6 +94,22 @@ def _commit_if_only_read(conn) -> None:
         return  # idle, or a statement failed: only ROLLBACK ends it
     with contextlib.suppress(conn.dialect.loaded_dbapi.Error):  # the ROLLBACK that follows finds out what is wrong
         dbapi_connection.commit()
+
+
+def _drop_closed_connection(dbapi_connection, _record, _proxy) -> None:
+    """Have the pool connect anew if the server has closed this connection (restart, terminated backend).
+
+    The server then sent its last message and closed the socket, so the idle socket is readable; a
+    healthy idle connection has nothing to read. No round trip, unlike ``pool_pre_ping``; a
+    readable healthy connection (a notice) is only replaced needlessly."""
+    if dbapi_connection.closed or _readable(dbapi_connection.fileno()):
+        raise DisconnectionError("the database server has closed the connection")
+
+
+def _readable(fd: int) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def begin_write(session: Session) -> None:

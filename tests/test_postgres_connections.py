@@ -1,10 +1,12 @@
-"""PostgreSQL: a transaction that only read ends with COMMIT (kb.database.end_reads_with_commit), so
-psycopg keeps the statements it has prepared; anything that wrote is still rolled back."""
+"""PostgreSQL connections (kb.database): a transaction that only read ends with COMMIT, so psycopg keeps
+the statements it has prepared, anything that wrote is still rolled back; connections the server has
+closed are replaced on checkout."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.pool import NullPool
 
 from kb.extensions import db
 from kb.models import AppSetting
@@ -57,3 +59,22 @@ def test_repeated_reads_are_prepared_once_and_kept(postgres):
     with postgres.app_context():
         prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
     assert any("app_setting" in s for s in prepared), prepared
+
+
+def _close_every_connection_from_the_server(app) -> None:
+    """What the app's pooled connections see when PostgreSQL restarts."""
+    with app.app_context():
+        url = db.engine.url
+    other = create_engine(url, poolclass=NullPool)
+    with other.begin() as conn:
+        closed = conn.execute(text("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()")).all()
+    other.dispose()
+    assert closed and all(ok for (ok,) in closed)
+
+
+@pytest.mark.parametrize("path", ["/cases?topic=Mobilit%C3%A4t", "/search?q=Radweg"])
+def test_pages_answer_after_the_server_closed_the_connections(postgres, client, path):
+    assert client.get(path).status_code == 200
+    _close_every_connection_from_the_server(postgres)
+    assert client.get(path.replace("Mobilit%C3%A4t", "Geodaten").replace("Radweg", "Chatbot")).status_code == 200
