@@ -121,6 +121,44 @@ def test_declared_adoption_reaches_the_index(client, app, runner):
         assert len(db.session.scalar(select(UseCase).where(UseCase.slug == SLUG)).user_adoptions) == before + 1
 
 
+def _declare(app, status: str, note: str | None) -> None:
+    with app.app_context():
+        case = db.session.scalar(select(UseCase).where(UseCase.slug == SLUG))
+        adoptions.declare(db.session, case=case, organisation=organisations.for_key(db.session, "09162000"),
+                          status=status, note=note, actor=None, source=AdoptionSource.MODERATOR, verified=True)
+
+
+def _runs_in_muenchen(client) -> bool:
+    """Is the case among the solutions running in München (the search's place filter)?"""
+    results = client.get("/api/v1/search", query_string={"municipality": "09162000", "per_page": 50}).get_json()
+    return SLUG in [hit["slug"] for hit in results["results"]]
+
+
+def test_what_the_document_does_not_show_of_an_adoption_leaves_the_index_alone(client, app, runner, monkeypatch):
+    """"Pilot" to "In Betrieb" and a new note change no word, count or place of the case's document:
+    the index is not written again (each write costs every worker a fresh view), check-index stays
+    clean; "interessiert" takes München out of the places the case runs at – that is written."""
+    _declare(app, "pilot", "Erste Schritte")
+    assert _runs_in_muenchen(client)
+    writes: list[set[int]] = []
+    original = backend_class(app).index
+
+    def counted(self, docs):
+        docs = list(docs)
+        writes.append({doc.id for doc in docs})
+        return original(self, docs)
+
+    monkeypatch.setattr(backend_class(app), "index", counted)
+    _declare(app, "in_betrieb", "Seit März im Betrieb")
+    assert writes == [] and queued(app) == 0
+    assert check(runner).exit_code == 0
+    assert _runs_in_muenchen(client)
+    _declare(app, "interessiert", None)
+    assert len(writes) == 1
+    assert check(runner).exit_code == 0
+    assert not _runs_in_muenchen(client)
+
+
 def test_organisation_rename_rewrites_the_documents_that_show_it(client, app, runner):
     with app.app_context():
         case = db.session.scalar(select(UseCase).where(UseCase.slug == SLUG))

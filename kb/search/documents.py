@@ -6,6 +6,7 @@ accepted by a moderator before it exists, so every stored report is published.""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -28,7 +29,7 @@ from kb.models import (
     case_topic,
     size_classes,
 )
-from kb.models.usage import running_organisation_ids, usage_of
+from kb.models.usage import USE_STATUSES, running_organisation_ids, usage_of
 from kb.search.engine import SearchDocument
 
 _MARKDOWN_NOISE = [
@@ -121,21 +122,37 @@ def to_document(case: UseCase) -> SearchDocument:
     )
 
 
-def _stamp(lock_version: int, updated, adoption_count: int, adoption_updated, report_count: int = 0,
+def _stamp(lock_version: int, updated, adoption_count: int, adopters: str, report_count: int = 0,
            report_updated=None) -> str:
-    parts = [lock_version, updated.isoformat() if updated else "", adoption_count,
-             adoption_updated.isoformat() if adoption_updated else ""]
+    parts = [lock_version, updated.isoformat() if updated else "", adoption_count, adopters]
     if report_count:  # (cases without reports keep the stamps they had before reports were indexed)
         parts += [f"r{report_count}", report_updated.isoformat() if report_updated else ""]
     return ":".join(str(p) for p in parts)
 
 
+def indexed_use(status) -> bool:
+    """What a case's document takes from an adoption's status: whether the adopter uses the case
+    (its count, the places the case runs at, their size classes) – interest and former use both
+    only name the adopter's places."""
+    return status in USE_STATUSES
+
+
+def adopters_stamp(adoptions: Iterable) -> str:
+    """What a case's document shows of its adoptions, as a short stamp: each adopter and whether it
+    uses the case – not an adoption's dates, note or contact, so changing those (or "Pilot" to
+    "In Betrieb") leaves the document and its version as they are (``adoptions``: anything with
+    ``organisation_id`` and ``status``)."""
+    pairs = sorted(f"{a.organisation_id}{'u' if indexed_use(a.status) else 'i'}" for a in adoptions)
+    return "a" + hashlib.blake2b(",".join(pairs).encode(), digest_size=6).hexdigest() if pairs else ""
+
+
 def version_of(case: UseCase) -> str:
-    """A stamp that changes whenever the case, its adoptions or their experience reports change."""
-    latest = max((a.updated_at for a in case.adoptions if a.updated_at), default=None)
+    """A stamp that changes whenever the case, what its document shows of its adoptions, or their
+    experience reports change."""
     reports = [a.report for a in case.adoptions if a.report is not None]
     report_latest = max((r.updated_at for r in reports if r.updated_at), default=None)
-    return _stamp(case.lock_version, case.updated_at, len(case.adoptions), latest, len(reports), report_latest)
+    return _stamp(case.lock_version, case.updated_at, len(case.adoptions), adopters_stamp(case.adoptions),
+                  len(reports), report_latest)
 
 
 @dataclass
@@ -218,13 +235,13 @@ class _DocumentLoader:
         places = owner.names()[1:]
         for adoption in adoptions:
             places.extend(self.places[adoption.organisation_id].names())
-        latest = max((a.updated_at for a in adoptions if a.updated_at), default=None)
         report_latest = max((r.updated_at for r in reports if r.updated_at), default=None)
         running = [self.places[i] for i in running_organisation_ids(case.status, case.owner_id, adoptions)]
         return SearchDocument(
             id=case.id,
             slug=case.slug,
-            version=_stamp(case.lock_version, case.updated_at, len(adoptions), latest, len(reports), report_latest),
+            version=_stamp(case.lock_version, case.updated_at, len(adoptions), adopters_stamp(adoptions),
+                           len(reports), report_latest),
             title=case.title,
             summary=case.summary,
             body=_body(case, reports),
@@ -293,12 +310,9 @@ def all_documents(session: Session, batch: int = 500) -> Iterator[SearchDocument
 
 def published_versions(session: Session) -> dict[int, str]:
     """Return id → version for every published case (to compare with the index)."""
-    adoptions = (
-        select(Adoption.case_id, func.count(Adoption.id).label("n"),
-               func.max(Adoption.updated_at).label("latest"))
-        .group_by(Adoption.case_id)
-        .subquery()
-    )
+    adopters: dict[int, list] = defaultdict(list)
+    for row in session.execute(select(Adoption.case_id, Adoption.organisation_id, Adoption.status)):
+        adopters[row.case_id].append(row)
     reports = (
         select(Adoption.case_id, func.count(ExperienceReport.id).label("n"),
                func.max(ExperienceReport.updated_at).label("latest"))
@@ -308,13 +322,12 @@ def published_versions(session: Session) -> dict[int, str]:
     )
     rows = session.execute(
         select(UseCase.id, UseCase.lock_version, UseCase.updated_at,
-               func.coalesce(adoptions.c.n, 0), adoptions.c.latest,
                func.coalesce(reports.c.n, 0), reports.c.latest)
-        .outerjoin(adoptions, adoptions.c.case_id == UseCase.id)
         .outerjoin(reports, reports.c.case_id == UseCase.id)
         .where(UseCase.moderation == ModerationState.PUBLISHED)
     )
     return {
-        case_id: _stamp(lock, updated, n, latest, n_reports, report_latest)
-        for case_id, lock, updated, n, latest, n_reports, report_latest in rows
+        case_id: _stamp(lock, updated, len(adopters[case_id]), adopters_stamp(adopters[case_id]), n_reports,
+                        report_latest)
+        for case_id, lock, updated, n_reports, report_latest in rows
     }

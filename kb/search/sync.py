@@ -36,6 +36,7 @@ from kb.extensions import db
 from kb.models import Adoption, ExperienceReport, Organisation, SearchOutbox, Topic, UseCase, case_topic
 from kb.models.base import utcnow
 from kb.search.backend import get_backend, get_searcher
+from kb.search.documents import indexed_use
 from kb.search.engine.locking import file_lock, poll
 
 if TYPE_CHECKING:
@@ -73,6 +74,25 @@ def stamp_changed_cases(session: Session, _flush_context, _instances) -> None:
             obj.updated_at = utcnow()
 
 
+def _document_sees(adoption: Adoption) -> bool:
+    """True if this change of a stored adoption changes its case's document: another case or
+    organisation, or a status on the other side of "uses it" (kb.search.documents.adopters_stamp) –
+    not its dates, note or contact, nor "Pilot" to "In Betrieb"."""
+    attrs = inspect(adoption).attrs
+    if attrs.case_id.history.has_changes() or attrs.organisation_id.history.has_changes():
+        return True
+    history = attrs.status.history
+    before = {indexed_use(s) for s in (*history.deleted, *history.unchanged)}
+    after = {indexed_use(s) for s in (*history.added, *history.unchanged)}
+    return bool(history.has_changes()) and before != after
+
+
+def _case_ids(adoption: Adoption) -> set:
+    """The case of an adoption before and after this flush."""
+    history = inspect(adoption).attrs.case_id.history
+    return {*history.added, *history.unchanged, *history.deleted} or {inspect(adoption).attrs.case_id.loaded_value}
+
+
 def _changed(obj, *names: str) -> bool:
     attrs = inspect(obj).attrs
     return any(attrs[name].history.has_changes() for name in names)
@@ -89,7 +109,8 @@ def _touched_case_ids(session: Session) -> set[int]:
         if isinstance(obj, UseCase):
             ids.add(obj.id)
         elif isinstance(obj, Adoption):
-            ids.add(inspect(obj).attrs.case_id.loaded_value)
+            if id(obj) in new or obj in session.deleted or _document_sees(obj):
+                ids.update(_case_ids(obj))
         elif isinstance(obj, ExperienceReport):  # its texts are part of the case's document
             adoptions.add(inspect(obj).attrs.adoption_id.loaded_value)
         elif isinstance(obj, Organisation) and id(obj) not in new and _changed(obj, "name", "land_code"):
