@@ -14,6 +14,7 @@ from sqlalchemy import event, select
 from kb.extensions import db
 from kb.models import Municipality, UseCase
 from kb.services.adoptions import declarations as adoptions
+from kb.services.catalog.cards import summary_store
 from kb.services.generation import cache
 from kb.services.registry import organisations
 from kb.web import response_cache
@@ -56,6 +57,7 @@ def counted(app):
 
 def statements(app, client, path: str) -> int:
     cache.clear()
+    summary_store.clear()
     response_cache.clear(app)
     with counted(app) as seen:
         response = client.get(path)

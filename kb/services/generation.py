@@ -265,12 +265,15 @@ class ProcessCache:
         self._stores: weakref.WeakKeyDictionary[Engine, OrderedDict] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, key: Hashable, compute: Callable[[], T], *, but_adoptions: bool = False) -> T:
+    def get(self, session: Session, key: Hashable, compute: Callable[[], T], *, but_adoptions: bool = False,
+            token: str | None = None) -> T:
         """The value cached under ``key`` for the current generation, computing it if needed; with
         ``but_adoptions`` for the current :attr:`Generation.token_but_adoptions` (a value that no
-        adoption of a case can change)."""
-        seen = current(session)
-        token = seen.token_but_adoptions if but_adoptions else seen.token
+        adoption of a case can change); with ``token`` for that token instead (one the caller read in
+        the session's transaction, e.g. from :func:`case_tokens` of the cases the value shows)."""
+        if token is None:
+            seen = current(session)
+            token = seen.token_but_adoptions if but_adoptions else seen.token
         engine = session.get_bind()
         with self._lock:
             store = self._stores.setdefault(engine, OrderedDict())

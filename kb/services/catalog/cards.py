@@ -154,14 +154,20 @@ class _SummaryStore:
 summary_store = _SummaryStore(10_000)
 
 
-def card_summaries(session: Session, ids: Iterable[int]) -> dict[int, CardSummary]:
+def card_summaries(session: Session, ids: Iterable[int],
+                   tokens: dict[int, str] | None = None) -> dict[int, CardSummary]:
     """The cards of the cases with these ids as plain values (unknown ids left out), read once per
     process and change of the case (``generation.case_tokens``: the tokens of its page, read first, in
-    one statement; three Core statements for the cards not held)."""
+    one statement unless the caller read them in this transaction (``tokens``); three Core statements
+    for the cards not held)."""
     ids = list(dict.fromkeys(ids))
     if not ids:
         return {}
-    tokens = generation.case_tokens(session, ids)
+    given = tokens or {}
+    unknown = [i for i in ids if i not in given]
+    tokens = {i: given[i] for i in ids if i in given}
+    if unknown:
+        tokens.update(generation.case_tokens(session, unknown))
     engine = session.get_bind()
     found, missing = summary_store.lookup(engine, tokens)
     if missing:

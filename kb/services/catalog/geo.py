@@ -53,17 +53,30 @@ class MapPoint:
 
 
 def _point(org: Organisation, role: str, detail: str, **extra) -> MapPoint:
-    coords = org.coordinates
-    return MapPoint(name=org.name, key=org.key, role=role, detail=detail,
-                    state=org.land.name if org.land else None,
-                    lat=coords[0] if coords else None, lon=coords[1] if coords else None, **extra)
+    return place_point(org.name, org.key, org.land.name if org.land else None, org.coordinates, role, detail, **extra)
+
+
+def place_point(name: str, key: str | None, state: str | None, coordinates: tuple[float, float] | None, role: str,
+                detail: str, **extra) -> MapPoint:
+    """A point of an organisation given by its name, registry key, Land and position."""
+    return MapPoint(name=name, key=key, role=role, detail=detail, state=state,
+                    lat=coordinates[0] if coordinates else None, lon=coordinates[1] if coordinates else None, **extra)
 
 
 def _adopter_point(adoption: Adoption, role: str = "adopter", name: str | None = None) -> MapPoint:
-    point = _point(adoption.organisation, role, labels.label(labels.ADOPTION_STATUS, adoption.status),
-                   verified=bool(adoption.verified), stale=is_stale(adoption), source=source_words(adoption))
+    point = adopter_point(adoption, _point(adoption.organisation, role, ""))
     if name:
         point.name = name
+    return point
+
+
+def adopter_point(adoption, point: MapPoint) -> MapPoint:
+    """Give the point of an adopter the adoption's status, trust, staleness and source (``adoption``:
+    an Adoption or plain values with its fields)."""
+    point.detail = labels.label(labels.ADOPTION_STATUS, adoption.status)
+    point.verified = bool(adoption.verified)
+    point.stale = is_stale(adoption)
+    point.source = source_words(adoption)
     return point
 
 
@@ -81,26 +94,6 @@ def case_points(case: UseCase) -> list[MapPoint]:
     """The owner of a case and all its adopters."""
     owner = _point(case.owner, "owner", labels.label(labels.CASE_STATUS, case.status), verified=True)
     return [owner] + [_adopter_point(a) for a in case.adoptions]
-
-
-def profile_points(org: Organisation | None, owned: list[UseCase], adopted: list[Adoption]) -> list[MapPoint]:
-    """A municipality, the adopters of what it runs and the owners of what it adopted."""
-    if org is None:
-        return []
-    points = [_point(org, "self", "")]
-    seen = {org.id}
-    for adoption in adopted:
-        owner = adoption.case.owner
-        if owner.id not in seen:
-            seen.add(owner.id)
-            points.append(_point(owner, "owner", adoption.case.title))
-    for case in owned:
-        for adoption in case.adoptions:
-            if adoption.organisation_id not in seen:
-                seen.add(adoption.organisation_id)
-                points.append(_adopter_point(adoption))
-                points[-1].detail = f"{case.title}: {points[-1].detail}"
-    return points
 
 
 def region_points(profile: RegionProfile) -> list[MapPoint]:

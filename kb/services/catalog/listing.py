@@ -343,11 +343,10 @@ class Profile:
 def profile(session: Session, key: str, adopted_usage: bool = True) -> Profile | None:
     """Return the profile for an AGS or Kreis key, or None if the key is unknown; without
     ``adopted_usage`` the usage of the adopted cases is not loaded (a page that does not show it)."""
-    found = _PLACES.get(len(key))
-    place = session.scalar(found[0], {"key": key}) if found else None
-    if place is None:
+    found = find_place(session, key)
+    if found is None:
         return None
-    org = session.scalar(found[1], {"key": key})
+    place, org = found
     if isinstance(place, Municipality):
         municipality, kreis, kind = place, place.kreis, "gemeinde"
     else:
@@ -356,6 +355,16 @@ def profile(session: Session, key: str, adopted_usage: bool = True) -> Profile |
     adopted, interested, former = usage.split(adoptions)
     return Profile(key, place.display_name, kind, municipality, kreis, place.land, org, owned, adopted, interested,
                    former)
+
+
+def find_place(session: Session, key: str) -> tuple[Municipality | Kreis, Organisation | None] | None:
+    """The municipality (with Land and Kreis) or Kreis (with Land) with this key and its organisation,
+    or None if the key is unknown (two statements)."""
+    found = _PLACES.get(len(key))
+    place = session.scalar(found[0], {"key": key}) if found else None
+    if place is None:
+        return None
+    return place, session.scalar(found[1], {"key": key})
 
 
 #: by the length of the key (AGS or Kreis key): the place with its Land (and Kreis), and its organisation

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from kb.extensions import db
 from kb.models import Kreis, Municipality
 from kb.services import generation
-from kb.services.catalog import geo, recommendations, regions
 from kb.services.catalog import listing as catalog
+from kb.services.catalog import recommendations, regions
+from kb.services.catalog.place_page import place_page
 from kb.services.interchange.harvest import status as harvest_status
 from kb.views.catalog.blueprint import bp
 from kb.web.caching import public_cache
@@ -106,20 +107,13 @@ def municipality(key: str):
                 return redirect(url_for("catalog.municipality", key=city.ags), 301)
         if kreis is not None:
             return redirect(url_for("catalog.kreis", key=key), 301)
-    profile = catalog.profile(db.session, key, adopted_usage=False) if key.isdigit() else None
-    if profile is None:
+    page = place_page(db.session, key) if key.isdigit() else None
+    if page is None:
         abort(404)
-    return render_template("catalog/municipality.html", profile=profile, **municipality_extras(profile))
-
-
-def municipality_extras(profile: catalog.Profile) -> dict:
-    """Recommendations, contacts and map points of a municipality page."""
-    recs = recommendations.recommend(db.session, profile.municipality) if profile.municipality else []
-    return {
-        "recommendations": recs,
-        "population_class": recommendations.population_class(
-            profile.municipality.population if profile.municipality else None),
-        "contacts": regions.contacts(profile.owned),
-        "points": geo.profile_points(profile.organisation, profile.owned, profile.adopted),
-        "land_slug": regions.land_slug(profile.land.name),
-    }
+    profile = page.profile
+    place = profile.municipality
+    return render_template(
+        "catalog/municipality.html", profile=profile, contacts=page.contacts, points=page.points,
+        recommendations=recommendations.recommend(db.session, place) if place else [],
+        population_class=recommendations.population_class(place.population if place else None),
+        land_slug=regions.land_slug(profile.land.name))
