@@ -73,6 +73,7 @@ def register_subsystems(app: Flask) -> None:
     from kb.web import (
         after_response,
         caching,
+        flashes,
         form_widgets,
         hosts,
         proxy,
@@ -93,6 +94,7 @@ def register_subsystems(app: Flask) -> None:
     change_journal.init_app(app)
     templating.init_app(app)
     form_widgets.init_app(app)
+    flashes.init_app(app)
     security.init_app(app)
     login_setup.init_app(app)
     after_response.init_app(app)
