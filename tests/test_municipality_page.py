@@ -5,9 +5,11 @@ owner's page), a change of its status, an edit and a publication – though its 
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 
 import pytest
 
+from kb.services.catalog.geo import MapPoint
 from tests.helpers import FORM_CONTACT_AND_REUSE, signed_in
 
 CASE = "kaiserslautern-lotsensystem-sehbehinderung"  # run by Kaiserslautern, no adopters in the seed
@@ -66,3 +68,11 @@ def test_a_publication_and_an_edit_show_at_once(client, people):
     assert moderator.post(f"/moderation/{NEW_SLUG}", data={"decision": "publish"}).status_code == 303
     owned = section(client, ULM, "owned-heading")
     assert "Winterdienstplanung mit Sensoren" in owned and "Sensorgestuetzte" not in owned
+
+
+def test_a_map_point_gives_the_script_every_field(app):
+    point = MapPoint("Ulm", ULM, "adopter", "Pilot", "Baden-Württemberg", 48.398412, 9.99156, True, False, "Angabe")
+    with app.test_request_context():
+        data = point.as_json()
+    assert list(data) == [f.name for f in fields(MapPoint)] + ["role_label"]
+    assert (data["lat"], data["lon"], data["role_label"]) == (48.3984, 9.9916, "Nutzt die Lösung nach")

@@ -6,7 +6,7 @@ same list feeds both; points without coordinates are listed but not drawn.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -45,11 +45,12 @@ class MapPoint:
         return self.lat is not None and self.lon is not None
 
     def as_json(self) -> dict:
-        data = asdict(self)
-        data["lat"] = round(self.lat, 4) if self.lat is not None else None
-        data["lon"] = round(self.lon, 4) if self.lon is not None else None
-        data["role_label"] = role_label(self.role)
-        return data
+        """The point for the map's script: its fields (position rounded to 4 places) and the role in words."""
+        return {"name": self.name, "key": self.key, "role": self.role, "detail": self.detail, "state": self.state,
+                "lat": round(self.lat, 4) if self.lat is not None else None,
+                "lon": round(self.lon, 4) if self.lon is not None else None,
+                "verified": self.verified, "stale": self.stale, "source": self.source,
+                "role_label": role_label(self.role)}
 
 
 def _point(org: Organisation, role: str, detail: str, **extra) -> MapPoint:
