@@ -52,6 +52,7 @@ def test_a_need_is_moderated_then_listed_searchable_and_on_the_municipality_page
     assert f'href="/moderation/bedarfe/{need_id}"' in moderator.get("/moderation").get_data(as_text=True)
     assert "Neuer Bedarf in der Moderation" in mails(app, to=people["moderator"])[0].subject
 
+    assert "Kita-Plätzen" not in client.get("/municipalities/16053000").get_data(as_text=True)
     publish(app, people["moderator"], need_id)
     assert "veröffentlicht" in mails(app, to=people["jena"])[0].subject
     board = client.get("/bedarfe").get_data(as_text=True)

@@ -170,20 +170,38 @@ def _published(*, topic: str | None, state: str | None, text: str | None, includ
     return stmt
 
 
-def for_organisation(session: Session, org: Organisation | None) -> list[Need]:
-    """Published needs a municipality posted or joined, newest first."""
+@dataclass(frozen=True, slots=True)
+class PlaceNeed:
+    """A need as a municipality page lists it."""
+
+    id: int
+    title: str
+    organisation_id: int
+    organisation_name: str
+    is_open: bool
+
+
+def for_organisation(session: Session, org: Organisation | None) -> tuple[PlaceNeed, ...]:
+    """Published needs a municipality posted or joined, newest first, as plain values: kept per process
+    until a change other than an adoption (a need, who joined it, an organisation's name)."""
     if org is None:
-        return []
-    return list(session.scalars(_needs_of_organisation(), {"org": org.id}))
+        return ()
+    return generation.cache.get(session, ("place_needs", org.id), lambda: tuple(
+        PlaceNeed(need_id, title, organisation_id, name, status is NeedStatus.OPEN)
+        for need_id, title, organisation_id, name, status in session.execute(_needs_of_organisation(),
+                                                                            {"org": org.id})),
+        but_adoptions=True)
 
 
 @built_once
 def _needs_of_organisation():
-    """The statement of :func:`for_organisation`, built once per process (every municipality page runs it)."""
+    """The statement of :func:`for_organisation`, built once per process."""
     joined = select(NeedMember.need_id).where(NeedMember.organisation_id == bindparam("org"))
-    return (select(Need).where(Need.moderation == ModerationState.PUBLISHED,
-                               or_(Need.organisation_id == bindparam("org"), Need.id.in_(joined)))
-            .options(*_options()).order_by(Need.published_at.desc()))
+    return (select(Need.id, Need.title, Need.organisation_id, Organisation.name, Need.status)
+            .join(Organisation, Organisation.id == Need.organisation_id)
+            .where(Need.moderation == ModerationState.PUBLISHED,
+                   or_(Need.organisation_id == bindparam("org"), Need.id.in_(joined)))
+            .order_by(Need.published_at.desc()))
 
 
 def of_author(session: Session, user: User) -> list[Need]:

@@ -128,6 +128,6 @@ def waiting_needs() -> list[Need]:
 
 
 @bp.app_template_global()
-def needs_of_place(organisation) -> list[Need]:
+def needs_of_place(organisation) -> tuple[needs.PlaceNeed, ...]:
     """Published needs a municipality posted or joined (for the municipality page)."""
     return needs.for_organisation(db.session, organisation)
