@@ -32,7 +32,7 @@ from kb.models import (
 from kb.services import generation
 from kb.services.catalog import geo, regions
 from kb.services.catalog.cards import CardSummary, card_summaries
-from kb.services.catalog.listing import Profile, find_place
+from kb.services.catalog.place_profile import Profile, find_place
 
 PUBLISHED = UseCase.moderation == ModerationState.PUBLISHED
 

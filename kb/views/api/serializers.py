@@ -7,7 +7,7 @@ from typing import Any
 from kb.models import Adoption, Organisation, UseCase
 from kb.services.adoptions import declarations as adoptions
 from kb.services.catalog.cards import CardSummary
-from kb.services.catalog.listing import Profile
+from kb.services.catalog.place_profile import Profile
 from kb.services.community.addresses import public_contact
 from kb.services.links import external_url
 from kb.web.sanitize import clean_highlight

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from kb.extensions import csrf, db
 from kb.services.catalog import feeds as opendata
 from kb.services.catalog import listing as catalog
-from kb.services.catalog import recommendations
+from kb.services.catalog import place_profile, recommendations
 from kb.services.catalog.search import canonical_query, search_summaries
 from kb.services.interchange import changes
 from kb.services.interchange.harvest import status as harvest_status
@@ -93,7 +93,7 @@ def get_case(slug: str):
 @public_cache
 def get_municipality(key: str):
     """A municipality (AGS) or Kreis (5-digit key) with the cases it runs and adopted."""
-    profile = catalog.profile(db.session, key) if key.isdigit() and len(key) in (5, 8) else None
+    profile = place_profile.profile(db.session, key) if key.isdigit() and len(key) in (5, 8) else None
     if profile is None:
         return error_response(404, _("Kein Eintrag im Gemeindeverzeichnis mit dem Schlüssel „%(key)s“.", key=key))
     data = serializers.profile_json(profile)
