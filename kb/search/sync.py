@@ -78,10 +78,9 @@ def _document_sees(adoption: Adoption) -> bool:
     """True if this change of a stored adoption changes its case's document: another case or
     organisation, or a status on the other side of "uses it" (kb.search.documents.adopters_stamp) –
     not its dates, note or contact, nor "Pilot" to "In Betrieb"."""
-    attrs = inspect(adoption).attrs
-    if attrs.case_id.history.has_changes() or attrs.organisation_id.history.has_changes():
+    if _changed(adoption, "case_id", "organisation_id"):
         return True
-    history = attrs.status.history
+    history = inspect(adoption).attrs.status.history
     before = {indexed_use(s) for s in (*history.deleted, *history.unchanged)}
     after = {indexed_use(s) for s in (*history.added, *history.unchanged)}
     return bool(history.has_changes()) and before != after

@@ -53,7 +53,8 @@ class MapPoint:
                 "role_label": role_label(self.role)}
 
 
-def _point(org: Organisation, role: str, detail: str, **extra) -> MapPoint:
+def organisation_point(org: Organisation, role: str, detail: str, **extra) -> MapPoint:
+    """The point of an organisation (its name, key, Land and position)."""
     return place_point(org.name, org.key, org.land.name if org.land else None, org.coordinates, role, detail, **extra)
 
 
@@ -65,7 +66,7 @@ def place_point(name: str, key: str | None, state: str | None, coordinates: tupl
 
 
 def _adopter_point(adoption: Adoption, role: str = "adopter", name: str | None = None) -> MapPoint:
-    point = adopter_point(adoption, _point(adoption.organisation, role, ""))
+    point = adopter_point(adoption, organisation_point(adoption.organisation, role, ""))
     if name:
         point.name = name
     return point
@@ -93,7 +94,7 @@ def source_words(adoption: Adoption) -> str:
 
 def case_points(case: UseCase) -> list[MapPoint]:
     """The owner of a case and all its adopters."""
-    owner = _point(case.owner, "owner", labels.label(labels.CASE_STATUS, case.status), verified=True)
+    owner = organisation_point(case.owner, "owner", labels.label(labels.CASE_STATUS, case.status), verified=True)
     return [owner] + [_adopter_point(a) for a in case.adoptions]
 
 
@@ -103,7 +104,7 @@ def region_points(profile: RegionProfile) -> list[MapPoint]:
     for place in profile.places:
         role = "both" if place.runs and place.adopts else ("runs" if place.runs else "adopts")
         detail = _("%(runs)d eigene, %(adopts)d nachgenutzte Lösungen", runs=place.runs, adopts=place.adopts)
-        points.append(_point(place.organisation, role, detail))
+        points.append(organisation_point(place.organisation, role, detail))
     return points
 
 

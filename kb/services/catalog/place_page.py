@@ -27,7 +27,6 @@ from kb.models import (
     Municipality,
     Organisation,
     UseCase,
-    usage,
 )
 from kb.services import generation
 from kb.services.catalog import geo, regions
@@ -115,23 +114,18 @@ def place_page(session: Session, key: str) -> PlacePage | None:
     cards = card_summaries(session, [case.id for case in activity.owned] + [a.case_id for a in activity.adoptions],
                            tokens=tokens)
     owned = [case for case in activity.owned if case.id in cards]
-    adopted, interested, former = usage.split(
-        Adopted(a, cards[a.case_id]) for a in activity.adoptions if a.case_id in cards)
-    profile = Profile(key, place.display_name, "gemeinde" if isinstance(place, Municipality) else "kreis",
-                      place if isinstance(place, Municipality) else None,
-                      place.kreis if isinstance(place, Municipality) else place, place.land, org,
-                      [cards[case.id] for case in owned], adopted, interested, former)
+    profile = Profile.of(key, place, org, [cards[case.id] for case in owned],
+                         [Adopted(a, cards[a.case_id]) for a in activity.adoptions if a.case_id in cards])
     contacts = [(cards[case.id], contact) for case, contact in regions.contacts(owned)]
-    return PlacePage(profile, contacts, _points(org, owned, adopted, activity.owners, cards))
+    return PlacePage(profile, contacts, _points(org, owned, profile.adopted, activity.owners, cards))
 
 
 def _points(org: Organisation | None, owned: list[OwnedCase], adopted: list[Adopted], owners: dict[int, Place],
             cards: dict[int, CardSummary]) -> list[geo.MapPoint]:
-    """The place itself, the owners of what it adopted, the adopters of what it runs
-    (as ``geo.profile_points``)."""
+    """The place itself, the owners of what it adopted, the adopters of what it runs (each once)."""
     if org is None:
         return []
-    points = [geo.place_point(org.name, org.key, org.land.name if org.land else None, org.coordinates, "self", "")]
+    points = [geo.organisation_point(org, "self", "")]
     seen = {org.id}
     for entry in adopted:
         owner = owners[entry.case.id]

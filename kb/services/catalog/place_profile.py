@@ -32,6 +32,18 @@ class Profile:
     interested: list[Adoption] = field(default_factory=list)
     former: list[Adoption] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, key: str, place: Municipality | Kreis, org: Organisation | None, owned: list,
+           adoptions: list) -> Profile:
+        """The profile of a municipality or Kreis with what it runs and its adoptions, split by use
+        (``adoptions``: anything with a ``status``)."""
+        adopted, interested, former = usage.split(adoptions)
+        if isinstance(place, Municipality):
+            return cls(key, place.display_name, "gemeinde", place, place.kreis, place.land, org, owned, adopted,
+                       interested, former)
+        return cls(key, place.display_name, "kreis", None, place, place.land, org, owned, adopted, interested,
+                   former)
+
 
 def profile(session: Session, key: str, adopted_usage: bool = True) -> Profile | None:
     """Return the profile for an AGS or Kreis key, or None if the key is unknown; without
@@ -40,14 +52,7 @@ def profile(session: Session, key: str, adopted_usage: bool = True) -> Profile |
     if found is None:
         return None
     place, org = found
-    if isinstance(place, Municipality):
-        municipality, kreis, kind = place, place.kreis, "gemeinde"
-    else:
-        municipality, kreis, kind = None, place, "kreis"
-    owned, adoptions = _activity(session, org, adopted_usage)
-    adopted, interested, former = usage.split(adoptions)
-    return Profile(key, place.display_name, kind, municipality, kreis, place.land, org, owned, adopted, interested,
-                   former)
+    return Profile.of(key, place, org, *_activity(session, org, adopted_usage))
 
 
 def find_place(session: Session, key: str) -> tuple[Municipality | Kreis, Organisation | None] | None:

@@ -203,11 +203,10 @@ class IndexViews:
         if not toc.segments:
             self._segment_readers = {}
             return EmptyReader(toc.schema)
-        known = getattr(self, "_segment_readers", {})
         kept = {}
         for segment in toc.segments:
             key = (segment.segment_id(), segment.deleted_count())
-            kept[key] = known.get(key) or SegmentReader(self._ix.storage, toc.schema, segment,
+            kept[key] = self._segment_readers.get(key) or SegmentReader(self._ix.storage, toc.schema, segment,
                                                         generation=toc.generation)
         self._segment_readers = kept
         return MultiReader(list(kept.values()), generation=toc.generation)
