@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from kb.search.engine.german.normalise import _STOPWORDS, DataFile, _read_lines, _stem_folded, data_dir, fold
+from kb.search.engine.german.normalise import _STOPWORDS, _WORD_RE, DataFile, _read_lines, _stem_folded, data_dir, fold
 
 #: weight of compound parts relative to the whole word
 PART_WEIGHT = 0.5
@@ -244,3 +244,39 @@ def analyze_word(word: str) -> tuple[tuple[str, float], ...]:
 def _word_key(word: str) -> str | None:
     terms = analyze_word(word)
     return terms[0][0] if terms else None
+
+
+# ------------------------------------------------------------ per token
+
+#: tokens a table keeps before it starts afresh (bounds the memory of a long-running process)
+MAX_TOKENS = 300_000
+
+
+class TokenTable(dict):
+    """``make(token)`` of every white-space separated token seen, a plain dict: a lookup costs
+    less than ``analyze_word``'s LRU cache, and a token (``„KI-Fuchs“,``) needs no regex once seen
+    (words never span white space)."""
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, token: str):
+        if len(self) >= MAX_TOKENS:
+            self.clear()
+        value = self[token] = self.make(token)
+        return value
+
+
+def _token_terms(token: str) -> tuple[tuple[str, float], ...]:
+    """The :func:`analyze_word` terms of the words of a token, one after another."""
+    return tuple(t for terms in map(analyze_word, _WORD_RE.findall(token)) for t in terms)
+
+
+def _token_keys(token: str) -> tuple[str, ...]:
+    """The keys (first terms) of the words of a token that have terms."""
+    return tuple(terms[0][0] for terms in map(analyze_word, _WORD_RE.findall(token)) if terms)
+
+
+token_terms = TokenTable(_token_terms)
+token_keys = TokenTable(_token_keys)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kb.search.engine.german import known
-from kb.search.engine.german.compounds import _decompose, _word_key, analyze_word, whole_stem
+from kb.search.engine.german.compounds import _decompose, _word_key, analyze_word, token_keys, token_terms, whole_stem
 from kb.search.engine.german.highlight import _word_terms_cached
 from kb.search.engine.german.normalise import DataFile, _read_lines, data_dir, tokenize
 
@@ -95,5 +95,7 @@ def reset_caches() -> None:
     known.is_german_word.cache_clear()
     _decompose.cache_clear()
     analyze_word.cache_clear()
+    token_terms.clear()
+    token_keys.clear()
     whole_stem.cache_clear()
     _word_terms_cached.cache_clear()
