@@ -64,7 +64,7 @@ def _work(ix, jobs, results, prepare, parent: int) -> None:
         writer = _BulkWriter(ix, _lk=False, codec=make_codec())
         while (batch := _next(jobs, parent)) is not None:
             for item in batch:
-                writer.add_document(**_doc_fields(prepare(item) if prepare is not None else item))
+                writer.add_document(**_doc_fields(prepare(item) if prepare is not None else item, packed=False))
         results.put(("ok", finish_segment(writer) if writer.docnum else None))
     except BaseException:  # noqa: BLE001  (reported to the parent, which raises)
         if writer is not None:

@@ -134,8 +134,11 @@ def make_schema() -> fields.Schema:
     )
 
 
-def _doc_fields(doc: SearchDocument) -> dict:
+def _doc_fields(doc: SearchDocument, packed: bool = True) -> dict:
+    """The fields of ``doc`` for a writer; its term impacts as :class:`PackedImpacts` (``packed``: to be
+    sent to another process) or as the plain dict (added in this process)."""
     published = doc.published.timestamp() if doc.published is not None else 0.0
+    impacts = ranking.document_impacts(doc)
     hl = zlib.compress(
         json.dumps({"t": doc.title or "", "s": doc.summary or "", "b": doc.body or ""}, ensure_ascii=False).encode(),
         6,
@@ -144,7 +147,7 @@ def _doc_fields(doc: SearchDocument) -> dict:
         "id": str(doc.id),
         "docid": int(doc.id),
         "version": (doc.version or "").encode(),
-        "text": PackedImpacts.pack(ranking.document_impacts(doc)),
+        "text": PackedImpacts.pack(impacts) if packed else impacts,
         "topic": list(doc.topics or ()),
         "state": [doc.state] if doc.state else [],
         "status": [doc.status] if doc.status else [],
