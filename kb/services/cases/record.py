@@ -195,7 +195,7 @@ class RecordParser:
     def __init__(self, resolver: NameResolver, topic_names: set[str]) -> None:
         self.resolver = resolver
         self.topic_names = topic_names
-        self._resolved: dict[tuple[str, str | None], object] = {}
+        self._resolved: dict[tuple, object] = {}
 
     def _resolve_state(self, state: str) -> tuple[str, str]:
         """``resolver.resolve_state`` remembered per parser."""
@@ -394,8 +394,9 @@ class RecordParser:
             except NameResolutionError as exc:
                 problems.append(FieldProblem(where, str(exc), ProblemCode.UNKNOWN_PLACE))
                 return None, None
-        match = resolve_adopter(self.resolver, name, str(state) if state else None,
-                                owner.land_code if owner is not None else None, resolve=self._resolve)
+        state, owner_land = (str(state) if state else None), (owner.land_code if owner is not None else None)
+        match = self._remembered(("\x00adopter", name, state, owner_land),  # a bulk import names the same often
+                                 lambda: resolve_adopter(self.resolver, name, state, owner_land, resolve=self._resolve))
         if match.entry is not None:
             return OwnerRef(entry=match.entry, land_code=match.entry.land_code), match.warning
         kind = OrganisationKind.VERBAND if match.is_association else OrganisationKind(organisation_kind(name))
