@@ -1,7 +1,7 @@
 """The rules of the house: the layer contract (import-linter, pyproject.toml) holds and catches a
 shortcut; only the whoosh codec touches whoosh's private names; only the app factory imports
 config.py; templates include only what exists; template helpers are registered in one place per
-blueprint."""
+blueprint; macro libraries are imported without context and use only template globals."""
 
 from __future__ import annotations
 
@@ -110,3 +110,33 @@ def test_templates_include_what_exists_and_helpers_are_registered_in_one_place_p
                       "kb/views/catalog/template_helpers.py", "kb/views/community/template_helpers.py",
                       "kb/views/moderation/template_helpers.py", "kb/views/shortlist/template_helpers.py",
                       "kb/views/submission/template_helpers.py", "kb/web/templating.py"]
+
+
+def _free_names(source: str, env) -> set[str]:
+    """Names a template reads that it neither defines nor gets as a macro argument."""
+    from jinja2 import nodes
+
+    tree = env.parse(source)
+    defined = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    defined |= {m.name for m in tree.find_all(nodes.Macro)} | {i.target for i in tree.find_all(nodes.Import)}
+    defined |= {n if isinstance(n, str) else n[1] for i in tree.find_all(nodes.FromImport) for n in i.names}
+    loaded = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
+    return loaded - defined - {"loop", "caller", "varargs", "kwargs", "true", "false", "none"}
+
+
+def test_macro_libraries_are_imported_without_context_and_read_only_globals(app):
+    """Jinja builds a library imported without context once per process; with context it ran the
+    whole file again on every page (macros.html three times on the submission form). That is only
+    right while its macros read nothing but their arguments and the template globals."""
+    templates = ROOT / "templates"
+    imports = re.compile(r'{%-?\s*(?:import\s+"([^"]+)"\s+as\s+\w+|from\s+"([^"]+)"\s+import\s+[\w, ]+?)'
+                         r'\s*(with context)?\s*-?%}')
+    libraries = set()
+    for path in templates.rglob("*.html"):
+        for match in imports.finditer(path.read_text(encoding="utf-8")):
+            assert match.group(3) is None, (path, match.group(0))
+            libraries.add(match.group(1) or match.group(2))
+    env = app.jinja_env
+    assert "macros.html" in libraries
+    for name in sorted(libraries):
+        assert _free_names((templates / name).read_text(encoding="utf-8"), env) <= set(env.globals), name

@@ -310,3 +310,16 @@ def test_the_number_filter_formats_like_babel_in_both_languages(app):
         for locale in ("de", "en"):
             with force_locale(locale):
                 assert [number(v) for v in values] == [format_decimal(v, locale=locale) for v in values], locale
+
+
+def test_macro_libraries_render_for_the_request_that_calls_them(client):
+    """macros.html and the other macro libraries are imported without context, built once per process:
+    what their macros show still comes from the request that calls them – its language, its path."""
+    other = "leipzig-ki-anonymisierung-dokumente"
+    pages = [(CASE, {}), (other, EN), (CASE, EN), (other, {})]
+    for slug, headers in pages:
+        html = text(client.get(f"/cases/{slug}", headers=headers))
+        english = headers == EN
+        assert ("Search solutions" in html) is english  # m.search_form in the header
+        assert (">Save<" in html) is english and (">Merken<" in html) is not english  # shortlist toggle
+        assert f'name="next" value="/cases/{slug}#merken-{slug}"' in html
