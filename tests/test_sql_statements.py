@@ -112,9 +112,10 @@ def test_declaring_reuse_takes_a_bounded_number_of_statements(app, client, make_
     with counted(app) as changed:
         assert client.post(f"/cases/{CASE}/adopt", data={"status": "in_betrieb"}).status_code == 303
     assert len(form) <= 4  # account, case with owner, organisation, its adoption
-    # + the search document, the outbox and the counters of the pages the adoption changes
+    # + the search document, the outbox and the counters of the pages the adoption changes (a new adopter:
+    # the listings' counter too, at the commit and when the index caught up; "Pilot" to "In Betrieb" not)
     # (the PostgreSQL search backend writes the document in the database itself: two advisory locks, the old
     # terms, the document, the term counts, the index's lock – eight more)
     engine = 8 if app.config["KB_SEARCH_BACKEND"] == "postgres" else 0
-    assert len(declared) <= 28 + engine and len(changed) <= 25 + engine
+    assert len(declared) <= 30 + engine and len(changed) <= 25 + engine
     assert not [s for s in form + declared if "reuse_path" in s]  # the case page's loader is not used

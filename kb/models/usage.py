@@ -30,6 +30,14 @@ def is_use(status: AdoptionStatus) -> bool:
     return status in USE_STATUSES
 
 
+def usage_class(status: AdoptionStatus | None) -> str:
+    """The kind of re-use a status counts as: ``use``, ``demand`` or ``history`` (``Usage``'s three
+    figures)."""
+    if status in USE_STATUSES:
+        return "use"
+    return "demand" if status in DEMAND_STATUSES else "history"
+
+
 def uses_clause():
     """SQL condition on Adoption: the adoption is a use (pilot or in_betrieb)."""
     from kb.models.cases import Adoption

@@ -19,6 +19,9 @@ Case pages have counters of their own, moved in the same transaction: ``case_pag
 with every change a case page may show except adoptions, and ``case_page:<id>`` with each change of
 that case's adoptions (:func:`case_page_token`). Members declaring "Wir nutzen das auch" thus leave
 the stored pages of all other cases valid, and the index catching up leaves every case page valid.
+Listings (search answers, the start page) have one too: ``listings_generation`` moves with every
+change but an adoption's note, dates, contact, confirmation or "Pilot" to "In Betrieb" – they show
+of an adoption only its organisation and its kind of use (:attr:`Generation.token_listings`).
 """
 
 from __future__ import annotations
@@ -39,34 +42,40 @@ from sqlalchemy.orm import Session
 
 from kb.models import AppSetting, UseCase
 from kb.models.base import utcnow
-from kb.services.public_change import CASE_PAGE_UNSEEN_TABLES, PRIVATE_TABLES, reach
+from kb.services.public_change import CASE_PAGE_UNSEEN_TABLES, LISTINGS_UNSEEN_TABLES, PRIVATE_TABLES, reach
 
 T = TypeVar("T")
 KEY = "data_generation"
 #: moves with every change a case page may show, except adoptions: those move their case's own counter
 CASE_PAGES_KEY = "case_pages_generation"
+#: moves with every change but adoptions that keep their case, organisation and kind of use
+LISTINGS_KEY = "listings_generation"
 _CASE_KEY = "case_page:"  # + case id: that case's adoptions changed
 _CHANGED = "kb_data_changed"  # connection.info: this transaction changed rows
 _BROAD = "kb_case_pages_changed"  # connection.info: … rows every case page may show
 _CASES = "kb_adopted_cases"  # connection.info: … the adoptions of these cases
+_LISTED = "kb_listings_changed"  # connection.info: … rows listings show
 _IN_FLUSH = "kb_in_flush"  # connection.info: an ORM flush runs (its objects are judged, not its SQL)
 _SEEN = "kb_generation"  # session.info: the generation read in the current transaction
 _DML = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b(?:\s+OR\s+\w+)?\s+(?:INTO\s+|FROM\s+)?\"?(\w+)", re.I)
 _installed = False
 _READ = select(AppSetting.key, AppSetting.value, AppSetting.updated_at).where(
-    AppSetting.key.in_([KEY, CASE_PAGES_KEY]))
+    AppSetting.key.in_([KEY, CASE_PAGES_KEY, LISTINGS_KEY]))
 _NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class Generation:
-    """The data generation: a counter and the time of the change that set it; and the counter of
-    every change but adoptions (``case_pages_generation``) with the time of its last change."""
+    """The data generation: a counter and the time of the change that set it; the counter of every
+    change but adoptions (``case_pages_generation``) and the one of every change listings show
+    (``listings_generation``), each with the time of its last change."""
 
     number: int
     changed_at: datetime
     but_adoptions: int = 0
     but_adoptions_at: datetime = _NEVER
+    listings: int = 0
+    listings_at: datetime = _NEVER
 
     @property
     def token(self) -> str:
@@ -79,14 +88,22 @@ class Generation:
         depend on them."""
         return f"b{self.but_adoptions}.{int(self.but_adoptions_at.timestamp() * 1_000_000)}"
 
+    @property
+    def token_listings(self) -> str:
+        """A token that moves with every public change except an adoption's note, dates, contact,
+        confirmation or "Pilot" to "In Betrieb" – for search answers and the start page, which show of
+        an adoption only who it is and whether it uses the case, is interested or used it once."""
+        return f"l{self.listings}.{int(self.listings_at.timestamp() * 1_000_000)}"
+
 
 def _generation(rows: dict) -> Generation:
-    found, shared = rows.get(KEY), rows.get(CASE_PAGES_KEY)
+    found = rows.get(KEY)
     if found is None:
         return Generation(0, _NEVER)
-    if shared is None:
-        return Generation(int(found.value), found.updated_at)
-    return Generation(int(found.value), found.updated_at, int(shared.value), shared.updated_at)
+    shared, listed = rows.get(CASE_PAGES_KEY), rows.get(LISTINGS_KEY)
+    return Generation(int(found.value), found.updated_at,
+                      *((int(shared.value), shared.updated_at) if shared is not None else (0, _NEVER)),
+                      *((int(listed.value), listed.updated_at) if listed is not None else (0, _NEVER)))
 
 
 def current(session: Session) -> Generation:
@@ -100,8 +117,8 @@ def current(session: Session) -> Generation:
 
 def bump(session: Session) -> None:
     """Count a change in the session's transaction (done by the listeners; call it after raw writes):
-    every page may show it, case pages included."""
-    _bump_keys(session, (KEY, CASE_PAGES_KEY))
+    every page may show it, case pages and listings included."""
+    _bump_keys(session, (KEY, CASE_PAGES_KEY, LISTINGS_KEY))
 
 
 def _bump_keys(session: Session, keys) -> None:
@@ -122,7 +139,7 @@ def _bump_key(session: Session, key: str, now: datetime) -> None:
 
 
 _CASE_PAGE_READ = select(AppSetting.key, AppSetting.value, AppSetting.updated_at).where(or_(
-    AppSetting.key.in_([KEY, CASE_PAGES_KEY]),
+    AppSetting.key.in_([KEY, CASE_PAGES_KEY, LISTINGS_KEY]),
     AppSetting.key == literal(_CASE_KEY) + cast(
         select(UseCase.id).where(UseCase.slug == bindparam("slug")).scalar_subquery(), String)))
 
@@ -136,6 +153,7 @@ def case_page_token(session: Session, slug: str) -> str:
     if _SEEN not in session.info:
         session.info[_SEEN] = _generation(rows)
     rows.pop(KEY, None)
+    rows.pop(LISTINGS_KEY, None)
     shared = rows.pop(CASE_PAGES_KEY, None)
     return _case_token(shared, next(iter(rows.values()), None))
 
@@ -203,12 +221,14 @@ def _note_change(conn, cursor, statement, _parameters, context, executemany) -> 
         return
     if executemany or cursor.rowcount != 0:  # rowcount 0: nothing changed (e.g. begin_write's no-op)
         conn.info[_CHANGED] = True
+        if table not in LISTINGS_UNSEEN_TABLES:
+            conn.info[_LISTED] = True
         if table not in CASE_PAGE_UNSEEN_TABLES:
             conn.info[_BROAD] = True
 
 
 def _forget_change(conn) -> None:
-    for key in (_CHANGED, _BROAD, _CASES, _IN_FLUSH):
+    for key in (_CHANGED, _BROAD, _CASES, _LISTED, _IN_FLUSH):
         conn.info.pop(key, None)
 
 
@@ -226,9 +246,12 @@ def _flush_ends(session: Session, _context) -> None:
     info.pop(_IN_FLUSH, None)
     if info.get(_BROAD):
         return  # every page counts already
-    found = reach(session, (*session.new, *session.dirty, *session.deleted))
+    new, deleted = session.new, session.deleted
+    found = reach(session, (*new, *session.dirty, *deleted), (*new, *deleted))
     if found.public:
         info[_CHANGED] = True
+    if found.listed:
+        info[_LISTED] = True
     if found.broad:
         info[_BROAD] = True
     elif found.cases:
@@ -245,7 +268,8 @@ def _bump_if_changed(session: Session) -> None:
     if info.get(_BROAD):
         bump(session)
     else:  # only adoptions and rows no case page shows: the other case pages stay as they are
-        _bump_keys(session, (KEY, *(f"{_CASE_KEY}{i}" for i in sorted(info.get(_CASES, ())))))
+        listings = (LISTINGS_KEY,) if info.get(_LISTED) else ()
+        _bump_keys(session, (KEY, *listings, *(f"{_CASE_KEY}{i}" for i in sorted(info.get(_CASES, ())))))
 
 
 def _forget_token(session: Session, transaction) -> None:

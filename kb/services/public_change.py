@@ -10,6 +10,9 @@ signed-in users are never answered from a cache.
 
 Case pages are kept finer (``reach``): an adoption changes only the page of its own case, and a few
 public tables (the search queue, the change journal, the feeds' news) appear on no case page.
+Listings (search, the start page) are kept finer too: of an adoption they show only that its
+organisation uses the case, is interested in it or used it once (``kb.models.usage``) – a new note,
+new dates or "Pilot" to "In Betrieb" leave them as they are.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from kb.models import Adoption, CaseRevision, ModerationState, ReusePath, UseCase, User
+from kb.models.usage import usage_class
 
 #: tables whose rows no page for anonymous visitors shows
 PRIVATE_TABLES = frozenset({"login_attempt", "api_rate_window", "audit_event", "api_token"})
@@ -30,37 +34,65 @@ PRIVATE_USER_COLUMNS = frozenset({"last_login_at"})
 _CASE_PARTS = (CaseRevision, ReusePath)  # rows that belong to one case (``case_id``) and are shown only with it
 #: public tables no case page shows: the search index's queue, the change journal, the news of the feeds
 CASE_PAGE_UNSEEN_TABLES = frozenset({"search_outbox", "case_change", "update_event"})
+#: public tables no listing (search answers, the start page) shows: the change journal, the feeds' news
+#: (the search queue is not one of them: once it is handled, search answers may differ)
+LISTINGS_UNSEEN_TABLES = frozenset({"case_change", "update_event"})
 
 
 @dataclass
 class Reach:
-    """What written rows change for anonymous visitors: anything public (``public``), and of that
-    what case pages show — the adoptions of the cases ``cases``, or more (``broad``)."""
+    """What written rows change for anonymous visitors: anything public (``public``), of that what
+    case pages show — the adoptions of the cases ``cases``, or more (``broad``) — and whether it
+    changes what listings show (``listed``: anything but an adoption that keeps its case, its
+    organisation and its kind of use)."""
 
     public: bool = False
     broad: bool = False
     cases: set[int] = field(default_factory=set)
+    listed: bool = False
 
 
-def reach(session: Session, objects: Iterable[object]) -> Reach:
-    """Judge written ORM objects: public at all, and which case pages they change.
+def reach(session: Session, objects: Iterable[object], added_or_removed: Iterable[object] = ()) -> Reach:
+    """Judge written ORM objects: public at all, which case pages they change, and whether listings
+    show it (``added_or_removed``: those of them that are new or deleted).
 
     An adoption changes the page of its own case only (its adopters, usage, peers and map); every
     other public row counts as shown on every case page unless its table is one no case page shows
-    (``CASE_PAGE_UNSEEN_TABLES``) — an organisation, a user, a case itself are broad."""
+    (``CASE_PAGE_UNSEEN_TABLES``) — an organisation, a user, a case itself are broad. Listings see
+    every change but the rows of ``LISTINGS_UNSEEN_TABLES`` and adoptions that keep their case,
+    organisation and kind of use."""
     found = Reach()
+    whole = {id(obj) for obj in added_or_removed}
     for obj in objects:
         if not _public(session, obj):
             continue
         found.public = True
-        if inspect(obj).mapper.local_table.name in CASE_PAGE_UNSEEN_TABLES:
+        table = inspect(obj).mapper.local_table.name
+        if table in CASE_PAGE_UNSEEN_TABLES:
+            found.listed = found.listed or table not in LISTINGS_UNSEEN_TABLES
             continue
         ids = _adopted_case_ids(obj) if isinstance(obj, Adoption) else None
         if ids:
             found.cases |= ids
+            found.listed = found.listed or id(obj) in whole or _listed_change(obj)
         else:
-            found.broad = True
+            found.broad = found.listed = True
     return found
+
+
+def _listed_change(adoption: Adoption) -> bool:
+    """True unless this change of a stored adoption keeps its case, its organisation and its kind of
+    use (uses, interested, used once): its note, dates, contact, confirmation or "Pilot" to "In
+    Betrieb"."""
+    attrs = inspect(adoption).attrs
+    if attrs.case_id.history.has_changes() or attrs.organisation_id.history.has_changes():
+        return True
+    history = attrs.status.history
+    if not history.has_changes():
+        return False
+    before = {usage_class(s) for s in (*history.deleted, *history.unchanged)}
+    after = {usage_class(s) for s in (*history.added, *history.unchanged)}
+    return before != after or len(after) != 1
 
 
 def _adopted_case_ids(adoption: Adoption) -> set[int] | None:

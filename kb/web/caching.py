@@ -73,15 +73,18 @@ def signed_in() -> bool:
     return "_user_id" in session or remember in request.cookies or "Authorization" in request.headers
 
 
-def public_cache(view: Callable | None = None, *, stored_by: Callable[..., str] | None = None) -> Callable:
+def public_cache(view: Callable | None = None, *, stored_by: Callable[..., str] | None = None,
+                 shared: bool = True) -> Callable:
     """Answer an anonymous GET with ``304`` when the visitor's copy is current; tag the answer.
 
     The app keeps the answer until the data generation moves, or – with ``stored_by`` – until the
     token ``stored_by(**view_args)`` changes: a narrower one for a page that shows less than all the
-    data (a case page: ``generation.case_page_token``). The ``ETag`` always follows the generation.
+    data (a case page: ``generation.case_page_token``; a listing: :func:`listings_token`). The ``ETag``
+    always follows the generation. An answer stored under such a token is written for the server's
+    other processes too, unless ``shared`` is off (a token that moves too often to be worth a file).
     """
     if view is None:
-        return functools.partial(public_cache, stored_by=stored_by)
+        return functools.partial(public_cache, stored_by=stored_by, shared=shared)
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
@@ -92,11 +95,17 @@ def public_cache(view: Callable | None = None, *, stored_by: Callable[..., str] 
             if request.if_none_match.contains_weak(tag):
                 return Response(status=304)
             if stored_under:
-                return response_cache.answer(stored_under, view, args, kwargs, share=True)
+                return response_cache.answer(stored_under, view, args, kwargs, share=shared)
             return response_cache.answer(generation.current(db.session).token, view, args, kwargs)
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def listings_token() -> str:
+    """The token a listing (search answers, the start page) is stored under: it stays while members
+    change only what listings do not show of their adoptions (``Generation.token_listings``)."""
+    return generation.current(db.session).token_listings
 
 
 def generation_tag() -> str:

@@ -17,7 +17,7 @@ from kb.services.interchange import changes
 from kb.services.interchange.harvest import status as harvest_status
 from kb.views.api import serializers
 from kb.views.api.blueprint import bp
-from kb.web.caching import public_cache
+from kb.web.caching import listings_token, public_cache
 from kb.web.errors import error_response
 from kb.web.http_headers import conditional
 from kb.web.query_params import ParamError, datetime_arg, filters_from_args, int_arg, search_query_from_args
@@ -104,7 +104,7 @@ def get_municipality(key: str):
 
 
 @bp.get("/search")
-@public_cache
+@public_cache(stored_by=listings_token, shared=False)
 def search():
     """Ranked search with facets, highlights and a spelling suggestion."""
     query = canonical_query(db.session, search_query_from_args(10, MAX_PER_PAGE))

@@ -12,12 +12,12 @@ from kb.services.catalog import listing as catalog
 from kb.services.catalog.search import SearchQuery, canonical_query, search_summaries, suggest_cases
 from kb.services.community import needs
 from kb.views.catalog.blueprint import bp
-from kb.web.caching import public_cache
+from kb.web.caching import listings_token, public_cache
 from kb.web.query_params import ParamError, search_query_from_args
 
 
 @bp.get("/search")
-@public_cache
+@public_cache(stored_by=listings_token, shared=False)
 def search():
     """Search the published catalogue: facets, highlights, a correction shown as such, the words
     nothing matches with related searches, Länder, Gemeinden and Kreise taken from the text as filters

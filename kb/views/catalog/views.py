@@ -14,7 +14,7 @@ from kb.services.catalog import recommendations, regions
 from kb.services.catalog.place_page import place_page
 from kb.services.interchange.harvest import status as harvest_status
 from kb.views.catalog.blueprint import bp
-from kb.web.caching import public_cache
+from kb.web.caching import listings_token, public_cache
 from kb.web.permissions import current_actor
 from kb.web.query_params import ParamError, filters_from_args, int_arg
 
@@ -23,7 +23,7 @@ MAX_PAGE = 100_000
 
 
 @bp.get("/")
-@public_cache
+@public_cache(stored_by=listings_token, shared=False)
 def index():
     """Show the search box, topics, newest and most-adopted cases."""
     session = db.session
