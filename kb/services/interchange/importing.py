@@ -127,7 +127,7 @@ def _read_jsonl(name: str, text: str) -> list[SourceRecord]:
         if not stripped or stripped.startswith("//"):
             continue
         try:
-            records.append(SourceRecord(name, number, structured_input.load_json(stripped)))
+            records.append(SourceRecord(name, number, structured_input.load_json(stripped, strict_utf8=True)))
         except json.JSONDecodeError as exc:
             problems.append(ImportProblem(name, number, "-", _(
                 "Kein gültiges JSON (%(reason)s, Spalte %(col)d).", reason=exc.msg, col=exc.colno)))
