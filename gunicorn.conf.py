@@ -37,16 +37,17 @@ forwarded_allow_ips = os.environ.get("KB_GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0
 
 def post_worker_init(worker) -> None:
     """Warm the search backend (German analysis data, index reader, the most frequent terms'
-    postings) before the first request, and write index changes a killed worker may have left
-    queued (kb.search.sync). Then move everything the start created out of the garbage
-    collector's way: a full collection no longer walks the app, the caches and the index reader
-    (about 150 ms every few hundred requests, in every worker at about the same time)."""
+    postings) and read the registry's place names before the first request, and write index
+    changes a killed worker may have left queued (kb.web.worker_start). Then move everything the
+    start created out of the garbage collector's way: a full collection no longer walks the app,
+    the caches and the index reader (about 150 ms every few hundred requests, in every worker at
+    about the same time)."""
     import gc
 
-    from kb.search.sync import warm_up_worker
+    from kb.web.worker_start import prepare_worker
 
     try:
-        warm_up_worker(worker.wsgi)
+        prepare_worker(worker.wsgi)
     except Exception:  # a cold start is slower, not broken: the first search loads the data
         worker.log.exception("Suchindex konnte beim Start nicht vorgewärmt werden")
     gc.collect()

@@ -15,7 +15,7 @@ half under heavy load – so the sides alternate and the load average is printed
 exactly those requests (``totals:`` in its output file): a deterministic figure, independent of the
 machine's load.
 
-``--warm-up`` first prepares the app as gunicorn's ``post_worker_init`` does (``warm_up_worker`` of
+``--warm-up`` first prepares the app as gunicorn's ``post_worker_init`` does (``prepare_worker`` of
 the tree, then ``gc.collect()`` and ``gc.freeze()``): the state the HTTP bench's workers answer in.
 ``--dump FILE`` writes every counted response body (path → text) to FILE: two trees' dumps must be
 byte for byte the same when a change should only make things faster (``cmp``).
@@ -120,9 +120,9 @@ def main() -> int:
 
     app = create_app()
     if args.warm_up:
-        from kb.search.sync import warm_up_worker
+        from kb.web.worker_start import prepare_worker
 
-        warm_up_worker(app)
+        prepare_worker(app)
         gc.collect()
         gc.freeze()
     client = app.test_client()
