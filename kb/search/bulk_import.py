@@ -3,7 +3,7 @@
 The import (``kb.services.interchange.importing``) calls :func:`begin` before its write
 transaction. If the backend can build in the background (Whoosh) and the import is large, this
 takes the sync lock (``kb.search.sync``) for the whole import, so no other process drains the
-outbox meanwhile, and starts the backend's background build on the first documents. The new
+outbox meanwhile, and starts the backend's background build as the writing begins. The new
 cases are still queued in the outbox inside the transaction, as every change is:
 
 * after the commit (``sync.drain_after_commit``), :meth:`ImportIndex.commit` makes the built
@@ -48,6 +48,13 @@ class ImportIndex:
         self.ids: list[int] = []
         self.last_row = 0  # the newest outbox row this transaction wrote
 
+    def start(self, expected: int) -> None:
+        """Start the build for ``expected`` new cases before the first of them is written: the workers
+        load what the analysis needs while this process still checks and writes the first block."""
+        self.expected = expected
+        if expected and self.build is None:
+            self.build = get_backend(self.app).start_background_build(expected, prepare=documents.written_document)
+
     def add(self, session: Session, rows: list[tuple], ids: list[int]) -> None:
         """Hand cases written (and queued) in this transaction to the build: ``documents.written_rows``
         (the workers make the documents), ``ids`` their case ids in the same, ascending order."""
@@ -61,7 +68,7 @@ class ImportIndex:
     def commit(self) -> None:
         """After the database commit: make the documents visible and forget their outbox rows."""
         try:
-            if self.build is not None:
+            if self.build is not None and self.build.sent:  # (no new case written: no new generation)
                 self.build.commit()
                 self.build = None
                 with Session(db.engine) as session:

@@ -311,7 +311,7 @@ def _write_all(session, parsed, source, skip_existing, report, progress) -> None
     indexing = bulk_import.running(session)
     if indexing is not None:
         slugs = parsed.slugs() if isinstance(parsed, Validated) else [record.slug for _s, record in parsed]
-        indexing.expected = len(slugs) - _count_existing(session, slugs)
+        indexing.start(len(slugs) - _count_existing(session, slugs))
     prefetch = len(parsed) > 50
     new: list[CaseRecord] = []
     written = 0

@@ -26,6 +26,7 @@ from contextlib import ExitStack
 from itertools import accumulate
 from typing import Any
 
+from kb.search.engine import german
 from kb.search.engine.base import SearchDocument
 from kb.search.engine.whoosh.codec import _BulkWriter, abandon_segment, commit_segments, finish_segment, make_codec
 from kb.search.engine.whoosh.schema import _doc_fields
@@ -56,6 +57,13 @@ def _next(jobs, parent: int):
                 raise SystemExit(1) from None
 
 
+def _warm_up() -> None:
+    """Load the synonyms and the compound lexicon before the first documents arrive (a caller that
+    starts the build early lets the workers do this while a core is still free)."""
+    german.load_synonyms()
+    german.split_compound("Radwegeplanung")
+
+
 def _work(ix, jobs, results, prepare, parent: int) -> None:
     """Worker: prepare, analyse and add documents until ``None``, then write the segment and report it."""
     random.seed()  # segment names are random: never the sibling's
@@ -63,6 +71,7 @@ def _work(ix, jobs, results, prepare, parent: int) -> None:
     writer = None
     try:
         writer = _BulkWriter(ix, _lk=False, codec=make_codec())
+        _warm_up()
         while (batch := _next(jobs, parent)) is not None:
             for item in batch:
                 writer.add_document(**_doc_fields(prepare(item) if prepare is not None else item, packed=False))
