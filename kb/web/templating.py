@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from kb.models import labels
 from kb.services.registry.gazetteer import ATTRIBUTION
-from kb.web import i18n
+from kb.web import i18n, page_parts
 from kb.web.rendering import render_markdown
 from kb.web.sanitize import clean_highlight
 from kb.web.usage_words import usage_words
@@ -50,7 +50,10 @@ def init_app(app: Flask) -> None:
         case_statuses=labels.CASE_STATUS,
         adoption_statuses=labels.ADOPTION_STATUS,
         usage_words=usage_words,
+        site_header=page_parts.site_header,
+        site_footer=page_parts.site_footer,
     )
+    page_parts.init_app(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
