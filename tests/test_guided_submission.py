@@ -174,3 +174,15 @@ def test_unknown_steps_and_foreign_drafts_are_refused(app, author, make_user):
     assert author.get(f"/cases/{SLUG}/schritte/unsinn").status_code == 404
     _id, other, _pw = make_user("contributor", municipality="08421000")
     assert signed_in(app, other).get(f"/cases/{SLUG}/schritte/worum").status_code == 404
+
+
+def test_a_member_without_an_organisation_names_the_owner_in_step_one(app, make_user):
+    _id, email, _pw = make_user("admin", email="verwaltung@example.org")
+    admin = signed_in(app, email)
+    page = admin.get("/cases/neu/worum")
+    assert page.status_code == 200
+    assert "Schritt 1 von 5" in text(page) and 'name="municipality"' in text(page)
+    saved = admin.post("/cases/neu/worum", data={**STEP1, "owner_kind": "municipality", "municipality": "Ulm"})
+    assert saved.status_code == 303 and saved.headers["Location"].endswith(f"/cases/{SLUG}/schritte/betrieb")
+    assert load(app).owner.name == "Ulm"
+

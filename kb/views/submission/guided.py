@@ -74,7 +74,9 @@ def step_of_field(name: str | None) -> Step:
 
 
 def step_number(step: Step) -> int:
-    return STEPS.index(step) + 1
+    """The step's place in the walk, 1 to 5 (by its key: the first step of a member without an
+    organisation asks for the owner too and is another Step)."""
+    return next(number for number, known in enumerate(STEPS, 1) if known.key == step.key)
 
 
 @bp.get("/teilen")
