@@ -46,12 +46,15 @@ WRITER_SHARE = 0.18  # the members' four requests of a round together
 API_SHARE = 0.02
 
 
-def setup(data_dir: Path, writers: int) -> tuple[dict, list[tuple[str, str]], str]:
+def setup(data_dir: Path, writers: int, database_url: str | None = None,
+          search: str = "whoosh") -> tuple[dict, list[tuple[str, str]], str]:
     """A seeded instance like load_test.py's, its environment, member accounts and an API token."""
     env = {**os.environ, "KB_DATA_DIR": str(data_dir), "KB_ENV": "development", "KB_SECRET_KEY": "lasttest",
-           "KB_SEARCH_BACKEND": "whoosh", "KB_API_RATE_LIMIT": "1000000/minute",
+           "KB_SEARCH_BACKEND": search, "KB_API_RATE_LIMIT": "1000000/minute",
            "KB_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000"}
     env.pop("KB_DATABASE_URL", None)
+    if database_url:
+        env["KB_DATABASE_URL"] = database_url
 
     def run(*cmd: str) -> str:
         return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *cmd], cwd=ROOT, env=env, check=True,
@@ -73,6 +76,8 @@ class Mix:
     def __init__(self, app, accounts, token, slugs, rng: random.Random) -> None:
         self.app, self.token, self.slugs, self.rng = app, token, slugs, rng
         self.cpu: dict[str, list[float]] = defaultdict(list)
+        self.statements: dict[str, int] = defaultdict(int)
+        self.executed = 0  # statements sent to the database (counted by a listener)
         self.statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.readers = [app.test_client() for _ in range(16)]
         self.writers = []
@@ -86,11 +91,12 @@ class Mix:
         self.api_n = 0
 
     def _call(self, client, kind, method, path, headers: dict | None = None, **kwargs):
-        started = time.thread_time()
+        started, executed = time.thread_time(), self.executed
         headers = {"Accept-Language": "de-DE,de;q=0.9", **(headers or {})}
         response = client.open(path, method=method, headers=headers, **kwargs)
         body = response.get_data()
         self.cpu[kind].append((time.thread_time() - started) * 1000)
+        self.statements[kind] += self.executed - executed
         self.statuses[kind][response.status_code] += 1
         return body
 
@@ -145,15 +151,17 @@ class Mix:
 
 
 def report(mix: Mix) -> str:
-    lines = [f"{'Anfrage':<18} {'Anzahl':>7} {'CPU ms Mittel':>14} {'p50':>7} {'p95':>7} {'Anteil CPU':>10}  Status"]
+    lines = [f"{'Anfrage':<18} {'Anzahl':>7} {'CPU ms Mittel':>14} {'p50':>7} {'p95':>7} {'Anteil CPU':>10} "
+             f"{'SQL je Anfr.':>12}  Status"]
     total = sum(sum(v) for v in mix.cpu.values())
     count = sum(len(v) for v in mix.cpu.values())
     for kind in sorted(mix.cpu):
         values = sorted(mix.cpu[kind])
         lines.append(f"{kind:<18} {len(values):>7} {statistics.fmean(values):>14.2f} {values[len(values) // 2]:>7.2f} "
-                     f"{values[int(0.95 * (len(values) - 1))]:>7.2f} {100 * sum(values) / total:>9.0f} %  "
-                     f"{dict(mix.statuses[kind])}")
-    lines.append(f"{'gesamt':<18} {count:>7} {total / count:>14.2f}")
+                     f"{values[int(0.95 * (len(values) - 1))]:>7.2f} {100 * sum(values) / total:>9.0f} % "
+                     f"{mix.statements[kind] / len(values):>12.1f}  {dict(mix.statuses[kind])}")
+    lines.append(f"{'gesamt':<18} {count:>7} {total / count:>14.2f} {'':>7} {'':>7} {'':>11} "
+                 f"{sum(mix.statements.values()) / count:>12.1f}")
     lines.append(f"Server-CPU je Anfrage {total / count:.2f} ms → höchstens {2000 / (total / count):.0f} Anfragen/s "
                  f"auf 2 freien Kernen (ohne Lastgenerator); Load {os.getloadavg()[0]:.1f}")
     return "\n".join(lines)
@@ -166,11 +174,15 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cprofile", type=Path, help="write a cProfile dump of the timed requests")
     ap.add_argument("--top", type=int, default=40, help="with --cprofile: print this many functions")
+    ap.add_argument("--database-url", help="an empty database (default: SQLite in the throwaway directory)")
+    ap.add_argument("--search", default="whoosh", choices=["whoosh", "postgres"])
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kb-mix-"))
-    env, accounts, token = setup(work, args.writers)
+    env, accounts, token = setup(work, args.writers, args.database_url, args.search)
     os.environ.update({k: v for k, v in env.items() if k.startswith("KB_")})
+    from sqlalchemy import event
+
     from kb import create_app
     from kb.extensions import db
 
@@ -178,11 +190,20 @@ def main() -> int:
     with app.app_context():
         slugs = [row[0] for row in db.session.execute(db.text(
             "SELECT slug FROM use_case WHERE moderation = 'published' ORDER BY id LIMIT 100"))]
+        postmaster = _postmaster(db) if db.engine.dialect.name == "postgresql" else None
+        engine = db.engine
     mix = Mix(app, accounts, token, slugs, random.Random(args.seed))
+
+    def count(*_args) -> None:
+        mix.executed += 1
+
+    event.listen(engine, "before_cursor_execute", count)
     for _ in range(200):
         mix.step()
     mix.cpu.clear()
     mix.statuses.clear()
+    mix.statements.clear()
+    database_cpu = _process_tree_cpu(postmaster) if postmaster else None
     profiler = cProfile.Profile() if args.cprofile else None
     if profiler:
         profiler.enable()
@@ -193,7 +214,35 @@ def main() -> int:
         profiler.dump_stats(args.cprofile)
         pstats.Stats(str(args.cprofile)).sort_stats("cumulative").print_stats(args.top)
     print(report(mix))
+    if postmaster:
+        spent = _process_tree_cpu(postmaster) - database_cpu
+        print(f"PostgreSQL-CPU je Anfrage {spent * 1000 / sum(len(v) for v in mix.cpu.values()):.2f} ms")
     return 0
+
+
+def _postmaster(db) -> int | None:
+    """The PostgreSQL server's process id, if it runs on this machine and we may read its data directory."""
+    directory = db.session.execute(db.text("SHOW data_directory")).scalar()
+    db.session.rollback()
+    try:
+        return int((Path(directory) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _process_tree_cpu(pid: int) -> float:
+    """CPU seconds of a process, its children and the children it has reaped."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for p in [str(pid), *children]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        reaped = int(fields[13]) + int(fields[14]) if p == str(pid) else 0
+        total += (int(fields[11]) + int(fields[12]) + reaped) / tick
+    return total
 
 
 if __name__ == "__main__":
