@@ -372,3 +372,18 @@ def test_stored_texts_after_index_changes_as_a_fresh_reader_reads_them(fresh_bac
                                                          other.search(SearchQuery(text="Chatbot Parkplatz")).hits]
     finally:
         other.close()
+
+
+def test_the_token_tables_of_a_long_running_process_stay_bounded(monkeypatch):
+    """A web worker analyses documents for as long as it lives: its token tables start afresh at
+    MAX_TOKENS; only an index build's worker process may keep more."""
+    from kb.search.engine.german import compounds
+    from kb.search.engine.german.analysis import analyze
+
+    monkeypatch.setattr(compounds, "MAX_TOKENS", 100)
+    words = [f"Wort{n}haus" for n in range(250)]
+    assert analyze(" ".join(words)) == [t for w in words for t in compounds.analyze_word(w)]
+    assert 0 < len(compounds.token_terms) <= 100 and len(compounds.token_keys) <= 100
+    compounds.keep_more_tokens()
+    analyze(" ".join(f"Feld{n}weg" for n in range(250)))
+    assert len(compounds.token_terms) > 100

@@ -248,8 +248,17 @@ def _word_key(word: str) -> str | None:
 
 # ------------------------------------------------------------ per token
 
-#: tokens a table keeps before it starts afresh (bounds the memory of a long-running process)
-MAX_TOKENS = 300_000
+#: tokens a table keeps before it starts afresh: bounds the memory of a long-running process (a web
+#: worker rewrites documents for years; both tables together hold about 0.6 KB a token)
+MAX_TOKENS = 50_000
+#: … in a process that only builds an index and ends (the background workers of a large import)
+BUILD_MAX_TOKENS = 300_000
+
+
+def keep_more_tokens() -> None:
+    """Let the token tables grow to :data:`BUILD_MAX_TOKENS` in this process (an index build)."""
+    global MAX_TOKENS
+    MAX_TOKENS = BUILD_MAX_TOKENS
 
 
 class TokenTable(dict):

@@ -28,6 +28,7 @@ from typing import Any
 
 from kb.search.engine import german
 from kb.search.engine.base import SearchDocument
+from kb.search.engine.german import compounds
 from kb.search.engine.whoosh.codec import _BulkWriter, abandon_segment, commit_segments, finish_segment, make_codec
 from kb.search.engine.whoosh.schema import _doc_fields
 
@@ -62,6 +63,7 @@ def _warm_up() -> None:
     starts the build early lets the workers do this while a core is still free)."""
     german.load_synonyms()
     german.split_compound("Radwegeplanung")
+    compounds.keep_more_tokens()  # this process ends with the build: its tables may grow
 
 
 def _work(ix, jobs, results, prepare, parent: int) -> None:
