@@ -53,17 +53,19 @@ class ImportIndex:
         load what the analysis needs while this process still checks and writes the first block."""
         self.expected = expected
         if expected and self.build is None:
-            self.build = get_backend(self.app).start_background_build(expected, prepare=documents.written_document)
+            self._start_build(expected)
 
     def add(self, session: Session, rows: list[tuple], ids: list[int]) -> None:
         """Hand cases written (and queued) in this transaction to the build: ``documents.written_rows``
         (the workers make the documents), ``ids`` their case ids in the same, ascending order."""
         if self.build is None:
-            self.build = get_backend(self.app).start_background_build(
-                max(self.expected, len(rows)), prepare=documents.written_document)
+            self._start_build(max(self.expected, len(rows)))
         self.build.add(rows, ids)
         self.ids.extend(ids)
         self.last_row = session.connection().scalar(select(func.max(SearchOutbox.id))) or 0
+
+    def _start_build(self, expected: int) -> None:
+        self.build = get_backend(self.app).start_background_build(expected, prepare=documents.written_document)
 
     def commit(self) -> None:
         """After the database commit: make the documents visible and forget their outbox rows."""
