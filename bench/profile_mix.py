@@ -122,12 +122,12 @@ class Mix:
         entry = self.rng.choice(self.writers)
         client, entry[1] = entry[0], entry[1] + 1
         n = entry[1]
-        token = self._csrf(client, "Einreichen", "/cases/new")
+        token = self._csrf(client, "Einreichen (Formular)", "/cases/new")
         self._call(client, "Einreichen", "POST", "/cases/new", data={
             **SUBMISSION, "csrf_token": token, "title": f"Lasttest {id(client) % 1000} {n}",
             "municipality": self.rng.choice(MUNICIPALITIES), "topics": self.rng.choice(TOPICS)})
         slug = self.rng.choice(self.slugs)
-        token = self._csrf(client, "Nachnutzen", f"/cases/{slug}/adopt")
+        token = self._csrf(client, "Nachnutzen (Formular)", f"/cases/{slug}/adopt")
         self._call(client, "Nachnutzen", "POST", f"/cases/{slug}/adopt",
                    data={"csrf_token": token, "status": self.rng.choice(["pilot", "in_betrieb"]), "note": f"Lauf {n}"})
 
