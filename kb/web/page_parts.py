@@ -6,12 +6,16 @@ account (its address and what its role may reach). It is kept under exactly thos
 request's form token and the path to come back to after a language switch are put in afterwards, so
 every visitor still gets their own. The footer depends on the language only. Both also depend on the
 app (site name, the prefix of its URLs): the store lives in ``app.extensions``.
+
+Other parts the same way (:func:`stored_part`): an empty form, kept under everything it shows but the
+form token and the texts it is prefilled with, which are put in for each request.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import get_locale
@@ -33,8 +37,16 @@ class PartStore:
     def __init__(self) -> None:
         self.token = f"kb-part-token-{secrets.token_hex(8)}"
         self.next_path = f"kb-part-next-{secrets.token_hex(8)}"
+        self._blanks: dict[str, str] = {}
         self._parts: dict[tuple, str] = {}
         self._lock = threading.Lock()
+
+    def blank(self, name: str) -> str:
+        """The placeholder of the value ``name`` (letters, digits and dashes: the same once escaped)."""
+        found = self._blanks.get(name)
+        if found is None:
+            found = self._blanks.setdefault(name, f"kb-part-{name}-{secrets.token_hex(8)}")
+        return found
 
     def get(self, key: tuple, render) -> str:
         part = self._parts.get(key)
@@ -66,6 +78,18 @@ def site_footer() -> Markup:
     store: PartStore = current_app.extensions[_STORE]
     key = ("footer", str(get_locale() or ""), request.script_root)
     return Markup(store.get(key, lambda: render_template("_site_footer.html")))  # noqa: S704 - rendered with autoescape
+
+
+def stored_part(key: tuple, render: Callable[[PartStore], str], values: dict[str, str]) -> Markup:
+    """A part that depends on ``key`` (which must hold everything it shows but the form token and
+    ``values``), on this request's form token and on ``values``: rendered once per process by
+    ``render(store)`` with ``store.token`` in place of the form token and ``store.blank(name)`` in place
+    of each value, then given this request's token and values, escaped as the rendering escapes them."""
+    store: PartStore = current_app.extensions[_STORE]
+    part = store.get(key, lambda: render(store)).replace(store.token, generate_csrf())
+    for name, value in values.items():
+        part = part.replace(store.blank(name), str(escape(value)))
+    return Markup(part)  # noqa: S704 - rendered with autoescape, the values escaped
 
 
 def _header_key(minimal: bool) -> tuple:

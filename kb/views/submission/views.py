@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from kb.extensions import db
 from kb.models import Role, UseCase, labels
@@ -13,9 +15,14 @@ from kb.services.catalog import listing as catalog
 from kb.services.registry import typeahead as places
 from kb.views.submission import forms
 from kb.views.submission.blueprint import bp
+from kb.web import page_parts
 from kb.web.permissions import current_actor, role_required
 
 ACTIONS = ("preview", "save", "submit")
+#: the texts an empty form is prefilled with (the member's own organisation), put in for each request
+PREFILLED = ("municipality", "organisation", "organisation_uri")
+#: the fields whose choices come from the database
+LISTED = ("topics", "state")
 
 
 def case_form() -> forms.CaseForm:
@@ -37,8 +44,9 @@ def own_case(slug: str) -> UseCase:
     return case
 
 
-def _render(form: forms.CaseForm, case: UseCase | None, preview: dict | None = None, status: int = 200):
-    return render_template("submission/form.html", form=form, case=case, preview=preview,
+def _render(form: forms.CaseForm, case: UseCase | None, preview: dict | None = None, status: int = 200,
+            form_html: Markup | None = None):
+    return render_template("submission/form.html", form=form, case=case, preview=preview, form_html=form_html,
                            owner_label=revisions.owner_label(preview) if preview else None), status
 
 
@@ -49,8 +57,42 @@ def new():
     form = case_form()
     if request.method == "GET":
         default_owner(form)
-        return _render(form, None)
+        return _render(form, None, form_html=blank_form(form))
     return _handle(form, None)
+
+
+def blank_form(form: forms.CaseForm) -> Markup:
+    """The empty form, rendered once per process for what it shows (language, the data of its fields
+    such as the kind of owner, the topics and Länder to choose from); the member's own texts and form
+    token are put in for each request. Never for a form with submitted data or errors."""
+    shown = tuple((field.short_name, _frozen(field.data)) for field in form
+                  if field.short_name not in PREFILLED and field.type != "CSRFTokenField")
+    listed = tuple(tuple(form[name].choices) for name in LISTED)
+    key = ("case_form", str(get_locale() or ""), request.script_root, request.path, shown, listed)
+    values = {name: form[name]._value() for name in PREFILLED}
+    return page_parts.stored_part(key, lambda store: _render_blank(form, store), values)
+
+
+def _frozen(data):
+    return tuple(data) if isinstance(data, list) else data
+
+
+def _render_blank(form: forms.CaseForm, store: page_parts.PartStore) -> str:
+    """The form with the store's placeholders for the prefilled texts and the form token."""
+    kept = {name: form[name].data for name in PREFILLED}
+    token = getattr(form, "csrf_token", None)
+    kept_token = token.current_token if token is not None else None
+    try:
+        for name in PREFILLED:
+            form[name].data = store.blank(name)
+        if token is not None:
+            token.current_token = store.token
+        return render_template("submission/_case_form.html", form=form, case=None)
+    finally:
+        for name, data in kept.items():
+            form[name].data = data
+        if token is not None:
+            token.current_token = kept_token
 
 
 def default_owner(form: forms.CaseForm) -> None:
