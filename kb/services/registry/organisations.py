@@ -63,15 +63,22 @@ def _transaction_cache(session: Session, name: str = "kb_org_cache") -> dict:
 
 
 def _get_or_add(session: Session, lookup_key: str, **fields) -> Organisation:
+    org = _stored(session, lookup_key)
+    if org is None:
+        org = Organisation(lookup_key=lookup_key, **fields)
+        session.add(org)
+        _transaction_cache(session)[lookup_key] = org
+    return org
+
+
+def _stored(session: Session, lookup_key: str) -> Organisation | None:
+    """The organisation with this lookup key, None if there is none (remembered for the transaction; the
+    registry row behind it is needed only to create one)."""
     cache = _transaction_cache(session)
     org = cache.get(lookup_key, _UNKNOWN)
-    if org is None or org is _UNKNOWN:
-        if org is _UNKNOWN:  # None: prefetch found no such organisation
-            with session.no_autoflush:
-                org = session.scalar(select(Organisation).where(Organisation.lookup_key == lookup_key))
-        if org is None:
-            org = Organisation(lookup_key=lookup_key, **fields)
-            session.add(org)
+    if org is _UNKNOWN:  # None: known not to exist (prefetch)
+        with session.no_autoflush:
+            org = session.scalar(select(Organisation).where(Organisation.lookup_key == lookup_key))
         cache[lookup_key] = org
     return org
 
@@ -134,9 +141,11 @@ def for_entry(session: Session, entry: RegistryEntry) -> Organisation:
     cache = _transaction_cache(session, "kb_org_entries")
     org = cache.get((entry.kind, entry.key))
     if org is None:
-        if entry.kind == "gemeinde":
+        municipal = entry.kind == "gemeinde"
+        org = _stored(session, f"{'ags' if municipal else 'kreis'}:{entry.key}")
+        if org is None and municipal:
             org = for_municipality(session, session.get(Municipality, entry.key))
-        else:
+        elif org is None:
             org = for_kreis(session, session.get(Kreis, entry.key))
         cache[entry.kind, entry.key] = org
     return org
