@@ -7,7 +7,7 @@ import secrets
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from kb.models import ApiToken, Organisation, OrganisationKind, User
 from kb.models.base import utcnow
@@ -75,7 +75,7 @@ def authenticate(session: Session, plain: str | None) -> ApiToken | None:
     if not plain or not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
     token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(plain)).options(selectinload(ApiToken.organisation))
+        select(ApiToken).where(ApiToken.token_hash == hash_token(plain)).options(joinedload(ApiToken.organisation))
     )
     if token is None or token.revoked_at is not None:
         return None
