@@ -136,12 +136,19 @@ def _ever_published(session: Session, ids: set[int]) -> set[int]:
     """
     gone = {obj.id for obj in session.deleted if isinstance(obj, UseCase)
             and inspect(obj).attrs.published_at.loaded_value is not None}  # unloaded: NO_VALUE, kept
-    rest = sorted(ids - gone)
+    born = _inserted_unpublished(session)
+    rest = sorted(ids - gone - born)
     found = set()
     for start in range(0, len(rest), 500):
         found.update(session.connection().scalars(
             select(UseCase.id).where(UseCase.id.in_(rest[start : start + 500]), UseCase.published_at.is_not(None))))
     return found | (gone & ids)
+
+
+def _inserted_unpublished(session: Session) -> set[int]:
+    """The cases this flush inserted without ``published_at`` (drafts, submissions): the row is as written."""
+    return {obj.id for obj in session.new if isinstance(obj, UseCase)
+            and inspect(obj).attrs.published_at.loaded_value is None}
 
 
 def queue_changes(session: Session, _flush_context) -> None:

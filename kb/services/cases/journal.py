@@ -42,7 +42,8 @@ def journal_flush(session: Session, _flush_context) -> None:
             if obj in session.deleted:
                 if obj.published_at is not None or obj.moderation is ModerationState.PUBLISHED:
                     deleted[obj.slug] = obj.id
-            elif obj in session.new or session.is_modified(obj):
+            elif (obj in session.new and not _new_and_unpublished(obj)) or (
+                    obj not in session.new and session.is_modified(obj)):
                 case_ids.add(obj.id)
         elif isinstance(obj, Adoption) and (obj in session.new or obj in session.deleted or session.is_modified(obj)):
             case_id = obj.case_id if obj.case_id is not None else inspect(obj).attrs.case_id.loaded_value
@@ -50,6 +51,14 @@ def journal_flush(session: Session, _flush_context) -> None:
                 case_ids.add(case_id)
     if case_ids or deleted:
         record(session, case_ids, deleted)
+
+
+def _new_and_unpublished(case: UseCase) -> bool:
+    """True for a case this flush inserted as a draft or a submission: it has nothing to journal. Its slug
+    is new to ``use_case``, and the journal says "published" only of slugs of published cases (a case
+    unpublished or deleted leaves "unpublished" or "deleted"), so no row would have to be marked."""
+    moderation = inspect(case).attrs.moderation.loaded_value
+    return isinstance(moderation, ModerationState) and moderation is not ModerationState.PUBLISHED
 
 
 def record(session: Session, case_ids: Iterable[int], deleted: dict[str, int] | None = None) -> None:
