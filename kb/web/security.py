@@ -49,7 +49,11 @@ def init_app(app: Flask) -> None:
 
 def private_response() -> bool:
     """Pages of the account area, and every answer to a signed-in user (static files aside):
-    neither the browser nor a proxy may keep them (shared computers, back button after logout)."""
+    neither the browser nor a proxy may keep them (shared computers, back button after logout).
+
+    Signed in means an account was loaded for the request (only active ones are: login_setup.load_user);
+    asking for ``is_anonymous`` rather than ``is_authenticated`` (``active``) reads nothing of the account
+    again after a commit expired it."""
     if request.endpoint == "static":
         return False
-    return request.blueprint == "auth" or current_user.is_authenticated
+    return request.blueprint == "auth" or not current_user.is_anonymous
