@@ -18,6 +18,7 @@ from kb.services.catalog.cards import summary_store
 from kb.services.generation import cache
 from kb.services.registry import organisations
 from kb.web import response_cache
+from tests.helpers import FORM_CONTACT_AND_REUSE
 
 CASE = "kaiserslautern-lotsensystem-sehbehinderung"  # no adopters in the seed
 ADOPTERS = ["08421000", "09162000", "05913000", "16053000", "07312000", "06412000", "03241001", "14713000"]
@@ -39,20 +40,28 @@ BOUNDS = {
 
 
 @contextmanager
-def counted(app):
+def counted(app, *, commits: bool = False):
+    """The statements sent to the database (with ``commits``, a "COMMIT" where a transaction ended)."""
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args) -> None:
         if "api_rate_window" not in statement:  # the rate limit's shared counter (PostgreSQL), not the page's
             statements.append(statement)
 
+    def commit(_conn) -> None:
+        statements.append("COMMIT")
+
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
+    if commits:
+        event.listen(engine, "commit", commit)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        if commits:
+            event.remove(engine, "commit", commit)
 
 
 def statements(app, client, path: str) -> int:
@@ -119,3 +128,48 @@ def test_declaring_reuse_takes_a_bounded_number_of_statements(app, client, make_
     engine = 8 if app.config["KB_SEARCH_BACKEND"] == "postgres" else 0
     assert len(declared) <= 30 + engine and len(changed) <= 25 + engine
     assert not [s for s in form + declared if "reuse_path" in s]  # the case page's loader is not used
+
+
+NEW_CASE = {"title": "Sensorgestuetzte Winterdienstplanung", "summary": "Kurz.", "description": "Lang.",
+            "owner_kind": "municipality", "municipality": ADOPTERS[0], "topics": ["Bürgerservice"],
+            "status": "in_betrieb", **FORM_CONTACT_AND_REUSE}
+#: what writing a submission must not do again: a draft inserted, then updated to "submitted"; the topics
+#: read twice; the adoptions, re-use paths, revisions (and their highest number) of a case that has none;
+#: asking the database whether a case just written as unpublished is published or in the change journal
+REDUNDANT = ("UPDATE use_case", "max(case_revision.number)", "FROM adoption", "FROM reuse_path", "FROM case_revision",
+             "published_at IS NOT NULL", "FROM case_change", "FROM municipality")
+
+
+def redundant(statements: list[str]) -> list[str]:
+    return [s for s in statements if any(part in " ".join(s.split()) for part in REDUNDANT)]
+
+
+def test_submitting_a_case_takes_a_bounded_number_of_statements(app, client, make_user, login):
+    """A member's submission writes the case once, in its final state, and reads nothing again after the commit:
+    the account, the slugs taken, the topics, the owner; the case, its topics, two audit events, its first
+    revision; the moderators to tell (and on PostgreSQL the lock on the slug)."""
+    _id, email, password = make_user("contributor", municipality=ADOPTERS[0])
+    login(email, password)
+    with counted(app, commits=True) as submitted:
+        assert client.post("/cases/new", data={**NEW_CASE, "action": "submit"}).status_code == 303
+    slug_lock = 1 if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else 0
+    assert redundant(submitted) == []
+    assert len([s for s in submitted if "FROM topic" in s]) == 1
+    assert submitted[-1] == "COMMIT"  # the answer reads nothing again (account, case, moderators)
+    assert len(submitted) <= 11 + slug_lock  # 10 statements and the commit; 27 before
+
+
+def test_submitting_a_case_through_the_api_takes_a_bounded_number_of_statements(app, client, runner):
+    """The write API: the token with its organisation (and when it was used), the topics, the slug, the owner;
+    the case, its topics, two audit events, its first revision; the moderators – nothing read twice."""
+    token = runner.invoke(args=["create-token", "--organisation", ADOPTERS[0], "--name", "Fachverfahren"])
+    headers = {"Authorization": f"Bearer {token.output.split()[-1]}"}
+    body = {"slug": "api-einreichung", "title": "Über die API", "summary": "Kurz.", "description": "Lang.",
+            "topics": ["Bürgerservice"], "status": "pilot"}
+    with counted(app, commits=True) as submitted:
+        assert client.post("/api/v1/cases", headers=headers, json=body).status_code == 202
+    assert redundant(submitted) == []
+    assert len([s for s in submitted if "FROM topic" in s]) == 1
+    assert len([s for s in submitted if "FROM use_case" in s]) == 1  # the view and the service asked once each
+    assert submitted[-1] == "COMMIT"
+    assert len(submitted) <= 12  # 11 statements and the commit; 27 before

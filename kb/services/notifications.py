@@ -99,14 +99,16 @@ def case_decision(case: UseCase, author: User, *, published: bool, edit: bool,
     _send(author.email, subject, body + _footer())
 
 
-def new_submission(case: UseCase, moderators: list[User], *, edit: bool) -> None:
-    """Tell the moderators that something waits in the queue."""
+def new_submission_mails(case: UseCase, moderators: list[User], *, edit: bool) -> list[Mail]:
+    """Compose the moderators' mails about something waiting in the queue (sent by the caller after the commit)."""
     link = external_url("moderation.review", slug=case.slug)
     kind = _("Änderung einer veröffentlichten Beschreibung") if edit else _("Neue Beschreibung")
+    mails = []
     for moderator in moderators:
         body = _("Guten Tag,\n\nin der Moderation wartet: %(kind)s – „%(title)s“.\n\n%(link)s\n\n",
                  kind=kind, title=case.title, link=link)
-        _send(moderator.email, _("Neu in der Moderation: %(title)s", title=case.title), body + _footer())
+        mails.append(Mail(moderator.email, _("Neu in der Moderation: %(title)s", title=case.title), body + _footer()))
+    return mails
 
 
 def new_proposal(proposal: AdoptionProposal, moderators: list[User]) -> None:

@@ -251,6 +251,14 @@ def add(session: Session, case: UseCase, data: dict[str, Any], state: RevisionSt
     return revision
 
 
+def first(session: Session, case: UseCase, data: dict[str, Any], state: RevisionState,
+          author_id: int | None) -> CaseRevision:
+    """Add revision 1 of a case created in this transaction (it has no other); written with the next flush."""
+    revision = CaseRevision(case_id=case.id, number=1, state=state, data=data, author_id=author_id)
+    session.add(revision)
+    return revision
+
+
 def supersede(session: Session, case: UseCase, state: RevisionState, keep: CaseRevision | None = None) -> None:
     """Mark the case's revisions in ``state`` (except ``keep``) as superseded."""
     for revision in session.scalars(select(CaseRevision).where(CaseRevision.case_id == case.id,

@@ -15,12 +15,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from kb.models import (
     AdoptionSource,
     CaseRevision,
     ModerationState,
+    Organisation,
     RevisionState,
     Role,
     Topic,
@@ -28,8 +29,8 @@ from kb.models import (
     User,
 )
 from kb.models.base import utcnow
-from kb.services import audit, notifications
-from kb.services.cases import completeness, listed_adopters, revisions
+from kb.services import audit
+from kb.services.cases import completeness, listed_adopters, moderation_queue, revisions
 from kb.services.cases.fields import FieldProblem, ProblemCode
 from kb.services.cases.record import CaseRecord, Mode, RecordParser
 from kb.services.cases.writer import CASE_FIELDS, owner_organisation, sync_reuse_paths, topics_by_name, write_record
@@ -38,6 +39,7 @@ from kb.services.registry.topics import slugify
 from kb.services.unit_of_work import retrying
 
 RESERVED_SLUGS = frozenset({"new", "neu", "mine"})
+_TOPICS = "kb_submission_topics"  # session.info: (transaction, the topic vocabulary by name)
 
 
 class SubmissionError(ValueError):
@@ -50,6 +52,10 @@ class SubmissionError(ValueError):
 
 class SubmissionForbidden(PermissionError):
     """The actor may not write this case."""
+
+
+class OwnedByOther(SubmissionForbidden):
+    """The slug belongs to a case of another organisation than the submitting one."""
 
 
 def can_submit(user: User | None) -> bool:
@@ -97,11 +103,25 @@ def parse(session: Session, data: dict[str, Any], *, draft: bool) -> CaseRecord:
     still be missing. Raise SubmissionError listing every problem.
     """
     data = {k: v for k, v in data.items() if v not in (None, "", [], {})}
-    parser = RecordParser(get_resolver(), set(topics_by_name(session)))
+    parser = RecordParser(get_resolver(), set(_topics(session)))
     record, problems = parser.parse(data, mode=Mode.DRAFT if draft else Mode.SUBMISSION)
     if problems:
         raise SubmissionError(problems)
     return record
+
+
+def _topics(session: Session) -> dict[str, Topic]:
+    """The topic vocabulary, loaded once per transaction: parsing a case and writing it both need it."""
+    held = session.info.get(_TOPICS)
+    if held is None or held[0] is not _transaction(session):
+        topics = topics_by_name(session)
+        held = session.info[_TOPICS] = (_transaction(session), topics)
+    return held[1]
+
+
+def _transaction(session: Session):
+    real = session() if isinstance(session, scoped_session) else session
+    return real.get_transaction()
 
 
 def parse_new_submission(session: Session, data: dict[str, Any]) -> CaseRecord:
@@ -130,7 +150,7 @@ def _with_slug(data: dict[str, Any], slug: str) -> dict[str, Any]:
 def apply_record(session: Session, case: UseCase, record: CaseRecord) -> None:
     """Write the record's fields, owner and topics into the case (adopters stay as they are)."""
     with session.no_autoflush:
-        topics = topics_by_name(session)
+        topics = _topics(session)
         for name in CASE_FIELDS:
             value = getattr(record, name)
             if getattr(case, name) != value:
@@ -144,13 +164,16 @@ def apply_record(session: Session, case: UseCase, record: CaseRecord) -> None:
             case.topics = wanted
 
 
-def _create(session: Session, record: CaseRecord, author: User | None) -> UseCase:
-    case = UseCase(slug=record.slug, author_id=author.id if author else None, tags=[], links=[],
-                   moderation=ModerationState.DRAFT)
+def _create(session: Session, record: CaseRecord, author: User | None, *, submit_via: str | None = None) -> UseCase:
+    """Store a new case as a draft, or (``submit_via``) right away as waiting for moderation with its
+    first revision – one INSERT instead of a draft that is then updated, the same audit trail."""
+    case = moderation_queue.new_case(record.slug, author.id if author else None, submitted=submit_via is not None)
     apply_record(session, case, record)
     session.add(case)
     session.flush()
     audit.record(session, author, "case.create", case)
+    if submit_via is not None:
+        moderation_queue.first_revision(session, case, author, via=submit_via)
     return case
 
 
@@ -219,9 +242,8 @@ def submit(session: Session, case: UseCase, *, actor: User) -> UseCase:
         _propose(session, case, record, actor, via="web")
     else:
         parse_new_submission(session, revisions.snapshot(case))
-        _mark_submitted(session, case, actor, via="web")
-    session.commit()
-    _notify_moderators(session, case, edit=case.is_published)
+        moderation_queue.mark_submitted(session, case, actor, via="web")
+    moderation_queue.commit_and_notify(session, case, edit=case.is_published)
     return case
 
 
@@ -235,14 +257,13 @@ def submit_data(session: Session, data: dict[str, Any], *, author: User, case: U
         if not can_submit(author):
             raise SubmissionForbidden("new")
         record = parse_new_submission(session, _with_slug(data, new_slug(session, data.get("title") or "")))
-        case = _create(session, record, author)
+        case = _create(session, record, author, submit_via="web")
     else:
         _require_edit(case, author)
         record = parse_new_submission(session, _with_slug(data, case.slug))
         apply_record(session, case, record)
-    _mark_submitted(session, case, author, via="web")
-    session.commit()
-    _notify_moderators(session, case, edit=False)
+        moderation_queue.mark_submitted(session, case, author, via="web")
+    moderation_queue.commit_and_notify(session, case, edit=False)
     return case
 
 
@@ -255,8 +276,7 @@ def propose_edit(session: Session, case: UseCase, data: dict[str, Any], *, actor
                                              ProblemCode.NOT_PUBLISHED)])
     record = parse(session, _with_slug(data, case.slug), draft=False)
     revision = _propose(session, case, record, actor, via="web")
-    session.commit()
-    _notify_moderators(session, case, edit=True)
+    moderation_queue.commit_and_notify(session, case, edit=True)
     return revision
 
 
@@ -270,22 +290,9 @@ def _propose(session: Session, case: UseCase, record: CaseRecord, actor: User | 
     return revision
 
 
-def _mark_submitted(session: Session, case: UseCase, actor: User | None, via: str,
-                    adopters: list[dict] | None = None) -> None:
-    session.flush()
-    revisions.supersede(session, case, RevisionState.SUBMITTED)
-    data = revisions.snapshot(case)
-    if adopters:
-        data["adopters"] = adopters
-    revision = revisions.add(session, case, data, RevisionState.SUBMITTED, actor.id if actor else case.author_id)
-    case.moderation = ModerationState.SUBMITTED
-    case.submitted_at = utcnow()
-    case.rejection_reason = None
-    audit.record(session, actor, "case.submit", case, data={"revision": revision.number, "via": via})
-
-
 @retrying
-def submit_record(session: Session, record: CaseRecord, *, author: User | None, via: str = "api") -> UseCase:
+def submit_record(session: Session, record: CaseRecord, *, author: User | None, via: str = "api",
+                  owner: Organisation | None = None) -> UseCase:
     """Create or update the case with the record's slug and send it to moderation; commit.
 
     A new slug becomes a new case; a published case gets a proposed revision; an unpublished
@@ -293,46 +300,39 @@ def submit_record(session: Session, record: CaseRecord, *, author: User | None, 
     they are held with the submission and become adoptions only where the moderator ticks them on
     publishing (kb.services.cases.listed_adopters). ``author`` None means a token-authenticated
     integration whose scope the caller has checked; a given author must be allowed to edit an
-    existing case.
+    existing case. ``owner``: the submitting organisation (a token's) – a case with this slug of
+    another organisation is refused (``OwnedByOther``).
     """
     existing = session.scalar(select(UseCase).where(UseCase.slug == record.slug))
+    if owner is not None and existing is not None and existing.owner_id != owner.id:
+        raise OwnedByOther(record.slug)
     if author is not None and not (can_edit(existing, author) if existing else can_submit(author)):
         raise SubmissionForbidden(record.slug)
     held = listed_adopters.held_items(record)
     if existing is not None and existing.is_published:
         _propose(session, existing, record, author, via=via, adopters=held)
-        session.commit()
-        _notify_moderators(session, existing, edit=True)
+        moderation_queue.commit_and_notify(session, existing, edit=True)
         return existing
+    case = existing
+    if case is None:  # created waiting for moderation: one INSERT, no draft updated afterwards
+        case = moderation_queue.new_case(record.slug, author.id if author else None, submitted=True)
+        session.add(case)
     with session.no_autoflush:
-        outcome = write_record(session, record, source=AdoptionSource.API, topics=topics_by_name(session),
-                               publish=False, author_id=author.id if author else None, existing=existing,
-                               sync_adopters=False)
-    case = outcome.case
+        write_record(session, record, source=AdoptionSource.API, topics=_topics(session), publish=False,
+                     existing=case, sync_adopters=False)
     session.flush()
     if existing is None:
         audit.record(session, author, "case.create", case, data={"via": via})
-    _mark_submitted(session, case, author, via=via, adopters=held)
-    session.commit()
-    _notify_moderators(session, case, edit=False)
+        moderation_queue.first_revision(session, case, author, via=via, adopters=held)
+    else:
+        moderation_queue.mark_submitted(session, case, author, via=via, adopters=held)
+    moderation_queue.commit_and_notify(session, case, edit=False)
     return case
 
 
 def propose_from_source(session: Session, case: UseCase, record: CaseRecord, *, via: str) -> CaseRevision:
     """Propose a source's version of a published case to moderation (no author; does not commit)."""
     return _propose(session, case, record, None, via=via)
-
-
-def notify_moderators(session: Session, case: UseCase, *, edit: bool) -> None:
-    """Tell the moderators that something about this case waits for them (after the commit)."""
-    _notify_moderators(session, case, edit=edit)
-
-
-def _notify_moderators(session: Session, case: UseCase, *, edit: bool) -> None:
-    moderators = list(session.scalars(
-        select(User).where(User.role.in_([Role.MODERATOR, Role.ADMIN]), User.active.is_(True))
-    ))
-    notifications.new_submission(case, moderators, edit=edit)
 
 
 # -- reading -----------------------------------------------------------------------------------

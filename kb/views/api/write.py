@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import jsonify, make_response, request
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from kb.extensions import db
-from kb.models import AdoptionSource, ApiToken, Organisation, UseCase
+from kb.models import AdoptionSource, ApiToken, Organisation
 from kb.services.accounts import api_tokens
 from kb.services.adoptions import declarations as adoptions
 from kb.services.cases import listed_adopters, submissions
@@ -102,16 +101,16 @@ def submit_case():
         raise ApiProblem(422, "validation_failed", exc.problems[0].message, exc.problems) from None
     if not _is_owner(record.owner, org):
         raise ApiProblem(403, "forbidden", _("Das Token gilt nur für Fälle von %(org)s.", org=org.name))
-    existing = db.session.scalar(select(UseCase).where(UseCase.slug == record.slug))
-    if existing is not None and existing.owner_id != org.id:
-        raise ApiProblem(403, "forbidden", _(
-            "Der Kurzname „%(slug)s“ gehört zu einem Fall einer anderen Organisation.", slug=record.slug))
     try:
-        case = submissions.submit_record(db.session, record, author=None, via="api")
+        submissions.submit_record(db.session, record, author=None, via="api", owner=org)
+    except submissions.OwnedByOther:
+        raise ApiProblem(403, "forbidden", _(
+            "Der Kurzname „%(slug)s“ gehört zu einem Fall einer anderen Organisation.", slug=record.slug)) from None
     except submissions.SubmissionError as exc:
         raise ApiProblem(409, "conflict", exc.problems[0].message, exc.problems) from None
-    body = {"slug": case.slug, "moderation": "submitted", "adopters_held": len(listed_adopters.held_items(record)),
-            "url": external_url("catalog.case_detail", slug=case.slug)}
+    # the case's slug is the record's (read from the record: the commit expired the case)
+    body = {"slug": record.slug, "moderation": "submitted", "adopters_held": len(listed_adopters.held_items(record)),
+            "url": external_url("catalog.case_detail", slug=record.slug)}
     return jsonify(body), 202
 
 

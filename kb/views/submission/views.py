@@ -26,7 +26,11 @@ LISTED = ("topics", "state")
 
 
 def case_form() -> forms.CaseForm:
-    form = forms.CaseForm()
+    return with_choices(forms.CaseForm())
+
+
+def with_choices(form: forms.CaseForm) -> forms.CaseForm:
+    """Fill the Länder and topics to choose from (needed to show the form, not to read a sent one)."""
     form.state.choices = [("", _("– nicht nötig –"))] + places.land_choices(db.session)
     form.topics.choices = [(name, labels.label(labels.TOPIC_NAME, name))
                            for name in submissions.topic_names(db.session)]
@@ -54,11 +58,11 @@ def _render(form: forms.CaseForm, case: UseCase | None, preview: dict | None = N
 @role_required(Role.CONTRIBUTOR)
 def new():
     """Describe a new solution; the owner defaults to the member's own municipality."""
+    if request.method == "POST":
+        return _handle(forms.CaseForm(), None)
     form = case_form()
-    if request.method == "GET":
-        default_owner(form)
-        return _render(form, None, form_html=blank_form(form))
-    return _handle(form, None)
+    default_owner(form)
+    return _render(form, None, form_html=blank_form(form))
 
 
 def blank_form(form: forms.CaseForm) -> Markup:
@@ -113,15 +117,16 @@ def default_owner(form: forms.CaseForm) -> None:
 def edit(slug: str):
     """Edit an own case; for a published case the change is proposed and reviewed first."""
     case = own_case(slug)
+    if request.method == "POST":
+        return _handle(forms.CaseForm(), case)
     form = case_form()
-    if request.method == "GET":
-        forms.fill(form, submissions.editable_data(db.session, case))
-        return _render(form, case)
-    return _handle(form, case)
+    forms.fill(form, submissions.editable_data(db.session, case))
+    return _render(form, case)
 
 
 def _handle(form: forms.CaseForm, case: UseCase | None):
-    """Preview, save as draft or submit – the pressed button decides."""
+    """Preview, save as draft or submit – the pressed button decides (the form's choices are filled
+    only where it is shown again)."""
     action = request.form.get("action", "save")
     if action not in ACTIONS:
         abort(400)
@@ -131,23 +136,25 @@ def _handle(form: forms.CaseForm, case: UseCase | None):
     try:
         if action == "preview":
             preview = submissions.preview(db.session, data, case.slug if case else "vorschau")
-            return _render(form, case, preview)
+            return _render(with_choices(form), case, preview)
         if action == "submit":
+            message = submitted_message(case)  # before the commit, which expires the case
             case = submissions.submit_data(db.session, data, author=actor, case=case)
-            flash(submitted_message(case), "success")
+            flash(message, "success")
             return redirect(url_for("submission.mine"), 303)
         case = submissions.save_draft(db.session, data, author=actor, case=case)
     except submissions.SubmissionError as exc:
         forms.add_problems(form, exc.problems)
-        return _render(form, case, status=400)
+        return _render(with_choices(form), case, status=400)
     except submissions.SubmissionForbidden:
         abort(403)
     flash(_("Ihr Entwurf ist gespeichert. Nur Sie und die Moderation können ihn sehen."), "success")
     return redirect(url_for("submission.mine"), 303)
 
 
-def submitted_message(case: UseCase) -> str:
-    if case.is_published:
+def submitted_message(case: UseCase | None) -> str:
+    """What a member reads after submitting this case (None: a new one)."""
+    if case is not None and case.is_published:
         return _("Ihre Änderung ist eingereicht. Bis die Moderation sie freigibt, bleibt die "
                  "veröffentlichte Fassung sichtbar.")
     return _("Ihre Beschreibung ist eingereicht. Die Moderation prüft sie; danach ist sie für alle sichtbar.")
@@ -158,6 +165,7 @@ def submitted_message(case: UseCase) -> str:
 def submit(slug: str):
     """Send a saved draft to moderation; if something is missing, show the form with errors."""
     case = own_case(slug)
+    message = submitted_message(case)  # before the commit, which expires the case
     try:
         submissions.submit(db.session, case, actor=current_actor())
     except submissions.SubmissionError as exc:
@@ -165,7 +173,7 @@ def submit(slug: str):
         forms.fill(form, submissions.editable_data(db.session, case))
         forms.add_problems(form, exc.problems)
         return _render(form, case, status=400)
-    flash(submitted_message(case), "success")
+    flash(message, "success")
     return redirect(url_for("submission.mine"), 303)
 
 

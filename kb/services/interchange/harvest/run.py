@@ -35,7 +35,7 @@ from kb.models import AdoptionSource, CaseRevision, HarvestOutcome, HarvestSourc
 from kb.models.base import utcnow
 from kb.models.interchange import UNREACHABLE_AFTER
 from kb.services import audit
-from kb.services.cases import revisions, submissions
+from kb.services.cases import moderation_queue, revisions, submissions
 from kb.services.cases import writer as case_writer
 from kb.services.cases.record import CaseRecord
 from kb.services.interchange import importing
@@ -370,7 +370,7 @@ def _result(session: Session, source: Source, written: _Written, failures: int, 
     if written.proposed_for is not None and not dry_run:
         case = session.scalar(select(UseCase).where(UseCase.slug == written.slug))
         if case is not None:
-            submissions.notify_moderators(session, case, edit=True)
+            moderation_queue.notify_moderators(session, case, edit=True)
     return SourceResult(source.url, source.origin, written.outcome, written.slug, written.error,
                         written.warnings, failures)
 
