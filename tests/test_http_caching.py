@@ -105,6 +105,17 @@ def test_publishing_adopting_and_editing_change_the_tag(app, client, people):
     assert changed() == set()  # nothing happened since: every page is current again
 
 
+def test_a_submission_with_ways_to_get_it_keeps_every_page_current(client, people):
+    """Its re-use paths are rows of their own, written with the new case: unseen like the case until it is
+    published."""
+    member, _moderator = people
+    tags = {path: revisit(client, path)[0].headers["ETag"] for path in PAGES}
+    form = NEW_CASE | {"reuse_open_source": "y", "reuse_open_source_link": "https://example.org/quellcode"}
+    assert member.post("/cases/new", data=form).status_code == 303
+    for path in PAGES:
+        assert client.get(path, headers={"If-None-Match": tags[path]}).status_code == 304, path
+
+
 def test_rebuilding_the_index_changes_the_tag(client, runner):
     search, _again = revisit(client, "/api/v1/search?q=Chatbot")
     assert runner.invoke(args=["reindex"]).exit_code == 0

@@ -111,9 +111,20 @@ def _public(session: Session, obj: object) -> bool:
     if isinstance(obj, UseCase):
         return _ever_published(state)
     if isinstance(obj, _CASE_PARTS):
-        case = session.identity_map.get(identity_key(UseCase, obj.case_id)) if obj.case_id else None
+        case = _loaded_case(session, obj.case_id)
         return case is None or _ever_published(inspect(case))
     return True
+
+
+def _loaded_case(session: Session, case_id: int | None) -> UseCase | None:
+    """The case with this id if the session holds it – also one this flush has just inserted, which enters
+    the identity map only after the flush (the re-use paths of a new submission are written with it)."""
+    if not case_id:
+        return None
+    case = session.identity_map.get(identity_key(UseCase, case_id))
+    if case is None:
+        case = next((obj for obj in session.new if isinstance(obj, UseCase) and obj.id == case_id), None)
+    return case
 
 
 def _changed_columns(state) -> set[str]:
