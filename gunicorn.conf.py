@@ -13,10 +13,11 @@ import os
 bind = os.environ.get("KB_GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers: each handles one request at a time; the work is CPU-bound (threads gain nothing under
 # the GIL) and every worker keeps its own stored answers and warm search caches, so fewer processes
-# answer more: cores + 1 (one spare for a slow request, e.g. a PDF) – measured on 2 cores with
-# `make load-test`: 2 workers 170–172 req/s, 3 workers 159–161, 5 workers (2 × cores + 1) 140–141
-# (docs/performance.md, "Worker-Klasse und -Zahl, Stand am Ende").
-workers = int(os.environ.get("KB_GUNICORN_WORKERS") or multiprocessing.cpu_count() + 1)
+# answer more: one per core – measured on 2 cores with `make load-test` (07.12.2026, alternating): SQLite
+# 2 workers 414/416 req/s, 3 workers 387/392; PostgreSQL 256/249 against 214/222 (docs/performance.md,
+# "Siebte Runde – Zahl der Worker"). No spare worker for slow requests: a Steckbrief PDF takes about
+# 80 ms once a worker has its fonts (the first one 1.5 s), an export streams.
+workers = int(os.environ.get("KB_GUNICORN_WORKERS") or multiprocessing.cpu_count())
 worker_class = "sync"
 timeout = int(os.environ.get("KB_GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30

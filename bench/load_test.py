@@ -301,7 +301,7 @@ def serve(args) -> Iterator[tuple[str, list[tuple[str, str]], str]]:
     token = run("create-token", "--organisation", "08421000", "--name", "Lasttest").strip().split()[-1]
     port = _free_port()
     worker = ["--worker-class", args.worker_class] + (["--threads", str(args.threads)] if args.threads else [])
-    count = ["--workers", str(args.workers)] if args.workers else []  # else gunicorn.conf.py's: cores + 1
+    count = ["--workers", str(args.workers)] if args.workers else []  # else gunicorn.conf.py's: one per core
     process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *count,
                                 *worker, "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", help="laufender Server, z. B. http://127.0.0.1:8000")
     ap.add_argument("--serve", action="store_true", help="Wegwerf-Instanz anlegen und mit gunicorn bedienen")
     ap.add_argument("--workers", type=int, default=None,
-                    help="gunicorn-Worker bei --serve (Standard: wie gunicorn.conf.py, Kerne + 1)")
+                    help="gunicorn-Worker bei --serve (Standard: wie gunicorn.conf.py, einer je Kern)")
     ap.add_argument("--worker-class", default="sync", help="gunicorn-Worker-Klasse bei --serve (sync, gthread)")
     ap.add_argument("--threads", type=int, default=0, help="Threads je Worker bei --serve (gthread)")
     ap.add_argument("--database-url", help="bei --serve: leere Datenbank (Standard: SQLite im Wegwerf-Verzeichnis)")
