@@ -249,7 +249,7 @@ class PostgresBackend:
             scoring = score_columns(stmt, groups, vocabulary.known, n_docs)
             tsquery = tsquery_of(scoring_groups(groups), vocabulary.known)
         search_statement(self.tables, q, stmt, scoring, tsquery)
-        return conn.execute(text(stmt.sql), stmt.params).all()
+        return conn.exec_driver_sql(stmt.sql, stmt.params).all()
 
     def _highlights(self, doc_id: int, texts: tuple[str, str, str], terms) -> dict[str, str]:
         """The highlights of these texts, worked out once per process for the same texts and terms

@@ -44,7 +44,9 @@ class Statement:
 
     Terms, weights and page bounds are always bound, never inlined: the text then depends only on
     the query's shape, so psycopg prepares it and PostgreSQL can keep its plan (the idf weights
-    change with every write)."""
+    change with every write). Placeholders are the driver's own (``%(p0)s``): the statement is run
+    with ``exec_driver_sql``, without SQLAlchemy parsing and compiling a new ``text()`` for every
+    search; the SQL around them has no ``%``."""
 
     sql: str
     params: dict[str, object] = field(default_factory=dict)
@@ -52,7 +54,7 @@ class Statement:
     def bind(self, value: object) -> str:
         name = f"p{len(self.params)}"
         self.params[name] = value
-        return f":{name}"
+        return f"%({name})s"
 
     def number(self, value: float) -> str:
         """A bound ``float8``."""
