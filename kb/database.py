@@ -18,10 +18,14 @@ from kb.services.private_files import private_file
 
 def configure_engine(app: Flask) -> None:
     """On PostgreSQL, no ``pool_pre_ping`` (a round trip per checkout): ``init_app`` drops connections the
-    server has closed without one (``_drop_closed_connection``). Call before the engine is created."""
+    server has closed without one (``_drop_closed_connection``). The pool hands out the connection returned
+    last (``pool_use_lifo``): a sync worker needs one or two at a time, and the same ones come back with
+    the statements psycopg has prepared on them and the plans PostgreSQL keeps for those – handed out in
+    turn, each statement had to be seen five times on every connection of the pool before it was prepared
+    at all. Call before the engine is created."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_use_lifo": True, **options, "pool_pre_ping": False}
 
 
 def init_app(app: Flask) -> None:
