@@ -317,23 +317,35 @@ def test_segments_merge_with_array_blocks(tmp_path):
     b.close()
 
 
-def test_rare_terms_written_in_the_term_table_as_whoosh_writes_them(tmp_path, monkeypatch):
-    """The short path for rare terms (postings inlined in the term table) writes the same bytes as
-    whoosh's term and postings writers."""
+@pytest.mark.parametrize("small_postings", [100_000, 0])
+def test_rare_terms_written_in_the_term_table_as_whoosh_writes_them(tmp_path, monkeypatch, small_postings):
+    """The short path for rare terms (postings inlined in the term table, added in one write) writes
+    the same bytes as whoosh's term and postings writers – from the lists of a small segment and from
+    the arrays of a large one."""
+    from kb.search.engine.whoosh import bulk
     from kb.search.engine.whoosh import codec as wb
 
-    def term_table(b) -> dict:
+    monkeypatch.setattr(bulk, "SMALL_POSTINGS", small_postings)
+
+    def term_table(b) -> tuple[dict, bytes]:
+        """The terms and the whole term file: entries, positions index and hash tables."""
         (segreader, _offset, _data), = b._current().leaves
-        return dict(segreader._terms._tindex.items())
+        tindex = segreader._terms._tindex
+        file = tindex.dbfile
+        file.seek(0, 2)
+        size = file.tell()
+        file.seek(0)
+        return dict(tindex.items()), file.read(size)
 
     docs = _glasfaser_docs(20) + [replace(d, id=d.id + 100) for d in CORPUS]
     short = create_backend("whoosh", index_dir=tmp_path / "short", rebuild_procs=1)
     short.rebuild(docs)
-    monkeypatch.setattr(wb, "_write_inlined", wb._write_term)
+    monkeypatch.setattr(wb._InlinedTerms, "add",
+                        lambda inlined, btext, ids, ws: wb._write_term(inlined.fw, btext, ids, ws))
     whoosh_path = create_backend("whoosh", index_dir=tmp_path / "whoosh", rebuild_procs=1)
     whoosh_path.rebuild(docs)
     expected = term_table(whoosh_path)
-    assert len(expected) > 300 and term_table(short) == expected
+    assert len(expected[0]) > 300 and term_table(short) == expected
     short.close()
     whoosh_path.close()
 

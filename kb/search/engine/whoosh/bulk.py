@@ -13,6 +13,10 @@ import numpy as np
 from kb.search.engine.base import SearchDocument
 from kb.search.engine.whoosh.schema import _doc_fields
 
+#: up to this many postings a segment's terms come out as Python lists (a single case and the small
+#: segments merged with it: no numpy slice and array per term); more, as arrays (an import's millions)
+SMALL_POSTINGS = 100_000
+
 
 class _Postings:
     """Postings of one field in arrival order: parallel term-id / docnum / weight arrays."""
@@ -47,8 +51,8 @@ class _Postings:
             self.docs.extend(docnums)
             self.weights.extend(weights)
 
-    def by_term(self) -> Iterator[tuple[str, array, array]]:
-        """``(term, docnums, weights)`` in term order, docnums ascending."""
+    def by_term(self) -> Iterator[tuple[str, array | list, array | list]]:
+        """``(term, docnums, weights)`` in term order, docnums ascending (as lists for a small segment)."""
         if not self.vocab:
             return
         tids = np.frombuffer(self.terms, dtype=np.uint32)
@@ -56,6 +60,13 @@ class _Postings:
         docs = np.frombuffer(self.docs, dtype=np.uint32)[order]
         weights = np.frombuffer(self.weights, dtype=np.float32)[order]
         ends = np.cumsum(np.bincount(tids, minlength=len(self.vocab)))
+        if len(tids) <= SMALL_POSTINGS:  # a few documents: Python lists, sliced without numpy per term
+            docs, weights, ends = docs.tolist(), weights.tolist(), ends.tolist()
+            for term in sorted(self.vocab):
+                tid = self.vocab[term]
+                start, end = (ends[tid - 1] if tid else 0), ends[tid]
+                yield term, docs[start:end], weights[start:end]
+            return
         for term in sorted(self.vocab):
             tid = self.vocab[term]
             start, end = (int(ends[tid - 1]) if tid else 0), int(ends[tid])

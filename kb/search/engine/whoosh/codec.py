@@ -9,12 +9,14 @@ import pickle
 import struct
 import zlib
 from array import array
+from hashlib import md5
 from itertools import repeat
 
 import numpy as np
 from whoosh import writing
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _BLOCK_MAGIC
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter, W3TermInfo
+from whoosh.filedb.filetables import md5_hash
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 
@@ -167,12 +169,15 @@ class _BulkWriter(writing.SegmentWriter):
         fw = self.fieldwriter
         for fieldname in sorted(self._mem):
             fw.start_field(fieldname, self.schema[fieldname])
-            pw = fw._postwriter
+            limit = fw._postwriter._inlinelimit
+            inlined = _InlinedTerms(fw)
             for term, ids, ws in self._mem[fieldname].by_term():
-                if len(ids) < pw._inlinelimit:
-                    _write_inlined(fw, term.encode("utf-8"), ids, ws)
+                if len(ids) < limit:
+                    inlined.add(term.encode("utf-8"), ids, ws)
                 else:
+                    inlined.write()  # the term table takes its keys in order
                     _write_term(fw, term.encode("utf-8"), ids, ws)
+            inlined.write()
             fw.finish_field()
         self._mem.clear()
         fw.close()
@@ -196,14 +201,47 @@ def _write_term(fw, btext: bytes, ids: array, ws: array) -> None:
 
 
 _ONE = length_to_byte(1)  # the field length written for every posting (impacts carry the scoring)
+_LENGTHS = struct.Struct("!ii")  # whoosh's HashWriter: key and value length before each entry
 
 
-def _write_inlined(fw, btext: bytes, ids: array, ws: array) -> None:
-    """Add a rare term (fewer postings than the inline limit) to the term table with its postings: the
-    bytes :func:`_write_term` gives, without whoosh's objects per term (most terms are rare)."""
-    n = len(ids)
-    head = W3TermInfo._struct.pack(True, 0 + sum(ws), n, _ONE, _ONE, max(0, max(ws)), ids[0], ids[-1])
-    fw._tindex.add(pack_ushort(fw._fieldid) + btext, head + pickle.dumps((tuple(ids), tuple(ws), (b"",) * n), 2))
+class _InlinedTerms:
+    """Rare terms (fewer postings than the inline limit) of a field with their postings, added to the
+    term table in one write: the bytes :func:`_write_term` and whoosh's ``OrderedHashWriter.add`` give
+    (key and value, their position in the index and the md5 hash buckets), without whoosh's objects
+    and two ``tell()`` per term (most terms are rare)."""
+
+    def __init__(self, fw) -> None:
+        self.fw = fw
+        self.tindex = fw._tindex
+        self.prefix = pack_ushort(fw._fieldid)
+        self.items: list[tuple[bytes, bytes]] = []
+
+    def add(self, btext: bytes, ids, ws) -> None:
+        n = len(ids)
+        head = W3TermInfo._struct.pack(True, 0 + sum(ws), n, _ONE, _ONE, max(0, max(ws)), ids[0], ids[-1])
+        self.items.append((self.prefix + btext, head + pickle.dumps((tuple(ids), tuple(ws), (b"",) * n), 2)))
+
+    def write(self) -> None:
+        """Write the terms added since the last call."""
+        items, self.items = self.items, []
+        if not items:
+            return
+        tindex = self.tindex
+        if tindex.hashfn is not md5_hash or not items[0][0] > tindex.lastkey:
+            for key, value in items:  # another table layout: whoosh's own way
+                tindex.add(key, value)
+            return
+        dbfile = tindex.dbfile
+        pos = dbfile.tell()
+        positions, buckets, chunks = tindex.index, tindex.buckets, []
+        for key, value in items:
+            positions.append(pos)
+            hashed = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")  # == md5_hash(key)
+            buckets[hashed & 255].append((hashed, pos))
+            chunks += (_LENGTHS.pack(len(key), len(value)), key, value)
+            pos += 8 + len(key) + len(value)
+        dbfile.write(b"".join(chunks))
+        tindex.lastkey = items[-1][0]
 
 
 def finish_segment(writer: writing.SegmentWriter):
