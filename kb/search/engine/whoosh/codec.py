@@ -274,11 +274,12 @@ def _all_postings(segreader):
     included: inlined postings (rare terms) as the tuples stored in the term table, the others
     as numpy arrays read in one piece."""
     terms = segreader._terms
-    for (fieldname, term), info in terms.items():
-        if info.is_inlined():
-            ids, weights, _values = info.inlined_postings()
+    for fieldname, term, value in _term_entries(terms):
+        if value[0]:  # the term info's flags: postings inlined
+            ids, weights, _values = pickle.loads(value[_TERMINFO_SIZE:])  # noqa: S301  (as whoosh reads them)
             yield fieldname, term, ids, weights
             continue
+        info = W3TermInfo.from_bytes(bytes(value))
         offset, length = info.extent()
         if isinstance(length, tuple):
             length = length[0]
@@ -286,6 +287,25 @@ def _all_postings(segreader):
         if found is None:
             found = _decode(terms._codec.postings_reader(terms._postfile, info, segreader.schema[fieldname].format))
         yield fieldname, term, found[0], found[1]
+
+
+_TERMINFO_SIZE = W3TermInfo._struct.size
+_FIELD_ID = struct.Struct("!H")  # a term table key starts with the field's number
+
+
+def _term_entries(terms):
+    """``(field, term bytes, term info bytes)`` of every entry of a segment's term table, in key
+    order, parsed from one read of the table's entries (whoosh reads and decodes them one by one)."""
+    tindex = terms._tindex
+    buf = memoryview(tindex.dbfile.get(tindex.startofdata, tindex.endofdata - tindex.startofdata))
+    fields = terms._fieldunmap
+    pos, end = 0, len(buf)
+    while pos < end:
+        keylen, valuelen = _LENGTHS.unpack_from(buf, pos)
+        key = pos + _LENGTHS.size
+        value = key + keylen
+        pos = value + valuelen
+        yield fields[_FIELD_ID.unpack_from(buf, key)[0]], bytes(buf[key + _FIELD_ID.size : value]), buf[value:pos]
 
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
