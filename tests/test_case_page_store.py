@@ -6,20 +6,16 @@ all. A stored page is recognised by the view not running (the case is not loaded
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select, text
 
 from kb.extensions import db
 from kb.models import Organisation
-from tests.helpers import signed_in
+from tests.helpers import signed_in, without_form_tokens
 
 CASE = "kaiserslautern-lotsensystem-sehbehinderung"  # run by Kaiserslautern, no adopters in the seed
 OTHER = "hamburg-masterportal-geoportal"  # adopted by München, Frankfurt am Main and Remscheid in the seed
 ULM = "08421000"
-#: the form token in a page: signed with the time, so it differs between seconds (each visitor's own)
-FORM_TOKEN = re.compile(r'(name="csrf[-_]token"[^>]*?(?:value|content)=")[^"]+')
 
 
 @pytest.fixture
@@ -38,7 +34,7 @@ def page(client, slug: str) -> str:
     """The case page as this visitor sees it, without its form token."""
     response = client.get(f"/cases/{slug}")
     assert response.status_code == 200
-    return FORM_TOKEN.sub(r"\1", response.get_data(as_text=True))
+    return without_form_tokens(response.get_data(as_text=True))
 
 
 def stored(client, slug: str) -> str:

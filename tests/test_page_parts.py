@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from kb.extensions import db
 from kb.models import Role, User
-from tests.helpers import signed_in
+from tests.helpers import signed_in, without_form_tokens
 
 CASE = "leipzig-ki-chatbot-buergerservice"
 OTHER = "leipzig-ki-anonymisierung-dokumente"
@@ -26,11 +26,6 @@ def footer(response) -> str:
     return html[html.index('<footer class="site-footer">'):html.index("</footer>")]
 
 
-def without_token(part: str) -> str:
-    """Mask the form token: it carries the second it was signed, so two requests may differ in it."""
-    return re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value="…"', part)
-
-
 def current_link(part: str) -> str:
     return re.search(r'href="([^"]+)" aria-current="page"', part).group(1)
 
@@ -42,7 +37,7 @@ def test_the_header_follows_language_page_and_path(client):
     for response, slug in ((german, CASE), (english, OTHER), (again, CASE)):
         assert f'name="next" value="/cases/{slug}">' in header(response)  # back here after switching
     assert "Anmelden" in header(german) and "Sign in" in header(english)
-    assert without_token(header(again)) == without_token(header(german))
+    assert without_form_tokens(header(again)) == without_form_tokens(header(german))
     assert "Impressum" in footer(german) and "Legal notice" in footer(english)
     statistics, start = client.get("/statistik"), client.get("/")
     assert current_link(header(statistics)) == "/statistik" and current_link(header(start)) == "/"

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from kb.extensions import db
 from kb.services.catalog import listing
-from tests.helpers import FORM_CONTACT_AND_REUSE, signed_in
+from tests.helpers import FORM_CONTACT_AND_REUSE, signed_in, without_form_tokens
 
 CASE = "kaiserslautern-lotsensystem-sehbehinderung"  # run by Kaiserslautern, no adopters in the seed
 NEWEST = "amtshelden-austausch-weiterbildung-verwaltung"  # the seed's most recently published case
@@ -23,8 +23,6 @@ NEW_CASE = {"title": "Sensorgestuetzte Winterdienstplanung", "summary": "Kurze Z
             "description": "## Lösung\n\nErste Fassung.", "owner_kind": "municipality", "municipality": ULM,
             "topics": ["Bürgerservice"], "status": "in_betrieb", "action": "submit", **FORM_CONTACT_AND_REUSE}
 FIGURE = re.compile(r'<dd class="key-figures__value">([^<]+)</dd>')
-#: the form token in a page: signed with the time, so it differs between seconds (each visitor's own)
-FORM_TOKEN = re.compile(r'(name="csrf[-_]token"[^>]*?(?:value|content)=")[^"]+')
 TILE = re.compile(r'topic-tile__name">([^<]+)</span>\s*<span class="topic-tile__count">([^<]+)</span>')
 
 
@@ -51,7 +49,7 @@ def people(app, make_user):
 
 def start(client) -> tuple[list[str], dict[str, str], str]:
     """The key figures, the topic tiles (name → "n Lösungen") and the section of the newest cases."""
-    html = FORM_TOKEN.sub(r"\1", client.get("/").get_data(as_text=True))
+    html = without_form_tokens(client.get("/").get_data(as_text=True))
     newest = html.split('id="newest-heading"', 1)[1].split("</section>", 1)[0]
     return FIGURE.findall(html), dict(TILE.findall(html)), newest
 
