@@ -9,7 +9,6 @@ import pickle
 import struct
 import zlib
 from array import array
-from hashlib import md5
 from itertools import repeat
 
 import numpy as np
@@ -236,7 +235,7 @@ class _InlinedTerms:
         positions, buckets, chunks = tindex.index, tindex.buckets, []
         for key, value in items:
             positions.append(pos)
-            hashed = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")  # == md5_hash(key)
+            hashed = md5_hash(key)
             buckets[hashed & 255].append((hashed, pos))
             chunks += (_LENGTHS.pack(len(key), len(value)), key, value)
             pos += 8 + len(key) + len(value)
